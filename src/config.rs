@@ -1,0 +1,178 @@
+//! Settings: the command line and environment (parsed in `cli`), the
+//! `--config` TOML file, and defaults. The only module that reads config
+//! files; validation errors name the key and the source.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::js::{Isolation, JsConfig};
+
+/// `[server]` in the config file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSection {
+    pub request_timeout_ms: u64,
+    pub body_limit_bytes: u64,
+    pub shutdown_grace_ms: u64,
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        ServerSection { request_timeout_ms: 5000, body_limit_bytes: 1024 * 1024, shutdown_grace_ms: 10_000 }
+    }
+}
+
+/// `[js]` in the config file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JsSection {
+    pub workers: usize,
+    pub memory_limit_bytes: usize,
+    pub time_limit_ms: u64,
+    pub stack_size_bytes: usize,
+    pub max_script_bytes: usize,
+    pub isolation: String,
+    pub eval: bool,
+    pub console: bool,
+    pub log_ring: u64,
+    pub max_contexts_per_worker: usize,
+}
+
+impl Default for JsSection {
+    fn default() -> Self {
+        JsSection {
+            workers: 0,
+            memory_limit_bytes: 16 * 1024 * 1024,
+            time_limit_ms: 1000,
+            stack_size_bytes: 512 * 1024,
+            max_script_bytes: 1024 * 1024,
+            isolation: "worker".into(),
+            eval: true,
+            console: true,
+            log_ring: 1000,
+            max_contexts_per_worker: 64,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct FileConfig {
+    server: ServerSection,
+    js: JsSection,
+}
+
+/// Everything `serve` needs, validated.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub data: PathBuf,
+    pub http: String,
+    pub https: Option<String>,
+    pub dev: bool,
+    pub server: ServerSection,
+    pub js: JsSection,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    pub fn new(data: PathBuf, http: String, https: Option<String>, dev: bool, files: &[PathBuf]) -> Result<Config, ConfigError> {
+        let mut file = FileConfig::default();
+        for path in files {
+            file = read_file(path)?;
+        }
+        let https = https.filter(|h| h != "off");
+        let cfg = Config { data, http, https, dev, server: file.server, js: file.js };
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, value: String, allowed: &str| {
+            Err(ConfigError(format!("invalid config: {key} = {value}; allowed: {allowed}")))
+        };
+        if !matches!(self.js.isolation.as_str(), "worker" | "request") {
+            return bad("js.isolation", format!("{:?}", self.js.isolation), "\"worker\" or \"request\"");
+        }
+        if self.js.memory_limit_bytes < 1024 * 1024 {
+            return bad("js.memory_limit_bytes", self.js.memory_limit_bytes.to_string(), "at least 1048576 (1 MiB)");
+        }
+        if self.js.stack_size_bytes < 64 * 1024 {
+            return bad("js.stack_size_bytes", self.js.stack_size_bytes.to_string(), "at least 65536");
+        }
+        if self.js.time_limit_ms == 0 {
+            return bad("js.time_limit_ms", "0".into(), "1 or more milliseconds");
+        }
+        if self.server.request_timeout_ms == 0 {
+            return bad("server.request_timeout_ms", "0".into(), "1 or more milliseconds");
+        }
+        Ok(())
+    }
+
+    pub fn js_config(&self) -> JsConfig {
+        JsConfig {
+            workers: self.js.workers,
+            memory_limit_bytes: self.js.memory_limit_bytes,
+            time_limit_ms: self.js.time_limit_ms,
+            stack_size_bytes: self.js.stack_size_bytes,
+            isolation: if self.js.isolation == "request" { Isolation::Request } else { Isolation::Worker },
+            eval: self.js.eval,
+            console: self.js.console,
+            max_contexts_per_worker: self.js.max_contexts_per_worker,
+            dev: self.dev,
+        }
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
+    toml::from_str(&text).map_err(|e| {
+        let msg = e.message().to_string();
+        let line = e.span().map(|s| text[..s.start].lines().count().max(1));
+        let hint = suggestion(&msg);
+        match line {
+            Some(l) => ConfigError(format!("config file {} line {l}: {msg}{hint}", path.display())),
+            None => ConfigError(format!("config file {}: {msg}{hint}", path.display())),
+        }
+    })
+}
+
+/// "unknown field `tim_limit_ms`, expected one of ..." -> a did-you-mean.
+fn suggestion(msg: &str) -> String {
+    let Some(rest) = msg.strip_prefix("unknown field `") else { return String::new() };
+    let Some((field, expected)) = rest.split_once('`') else { return String::new() };
+    expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .min_by_key(|cand| edit_distance(field, cand))
+        .filter(|cand| edit_distance(field, cand) <= 3)
+        .map(|cand| format!(" (did you mean `{cand}`?)"))
+        .unwrap_or_default()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn suggests_close_keys() {
+        let m = "unknown field `tim_limit_ms`, expected one of `workers`, `time_limit_ms`";
+        assert_eq!(super::suggestion(m), " (did you mean `time_limit_ms`?)");
+    }
+}

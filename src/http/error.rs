@@ -1,0 +1,133 @@
+//! The one error type of the HTTP layer. Client errors carry a code and a
+//! short message; internal errors get a generic body with a request id and
+//! are logged once, here.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Map, Value};
+
+use crate::auth::AuthError;
+use crate::scripts::ScriptError;
+use crate::store::StoreError;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub extra: Map<String, Value>,
+    pub allow: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { status, code, message: message.into(), extra: Map::new(), allow: None }
+    }
+
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> ApiError {
+        self.extra.insert(key.to_string(), value.into());
+        self
+    }
+
+    pub fn not_found(what: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", what)
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn method_not_allowed(allowed: &[&str]) -> ApiError {
+        let allow = allowed.join(", ");
+        let mut e = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("method not allowed here; allowed: {allow}"),
+        );
+        e.allow = Some(allow);
+        e
+    }
+
+    pub fn payload_too_large(limit: u64) -> ApiError {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("request body is over the limit of {limit} bytes"),
+        )
+        .with("limit", limit)
+    }
+
+    pub fn timeout(ms: u64) -> ApiError {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            format!("the request took longer than {ms} ms (config server.request_timeout_ms)"),
+        )
+    }
+
+    /// Logs the detail under a request id; the client sees only the id.
+    pub fn internal(detail: impl std::fmt::Display, request_id: &str) -> ApiError {
+        tracing::error!(request_id, "internal error: {detail}");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("internal error; the server log has the details under request id {request_id}"),
+        )
+        .with("request_id", request_id)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = Map::new();
+        body.insert("code".into(), self.code.into());
+        body.insert("message".into(), self.message.into());
+        body.extend(self.extra);
+        let mut resp = (self.status, axum::Json(json!({ "error": body }))).into_response();
+        if let Some(allow) = self.allow.and_then(|a| HeaderValue::from_str(&a).ok()) {
+            resp.headers_mut().insert(header::ALLOW, allow);
+        }
+        resp
+    }
+}
+
+impl From<ScriptError> for ApiError {
+    fn from(e: ScriptError) -> ApiError {
+        let msg = e.to_string();
+        match e {
+            ScriptError::InvalidName(_) => ApiError::bad_request("invalid_name", msg),
+            ScriptError::TooLarge { limit, .. } => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", msg).with("limit", limit),
+            ScriptError::Load(l) => {
+                let mut err = ApiError::bad_request("script_load_error", l.message);
+                err.extra.insert("line".into(), l.line.map_or(Value::Null, Value::from));
+                err.extra.insert("column".into(), l.column.map_or(Value::Null, Value::from));
+                err
+            }
+            ScriptError::Reserved { path } => ApiError::new(StatusCode::CONFLICT, "reserved_path", msg).with("path", path),
+            ScriptError::Conflict { method, path, owner } => ApiError::new(StatusCode::CONFLICT, "route_conflict", msg)
+                .with("method", method)
+                .with("path", path)
+                .with("owner", owner),
+            ScriptError::NotFound(_) | ScriptError::VersionNotFound { .. } => ApiError::not_found(msg),
+            ScriptError::Store(_) | ScriptError::Task(_) => ApiError::internal(msg, &uuid::Uuid::new_v4().simple().to_string()),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> ApiError {
+        let msg = e.to_string();
+        match e {
+            AuthError::EmailTaken(_) => ApiError::new(StatusCode::CONFLICT, "email_taken", msg),
+            AuthError::InvalidEmail(_) | AuthError::WeakPassword => ApiError::bad_request("invalid_input", msg),
+            AuthError::BadCredentials | AuthError::InvalidToken => ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", msg),
+            AuthError::Store(s) => ApiError::internal(s, &uuid::Uuid::new_v4().simple().to_string()),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        ApiError::internal(e, &uuid::Uuid::new_v4().simple().to_string())
+    }
+}

@@ -1,0 +1,254 @@
+//! One script's QuickJS runtime and context, with its limits and host hooks.
+//!
+//! Each script gets its own `Runtime`, because QuickJS applies memory limits
+//! and GC per runtime: that is what makes the limits per script.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rquickjs::{Context, Ctx, Function, Object, Runtime};
+
+use super::errors::{describe, Described};
+use super::prelude::prelude;
+use super::{Host, JsConfig, LoadError, LogLevel};
+use crate::scripts::routes::{Pattern, RouteSpec, METHODS};
+
+/// Where timers deliver their expiry: a message back to the owning worker.
+#[derive(Clone)]
+pub(crate) struct TimerSink {
+    pub handle: tokio::runtime::Handle,
+    pub tx: crossbeam_channel::Sender<super::worker::LocalMsg>,
+    pub generation: u64,
+}
+
+/// State shared between the worker and the native functions of one context.
+pub(crate) struct Shared {
+    pub script: Arc<str>,
+    pub host: Arc<dyn Host>,
+    pub deadline: Cell<Option<Instant>>,
+    pub interrupted: Cell<bool>,
+    pub request_id: RefCell<Option<Arc<str>>>,
+    pub registering: bool,
+    pub routes: RefCell<Vec<RouteSpec>>,
+    pub timers: Option<TimerSink>,
+    pub memory_limit: usize,
+}
+
+pub(crate) struct ScriptContext {
+    pub ctx: Context,
+    pub shared: Rc<Shared>,
+    // Dropped last: the context must go before its runtime.
+    pub rt: Runtime,
+    time_limit: Duration,
+}
+
+impl ScriptContext {
+    pub fn new(
+        cfg: &JsConfig,
+        script: Arc<str>,
+        host: Arc<dyn Host>,
+        timers: Option<TimerSink>,
+        registering: bool,
+    ) -> Result<ScriptContext, LoadError> {
+        let fail = |e: rquickjs::Error| LoadError {
+            message: format!("could not create a JavaScript context: {e}"),
+            line: None,
+            column: None,
+        };
+        let rt = Runtime::new().map_err(fail)?;
+        rt.set_memory_limit(cfg.memory_limit_bytes);
+        rt.set_max_stack_size(cfg.stack_size_bytes);
+        let shared = Rc::new(Shared {
+            script,
+            host,
+            deadline: Cell::new(None),
+            interrupted: Cell::new(false),
+            request_id: RefCell::new(None),
+            registering,
+            routes: RefCell::new(Vec::new()),
+            timers,
+            memory_limit: cfg.memory_limit_bytes,
+        });
+        let watch = shared.clone();
+        rt.set_interrupt_handler(Some(Box::new(move || match watch.deadline.get() {
+            Some(d) if Instant::now() >= d => {
+                watch.interrupted.set(true);
+                true
+            }
+            _ => false,
+        })));
+        let ctx = Context::full(&rt).map_err(fail)?;
+        let sc = ScriptContext {
+            ctx,
+            shared,
+            rt,
+            time_limit: Duration::from_millis(cfg.time_limit_ms),
+        };
+        sc.install(cfg)?;
+        Ok(sc)
+    }
+
+    /// Starts a slice of JS execution under the time limit.
+    pub fn enter(&self) {
+        self.shared.interrupted.set(false);
+        self.shared
+            .deadline
+            .set(Some(Instant::now() + self.time_limit));
+    }
+
+    pub fn leave(&self) {
+        self.shared.deadline.set(None);
+    }
+
+    fn install(&self, cfg: &JsConfig) -> Result<(), LoadError> {
+        let shared = self.shared.clone();
+        self.ctx.with(|ctx| {
+            let r = (|| {
+                let native = Object::new(ctx.clone())?;
+                native.set("register", register_fn(&ctx, shared.clone())?)?;
+                native.set("log", log_fn(&ctx, shared.clone())?)?;
+                native.set("timer", timer_fn(&ctx, shared.clone())?)?;
+                ctx.globals().set("__aw_native", native)?;
+                ctx.eval::<(), _>(prelude(cfg.eval, cfg.console))
+            })();
+            r.map_err(|e| load_error(&ctx, e, &shared))
+        })
+    }
+
+    /// Runs the script's top-level code (with the time limit).
+    pub fn load(&self, source: &str) -> Result<(), LoadError> {
+        let shared = self.shared.clone();
+        self.enter();
+        let result = self.ctx.with(|ctx| {
+            let mut opts = rquickjs::context::EvalOptions::default();
+            opts.global = true;
+            opts.strict = false;
+            opts.filename = Some(shared.script.to_string());
+            let r = ctx
+                .eval_with_options::<(), _>(source, opts)
+                .and_then(|_| check_handlers(&ctx));
+            let r = r.map_err(|e| load_error(&ctx, e, &shared));
+            while ctx.execute_pending_job() {}
+            r
+        });
+        self.leave();
+        result
+    }
+}
+
+fn load_error(ctx: &Ctx<'_>, e: rquickjs::Error, shared: &Shared) -> LoadError {
+    let Described {
+        kind,
+        message,
+        line,
+        column,
+        ..
+    } = describe(ctx, e, shared);
+    let message = match kind {
+        super::FailureKind::Timeout => format!(
+            "top-level code ran longer than the time limit; move long work into handlers ({message})"
+        ),
+        _ => message,
+    };
+    LoadError {
+        message,
+        line,
+        column,
+    }
+}
+
+/// Handlers given by name must name a global function once the script has run.
+fn check_handlers(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
+    let internal: Object = ctx.globals().get("__aiwebengine")?;
+    let handlers: Object = internal.get("handlers")?;
+    for entry in handlers.props::<String, rquickjs::Value>() {
+        let (key, value) = entry?;
+        if let Some(name) = value.as_string() {
+            let name = name.to_string()?;
+            if ctx.globals().get::<_, Function>(name.as_str()).is_err() {
+                return Err(rquickjs::Exception::throw_reference(
+                    ctx,
+                    &format!(
+                        "register: handler '{name}' for {key} is not a global function; define `function {name}(req) {{ ... }}` or pass the function itself"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn register_fn<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Function<'js>> {
+    Function::new(
+        ctx.clone(),
+        move |ctx: Ctx<'js>, path: String, method: String, max: f64, _name: String| {
+            let method = method.to_ascii_uppercase();
+            if !METHODS.contains(&method.as_str()) {
+                return Err(rquickjs::Exception::throw_type(
+                    &ctx,
+                    &format!(
+                        "register('{path}', handler, '{method}'): method must be one of {}",
+                        METHODS.join(", ")
+                    ),
+                ));
+            }
+            if let Err(msg) = Pattern::parse(&path) {
+                return Err(rquickjs::Exception::throw_type(&ctx, &msg));
+            }
+            let spec = RouteSpec {
+                method,
+                path,
+                max_body_bytes: (max >= 0.0).then_some(max as u64),
+            };
+            let key = spec.handler_key();
+            if shared.registering {
+                let mut routes = shared.routes.borrow_mut();
+                let canon = Pattern::parse(&spec.path).map(|p| p.canonical()).ok();
+                let dup = routes.iter().any(|r| {
+                    r.method == spec.method
+                        && Pattern::parse(&r.path).map(|p| p.canonical()).ok() == canon
+                });
+                if dup {
+                    return Err(rquickjs::Exception::throw_type(
+                        &ctx,
+                        &format!("{key} is registered twice in this script"),
+                    ));
+                }
+                routes.push(spec);
+            }
+            Ok(key)
+        },
+    )
+}
+
+fn log_fn<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Function<'js>> {
+    Function::new(ctx.clone(), move |level: String, message: String| {
+        let rid = shared.request_id.borrow();
+        shared.host.script_log(
+            &shared.script,
+            LogLevel::parse(&level),
+            message,
+            rid.as_deref(),
+        );
+    })
+}
+
+fn timer_fn<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Function<'js>> {
+    Function::new(ctx.clone(), move |id: f64, ms: f64| {
+        // Top-level timers in the registration pass never fire: that pass
+        // has no effects beyond registering.
+        let Some(sink) = shared.timers.clone() else {
+            return;
+        };
+        let delay = Duration::from_millis(ms.clamp(0.0, 2_147_483_647.0) as u64);
+        sink.handle.spawn(async move {
+            tokio::time::sleep(delay).await;
+            let _ = sink.tx.send(super::worker::LocalMsg::Timer {
+                generation: sink.generation,
+                id: id as u64,
+            });
+        });
+    })
+}

@@ -1,0 +1,305 @@
+//! `req` objects in, `{status, body, contentType, headers}` out, with the
+//! response validation of REQ-HTTP-003.
+
+use bytes::Bytes;
+use rquickjs::{Array, ArrayBuffer, Ctx, Object, TypedArray, Value};
+
+use super::{FailureKind, ScriptFailure, ScriptRequest, ScriptResponse};
+
+pub(crate) fn build_request<'js>(ctx: &Ctx<'js>, r: &ScriptRequest) -> rquickjs::Result<Object<'js>> {
+    let req = Object::new(ctx.clone())?;
+    req.set("method", r.method.as_str())?;
+    req.set("path", r.path.as_str())?;
+    req.set("version", r.version)?;
+    req.set("query", multi_map(ctx, form_urlencoded::parse(r.query.as_bytes()))?)?;
+    let params = Object::new(ctx.clone())?;
+    for (k, v) in &r.params {
+        params.set(k.as_str(), v.as_str())?;
+    }
+    req.set("params", params)?;
+    let headers = Object::new(ctx.clone())?;
+    let mut content_type = "";
+    for (k, v) in &r.headers {
+        if k == "content-type" {
+            content_type = v;
+        }
+        match headers.get::<_, Option<String>>(k.as_str())? {
+            Some(prev) => headers.set(k.as_str(), format!("{prev}, {v}"))?,
+            None => headers.set(k.as_str(), v.as_str())?,
+        }
+    }
+    req.set("headers", headers)?;
+    req.set("cookies", cookies(ctx, r)?)?;
+    req.set("ip", r.ip.as_str())?;
+    req.set("requestId", &*r.request_id)?;
+    let body = String::from_utf8_lossy(&r.body);
+    req.set("body", &*body)?;
+    let json = if content_type.contains("json") && !body.trim().is_empty() {
+        ctx.json_parse(body.as_bytes()).unwrap_or_else(|_| {
+            // A malformed JSON body is not the handler's failure: `json` is null.
+            let _ = ctx.catch();
+            Value::new_null(ctx.clone())
+        })
+    } else {
+        Value::new_null(ctx.clone())
+    };
+    req.set("json", json)?;
+    match &r.form {
+        Some(form) => req.set("form", multi_map(ctx, form.iter().map(|(k, v)| (k.into(), v.into())))?)?,
+        None => req.set("form", Object::new(ctx.clone())?)?,
+    }
+    let files = Array::new(ctx.clone())?;
+    for (i, f) in r.files.iter().enumerate() {
+        let o = Object::new(ctx.clone())?;
+        o.set("name", f.field.as_str())?;
+        o.set("filename", f.filename.as_str())?;
+        o.set("contentType", f.content_type.as_str())?;
+        o.set("size", f.bytes.len())?;
+        o.set("bytes", TypedArray::<u8>::new_copy(ctx.clone(), &f.bytes[..])?)?;
+        files.set(i, o)?;
+    }
+    req.set("files", files)?;
+    Ok(req)
+}
+
+/// Repeated keys become arrays, in order.
+fn multi_map<'js, 'a>(
+    ctx: &Ctx<'js>,
+    pairs: impl Iterator<Item = (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)>,
+) -> rquickjs::Result<Object<'js>> {
+    let obj = Object::new(ctx.clone())?;
+    for (k, v) in pairs {
+        let k: &str = &k;
+        match obj.get::<_, Value>(k)? {
+            prev if prev.is_undefined() => obj.set(k, &*v)?,
+            prev if prev.is_array() => {
+                let arr = prev.into_array().expect("checked is_array");
+                arr.set(arr.len(), &*v)?;
+            }
+            prev => {
+                let arr = Array::new(ctx.clone())?;
+                arr.set(0, prev)?;
+                arr.set(1, &*v)?;
+                obj.set(k, arr)?;
+            }
+        }
+    }
+    Ok(obj)
+}
+
+fn cookies<'js>(ctx: &Ctx<'js>, r: &ScriptRequest) -> rquickjs::Result<Object<'js>> {
+    let obj = Object::new(ctx.clone())?;
+    for (_, header) in r.headers.iter().filter(|(k, _)| k == "cookie") {
+        for pair in header.split(';') {
+            if let Some((k, v)) = pair.split_once('=') {
+                let v = v.trim().trim_matches('"');
+                let v = percent_encoding::percent_decode_str(v).decode_utf8_lossy();
+                obj.set(k.trim(), &*v)?;
+            }
+        }
+    }
+    Ok(obj)
+}
+
+/// Result of converting a handler's return value.
+pub(crate) struct Converted {
+    pub response: ScriptResponse,
+    pub warnings: Vec<String>,
+}
+
+/// Validates and converts. Problems that make the response wrong are
+/// errors, except in `dev` where they become warnings and a best effort.
+pub(crate) fn to_response<'js>(ctx: &Ctx<'js>, v: Value<'js>, dev: bool) -> Result<Converted, ScriptFailure> {
+    let mut problems = Vec::new();
+    let mut warnings = Vec::new();
+    let mut status = 200u16;
+    let mut headers: Vec<(String, String)> = Vec::new();
+    let mut content_type: Option<String> = None;
+    let body_value = if v.is_string() || is_bytes(&v) {
+        v
+    } else if let Some(obj) = v.as_object().filter(|_| !v.is_function() && !v.is_array()) {
+        status = read_status(obj, &mut problems);
+        read_headers(obj, &mut headers, &mut problems);
+        content_type = obj
+            .get::<_, Option<rquickjs::Coerced<String>>>("contentType")
+            .ok()
+            .flatten()
+            .map(|c| c.0);
+        obj.get::<_, Value>("body").unwrap_or_else(|_| Value::new_undefined(ctx.clone()))
+    } else {
+        problems.push(format!(
+            "the handler returned {}; return a string or an object {{status, body, contentType, headers}}",
+            describe_type(&v)
+        ));
+        Value::new_undefined(ctx.clone())
+    };
+    let (body, default_type) = read_body(ctx, &body_value, &mut problems);
+    if let Some(ct) = &content_type {
+        if ct.contains(['\r', '\n']) {
+            problems.push("contentType contains CR or LF; remove the line break".into());
+            content_type = None;
+        }
+    }
+    let ct = content_type.unwrap_or_else(|| default_type.to_string());
+    if !body.is_empty() && (status == 204 || status == 304) {
+        warnings.push(format!("a {status} response must not have a body; the body is sent anyway but clients will ignore it"));
+    }
+    if ct.starts_with("text/plain") && looks_like_html(&body) {
+        warnings.push("the body looks like HTML but contentType is text/plain; browsers will show the markup as text".into());
+    }
+    if !ct.is_empty() && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+        headers.push(("content-type".into(), ct));
+    }
+    let response = ScriptResponse { status, headers, body };
+    if problems.is_empty() {
+        return Ok(Converted { response, warnings });
+    }
+    Err(ScriptFailure {
+        kind: FailureKind::InvalidResponse,
+        message: format!("invalid response: {}", problems.join("; ")),
+        stack: None,
+        line: None,
+        column: None,
+        best_effort: dev.then_some(response),
+    })
+}
+
+fn read_status(obj: &Object<'_>, problems: &mut Vec<String>) -> u16 {
+    let Ok(v) = obj.get::<_, Value>("status") else { return 200 };
+    if v.is_undefined() || v.is_null() {
+        return 200;
+    }
+    if let Some(s) = v.as_string().and_then(|s| s.to_string().ok()) {
+        problems.push(format!("status must be a number, not the string \"{s}\"; write status: {}", s.trim()));
+        return s.trim().parse().ok().filter(|n| (100..=599).contains(n)).unwrap_or(500);
+    }
+    let n = v.as_number().unwrap_or(f64::NAN);
+    if n.fract() == 0.0 && (100.0..=599.0).contains(&n) {
+        return n as u16;
+    }
+    let hint = suggest_status(n).map(|s| format!(" (did you mean {s}?)")).unwrap_or_default();
+    problems.push(format!("status {n} is not a valid HTTP status; use a whole number from 100 to 599{hint}"));
+    suggest_status(n).unwrap_or(500)
+}
+
+/// 2000 -> 200, 4040 -> 404, 20 -> 200: drop or add zeros until it fits.
+fn suggest_status(n: f64) -> Option<u16> {
+    if !n.is_finite() || n <= 0.0 {
+        return None;
+    }
+    let mut x = n.trunc();
+    while x > 599.0 {
+        x = (x / 10.0).trunc();
+    }
+    while x < 100.0 {
+        x *= 10.0;
+    }
+    Some(x as u16).filter(|s| (100..=599).contains(s))
+}
+
+fn read_headers(obj: &Object<'_>, out: &mut Vec<(String, String)>, problems: &mut Vec<String>) {
+    let Ok(Some(h)) = obj.get::<_, Option<Object>>("headers") else { return };
+    for entry in h.props::<String, rquickjs::Coerced<String>>() {
+        let Ok((name, value)) = entry else {
+            problems.push("headers must be an object of name: string".into());
+            continue;
+        };
+        let value = value.0;
+        if name.is_empty() || !name.bytes().all(is_token_byte) {
+            problems.push(format!("header name {name:?} is not a valid HTTP token; use letters, digits and '-'"));
+        } else if value.contains(['\r', '\n', '\0']) {
+            problems.push(format!("header {name} contains CR, LF or NUL; remove the line break (it would allow header injection)"));
+        } else {
+            out.push((name.to_ascii_lowercase(), value));
+        }
+    }
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+fn is_bytes(v: &Value<'_>) -> bool {
+    v.as_object().is_some_and(|o| {
+        TypedArray::<u8>::from_object(o.clone()).is_ok() || ArrayBuffer::from_object(o.clone()).is_some()
+    })
+}
+
+fn read_body<'js>(ctx: &Ctx<'js>, v: &Value<'js>, problems: &mut Vec<String>) -> (Bytes, &'static str) {
+    if v.is_undefined() || v.is_null() {
+        return (Bytes::new(), "");
+    }
+    if let Some(s) = v.as_string() {
+        let s = s.to_string().unwrap_or_default();
+        let ct = if looks_like_html(s.as_bytes()) { "text/html; charset=utf-8" } else { "text/plain; charset=utf-8" };
+        return (Bytes::from(s), ct);
+    }
+    if let Some(obj) = v.as_object() {
+        if let Ok(ta) = TypedArray::<u8>::from_object(obj.clone()) {
+            // SAFETY: the slice is copied at once, while this thread holds the
+            // context and no JS can run to detach or resize the buffer.
+            let bytes = unsafe { ta.as_slice() }.to_vec();
+            return (Bytes::from(bytes), "application/octet-stream");
+        }
+        if let Some(ab) = ArrayBuffer::from_object(obj.clone()) {
+            // SAFETY: as above; the bytes are copied before any JS runs.
+            let bytes = unsafe { ab.as_bytes() }.unwrap_or_default().to_vec();
+            return (Bytes::from(bytes), "application/octet-stream");
+        }
+    }
+    if v.is_function() || v.is_symbol() {
+        problems.push(format!("body is {}; return a string, a Uint8Array or a plain object (did you forget to call the function?)", describe_type(v)));
+        return (Bytes::new(), "");
+    }
+    if v.is_object() {
+        return match ctx.json_stringify(v.clone()) {
+            Ok(Some(s)) => (Bytes::from(s.to_string().unwrap_or_default()), "application/json"),
+            _ => {
+                let _ = ctx.catch();
+                problems.push("body object could not be serialized as JSON (a cycle or a BigInt?)".into());
+                (Bytes::new(), "")
+            }
+        };
+    }
+    let text = v.get::<rquickjs::Coerced<String>>().map(|c| c.0).unwrap_or_default();
+    (Bytes::from(text), "text/plain; charset=utf-8")
+}
+
+fn describe_type(v: &Value<'_>) -> String {
+    if v.is_undefined() {
+        "undefined".into()
+    } else if v.is_null() {
+        "null".into()
+    } else if v.is_function() {
+        "a function".into()
+    } else if v.is_symbol() {
+        "a symbol".into()
+    } else if v.is_array() {
+        "an array".into()
+    } else {
+        format!("a {}", v.type_name())
+    }
+}
+
+fn looks_like_html(body: &[u8]) -> bool {
+    let start = body.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(body.len());
+    let head = &body[start..body.len().min(start + 9)];
+    head.len() >= 5 && (head.eq_ignore_ascii_case(b"<!doctype") || head[..5].eq_ignore_ascii_case(b"<html"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn status_suggestions() {
+        assert_eq!(super::suggest_status(2000.0), Some(200));
+        assert_eq!(super::suggest_status(4040.0), Some(404));
+        assert_eq!(super::suggest_status(20.0), Some(200));
+    }
+
+    #[test]
+    fn html_detection() {
+        assert!(super::looks_like_html(b"  <!DOCTYPE html>"));
+        assert!(super::looks_like_html(b"<HTML>"));
+        assert!(!super::looks_like_html(b"<div>"));
+    }
+}

@@ -1,0 +1,193 @@
+//! The JavaScript runtime: a pool of worker threads, each keeping warm
+//! QuickJS contexts per script, and the host API scripts see.
+//!
+//! Nothing here knows HTTP or redb: requests arrive as [`ScriptRequest`],
+//! answers leave as [`Outcome`], and effects go out through [`Host`].
+
+mod context;
+mod convert;
+mod errors;
+mod pool;
+mod prelude;
+mod worker;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tokio::sync::oneshot;
+
+use crate::scripts::routes::{LoadedScript, RouteSpec};
+
+pub use pool::QuickJsPool;
+
+/// Limits and switches for script execution (`[js]` in the config file).
+#[derive(Clone, Debug)]
+pub struct JsConfig {
+    pub workers: usize,
+    pub memory_limit_bytes: usize,
+    pub time_limit_ms: u64,
+    pub stack_size_bytes: usize,
+    pub isolation: Isolation,
+    pub eval: bool,
+    pub console: bool,
+    pub max_contexts_per_worker: usize,
+    pub dev: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isolation {
+    /// A warm context per script per worker (the default).
+    Worker,
+    /// A fresh context for every request.
+    Request,
+}
+
+/// What a handler's `req` is built from.
+#[derive(Debug, Default)]
+pub struct ScriptRequest {
+    pub method: String,
+    pub path: String,
+    pub version: &'static str,
+    pub query: String,
+    pub params: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub ip: String,
+    pub body: Bytes,
+    pub form: Option<Vec<(String, String)>>,
+    pub files: Vec<UploadedFile>,
+    pub request_id: Arc<str>,
+}
+
+#[derive(Debug)]
+pub struct UploadedFile {
+    pub field: String,
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Bytes,
+}
+
+#[derive(Debug)]
+pub struct ScriptResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    Timeout,
+    Memory,
+    Stack,
+    Runtime,
+    InvalidResponse,
+    /// The engine could not run the script (worker gone, context could not be built).
+    Unavailable,
+}
+
+impl FailureKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            FailureKind::Timeout => "script_timeout",
+            FailureKind::Memory => "script_memory",
+            FailureKind::Stack => "script_stack",
+            FailureKind::Runtime => "script_error",
+            FailureKind::InvalidResponse => "invalid_response",
+            FailureKind::Unavailable => "script_unavailable",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct ScriptFailure {
+    pub kind: FailureKind,
+    pub message: String,
+    pub stack: Option<String>,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    /// In `--dev`, what the engine could make of an invalid response.
+    pub best_effort: Option<ScriptResponse>,
+}
+
+pub type Outcome = Result<ScriptResponse, ScriptFailure>;
+
+/// One request for a worker.
+pub struct Invocation {
+    pub script: Arc<LoadedScript>,
+    pub handler_key: Arc<str>,
+    pub request: ScriptRequest,
+    pub reply: oneshot::Sender<Outcome>,
+}
+
+/// What a script's top-level code registered.
+#[derive(Debug, Default)]
+pub struct Registration {
+    pub routes: Vec<RouteSpec>,
+}
+
+/// A script that could not be loaded, with where it went wrong.
+#[derive(Debug, Clone)]
+pub struct LoadError {
+    pub message: String,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    Debug,
+    Log,
+    Info,
+    Warn,
+    Error,
+}
+
+impl LogLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Debug => "debug",
+            LogLevel::Log => "log",
+            LogLevel::Info => "info",
+            LogLevel::Warn => "warn",
+            LogLevel::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> LogLevel {
+        match s {
+            "debug" => LogLevel::Debug,
+            "info" => LogLevel::Info,
+            "warn" => LogLevel::Warn,
+            "error" => LogLevel::Error,
+            _ => LogLevel::Log,
+        }
+    }
+}
+
+/// The engine services the host API calls into. Calls must not block.
+pub trait Host: Send + Sync + 'static {
+    fn script_log(&self, script: &str, level: LogLevel, message: String, request_id: Option<&str>);
+}
+
+/// The seam for other script languages (REQ-JS-008). QuickJS is the only
+/// implementation.
+pub trait ScriptRuntime: Send + Sync {
+    /// Runs a script's top-level code once in a throwaway context and
+    /// returns what it registered. Blocking; call it off the reactor.
+    fn register(&self, name: &str, source: &str) -> Result<Registration, LoadError>;
+    /// Queues a request; the answer arrives on `inv.reply`.
+    fn invoke(&self, inv: Invocation);
+}
+
+/// Runs a script's top-level code once in a throwaway context, outside any
+/// pool (used at save time and when seeding a new data file).
+pub fn registration_pass(
+    cfg: &JsConfig,
+    host: Arc<dyn Host>,
+    name: &str,
+    source: &str,
+) -> Result<Registration, LoadError> {
+    let sc = context::ScriptContext::new(cfg, name.into(), host, None, true)?;
+    sc.load(source)?;
+    let routes = sc.shared.routes.borrow().clone();
+    Ok(Registration { routes })
+}

@@ -1,0 +1,81 @@
+//! The QuickJS implementation of [`ScriptRuntime`]: a fixed pool of worker
+//! threads fed by one shared queue, so any idle worker takes the next job.
+
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use arc_swap::ArcSwapOption;
+use crossbeam_channel::{Sender, TrySendError};
+
+use super::worker::{Worker, WorkerSetup};
+use super::{FailureKind, Host, Invocation, JsConfig, LoadError, Registration, ScriptFailure, ScriptRuntime};
+
+/// Jobs queued per worker before new requests are refused with 503.
+const QUEUE_PER_WORKER: usize = 4096;
+
+pub struct QuickJsPool {
+    cfg: Arc<JsConfig>,
+    host: Arc<dyn Host>,
+    sender: ArcSwapOption<Sender<Invocation>>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl QuickJsPool {
+    pub fn start(cfg: JsConfig, host: Arc<dyn Host>, handle: tokio::runtime::Handle) -> std::io::Result<QuickJsPool> {
+        let cfg = Arc::new(cfg);
+        let workers = if cfg.workers == 0 {
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        } else {
+            cfg.workers
+        };
+        let (tx, rx) = crossbeam_channel::bounded(workers * QUEUE_PER_WORKER);
+        let mut threads = Vec::with_capacity(workers);
+        for i in 0..workers {
+            let setup = WorkerSetup { cfg: cfg.clone(), host: host.clone(), jobs: rx.clone(), handle: handle.clone() };
+            let t = std::thread::Builder::new()
+                .name(format!("js-worker-{i}"))
+                // QuickJS checks its own stack limit; the OS stack must be larger.
+                .stack_size(cfg.stack_size_bytes + 8 * 1024 * 1024)
+                .spawn(move || Worker::new(setup).run())?;
+            threads.push(t);
+        }
+        Ok(QuickJsPool { cfg, host, sender: ArcSwapOption::from_pointee(tx), threads: Mutex::new(threads) })
+    }
+
+    /// Stops the workers after the queued jobs; contexts are freed on their threads.
+    pub fn shutdown(&self) {
+        self.sender.store(None);
+        let threads = self.threads.lock().map(|mut t| std::mem::take(&mut *t)).unwrap_or_default();
+        for t in threads {
+            let _ = t.join();
+        }
+    }
+}
+
+impl ScriptRuntime for QuickJsPool {
+    fn register(&self, name: &str, source: &str) -> Result<Registration, LoadError> {
+        super::registration_pass(&self.cfg, self.host.clone(), name, source)
+    }
+
+    fn invoke(&self, inv: Invocation) {
+        let refuse = |inv: Invocation, message: &str| {
+            let _ = inv.reply.send(Err(ScriptFailure {
+                kind: FailureKind::Unavailable,
+                message: message.to_string(),
+                stack: None,
+                line: None,
+                column: None,
+                best_effort: None,
+            }));
+        };
+        let guard = self.sender.load();
+        let Some(sender) = guard.as_ref() else {
+            return refuse(inv, "the JavaScript workers are shutting down");
+        };
+        match sender.try_send(inv) {
+            Ok(()) => {}
+            Err(TrySendError::Full(inv)) => refuse(inv, "all JavaScript workers are busy; try again shortly"),
+            Err(TrySendError::Disconnected(inv)) => refuse(inv, "the JavaScript workers are shutting down"),
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! aiwebengine: one binary that runs JavaScript web apps from one redb file.
+//!
+//! # Layout
+//! Dependencies point one way: protocol adapters (`http`, `server`) →
+//! domain (`scripts`, `auth`, `logs`, `js`) → storage (`store`).
+//!
+//! - [`cli`]: the command line (`serve`, `admin create`); `main` only calls it.
+//! - [`config`]: settings from flags, environment, the config file; validation.
+//! - [`state`]: `AppState`, every service owned by value.
+//! - [`server`]: listeners, `listening on` lines, graceful shutdown.
+//! - [`http`]: the router built by [`app`], the one error type, script
+//!   dispatch, the management API, health.
+//! - [`auth`]: users, argon2 passwords, sessions and tokens.
+//! - [`js`]: QuickJS worker pool, per-script runtimes and limits, host API.
+//! - [`scripts`]: script records and versions, the route table.
+//! - [`logs`]: per-script log rings in the data file.
+//! - [`seed`]: what a new data file starts with (from `seed/`).
+//! - [`store`]: the redb file, table definitions, codec.
+//! - `migrations` (top-level `migrations/`): format steps of the data file.
+
+#![forbid(clippy::unwrap_used)]
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod js;
+pub mod logs;
+#[path = "../migrations/mod.rs"]
+pub mod migrations;
+pub mod scripts;
+pub mod seed;
+pub mod server;
+pub mod state;
+pub mod store;
+
+pub use http::app;
+pub use state::AppState;
+
+/// `0.1.0 (commit 1a2b3c4d5e6f, built 2026-11-25)`
+pub const VERSION_LINE: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("AIWEBENGINE_GIT_COMMIT"),
+    ", built ",
+    env!("AIWEBENGINE_BUILD_DATE"),
+    ")"
+);

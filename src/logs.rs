@@ -1,0 +1,180 @@
+//! Per-script logs kept in the data file, as a bounded ring per script.
+//!
+//! Scripts log from JS workers without waiting: entries go to one writer
+//! thread that commits them in batches. Readers ask for a flush first, so
+//! they see everything logged before their request.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use arc_swap::ArcSwapOption;
+use crossbeam_channel::{Receiver, Sender};
+use redb::ReadableTable;
+use serde::{Deserialize, Serialize};
+
+use crate::js::{Host, LogLevel};
+use crate::store::{decode, encode, tables, Store, StoreError};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub time: i64,
+    pub level: String,
+    pub message: String,
+    #[serde(default)]
+    pub request_id: Option<String>,
+}
+
+enum Msg {
+    Entry(String, LogEntry),
+    Flush(tokio::sync::oneshot::Sender<()>),
+}
+
+/// Longest message kept; longer ones are cut with a marker.
+const MAX_MESSAGE: usize = 16 * 1024;
+/// Entries waiting for the writer before new ones are dropped (counted).
+const QUEUE: usize = 65_536;
+
+pub struct LogService {
+    tx: ArcSwapOption<Sender<Msg>>,
+    store: Store,
+    writer: std::sync::Mutex<Option<JoinHandle<()>>>,
+}
+
+impl LogService {
+    pub fn start(store: Store, ring: u64) -> std::io::Result<Arc<LogService>> {
+        let (tx, rx) = crossbeam_channel::bounded(QUEUE);
+        let writer_store = store.clone();
+        let writer = std::thread::Builder::new()
+            .name("script-logs".into())
+            .spawn(move || write_loop(writer_store, rx, ring.max(1)))?;
+        Ok(Arc::new(LogService { tx: ArcSwapOption::from_pointee(tx), store, writer: std::sync::Mutex::new(Some(writer)) }))
+    }
+
+    pub fn append(&self, script: &str, level: LogLevel, mut message: String, request_id: Option<&str>) {
+        if message.len() > MAX_MESSAGE {
+            let mut cut = MAX_MESSAGE;
+            while !message.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            message.truncate(cut);
+            message.push_str(" …[truncated]");
+        }
+        let entry = LogEntry {
+            time: crate::scripts::now_millis(),
+            level: level.as_str().to_string(),
+            message,
+            request_id: request_id.map(str::to_string),
+        };
+        let tx = self.tx.load();
+        let sent = tx.as_ref().is_some_and(|tx| tx.try_send(Msg::Entry(script.to_string(), entry)).is_ok());
+        if !sent {
+            tracing::warn!(script, "script log queue is full; an entry was dropped");
+        }
+    }
+
+    /// Waits until everything appended so far is committed.
+    pub async fn flush(&self) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let sent = self.tx.load().as_ref().is_some_and(|s| s.send(Msg::Flush(tx)).is_ok());
+        if sent {
+            let _ = rx.await;
+        }
+    }
+
+    /// Newest first; `script = None` reads every script's log.
+    pub async fn read(&self, script: Option<String>, limit: usize) -> Result<Vec<(String, LogEntry)>, StoreError> {
+        self.flush().await;
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            store.read(|txn| {
+                let t = txn.open_table(tables::SCRIPT_LOGS)?;
+                let mut out = Vec::new();
+                match &script {
+                    Some(s) => {
+                        for row in t.range((s.as_str(), 0)..=(s.as_str(), u64::MAX))?.rev().take(limit) {
+                            let (_, v) = row?;
+                            out.push((s.clone(), decode(v.value())?));
+                        }
+                    }
+                    None => {
+                        for row in t.iter()? {
+                            let (k, v) = row?;
+                            out.push((k.value().0.to_string(), decode::<LogEntry>(v.value())?));
+                        }
+                        out.sort_by(|a, b| b.1.time.cmp(&a.1.time));
+                        out.truncate(limit);
+                    }
+                }
+                Ok(out)
+            })
+        })
+        .await
+        .map_err(|e| StoreError::Redb(e.to_string()))?
+    }
+
+    /// Commits what is queued and stops the writer.
+    pub fn shutdown(&self) {
+        self.tx.store(None);
+        let handle = self.writer.lock().ok().and_then(|mut w| w.take());
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
+    }
+}
+
+fn write_loop(store: Store, rx: Receiver<Msg>, ring: u64) {
+    let mut next_seq: HashMap<String, u64> = HashMap::new();
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        batch.extend(rx.try_iter().take(4096));
+        let mut flushes = Vec::new();
+        let mut entries = Vec::new();
+        for m in batch {
+            match m {
+                Msg::Entry(s, e) => entries.push((s, e)),
+                Msg::Flush(tx) => flushes.push(tx),
+            }
+        }
+        if !entries.is_empty() {
+            let r = store.write(|txn| {
+                let mut t = txn.open_table(tables::SCRIPT_LOGS)?;
+                for (script, entry) in &entries {
+                    let seq = match next_seq.get(script) {
+                        Some(n) => *n,
+                        None => t
+                            .range((script.as_str(), 0)..=(script.as_str(), u64::MAX))?
+                            .next_back()
+                            .transpose()?
+                            .map_or(0, |(k, _)| k.value().1 + 1),
+                    };
+                    t.insert((script.as_str(), seq), encode(entry)?.as_slice())?;
+                    if seq >= ring {
+                        t.retain_in((script.as_str(), 0)..=(script.as_str(), seq - ring), |_, _| false)?;
+                    }
+                    next_seq.insert(script.clone(), seq + 1);
+                }
+                Ok(())
+            });
+            if let Err(e) = r {
+                next_seq.clear();
+                tracing::error!(error = %e, "could not store script log entries");
+            }
+        }
+        for f in flushes {
+            let _ = f.send(());
+        }
+    }
+}
+
+/// The engine side of the JS host API.
+pub struct EngineHost {
+    pub logs: Arc<LogService>,
+}
+
+impl Host for EngineHost {
+    fn script_log(&self, script: &str, level: LogLevel, message: String, request_id: Option<&str>) {
+        tracing::debug!(target: "script", script, level = level.as_str(), request_id, "{message}");
+        self.logs.append(script, level, message, request_id);
+    }
+}

@@ -1,0 +1,76 @@
+//! Script records, versions, validation and the route table derived from them.
+
+pub mod routes;
+mod service;
+
+use serde::{Deserialize, Serialize};
+
+pub use service::{write_version, Catalog, SaveOutcome, ScriptError, ScriptService};
+
+use routes::RouteSpec;
+
+/// The current state of one script (table `scripts`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ScriptRecord {
+    pub name: String,
+    pub version: u64,
+    pub enabled: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub routes: Vec<RouteSpec>,
+    #[serde(default)]
+    pub size: u64,
+    /// Why the script is not serving, when it is stored but broken.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// One saved version (table `script_versions`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ScriptVersion {
+    pub source: String,
+    pub created_at: i64,
+    pub author: String,
+}
+
+/// Script names are flat: `[A-Za-z0-9][A-Za-z0-9_.-]{0,127}`.
+pub fn validate_name(name: &str) -> Result<(), String> {
+    let rule = "script names must match [A-Za-z0-9][A-Za-z0-9_.-]{0,127} (a flat name such as blog.js, no '/' or '..')";
+    let mut bytes = name.bytes();
+    let first_ok = bytes.next().is_some_and(|b| b.is_ascii_alphanumeric());
+    let rest_ok = bytes.all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+    if !first_ok || !rest_ok || name.len() > 128 {
+        return Err(format!("invalid script name {name:?}: {rule}"));
+    }
+    Ok(())
+}
+
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// RFC 3339 with milliseconds, UTC.
+pub fn rfc3339(millis: i64) -> String {
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(millis.max(0) as u64);
+    humantime::format_rfc3339_millis(t).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names() {
+        for ok in ["blog.js", "shop-api.js", "a", "A_b-c.d"] {
+            assert!(super::validate_name(ok).is_ok(), "{ok}");
+        }
+        let long = "a".repeat(129);
+        for bad in ["", "a/b", "..", ".hidden", "a\nb", "é.js", long.as_str()] {
+            assert!(super::validate_name(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! Saving, loading and serving scripts. A save is one write transaction
+//! (record + version row + derived routes); the in-memory catalog and route
+//! table are swapped only after it commits.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use redb::{ReadableTable, ReadableTableMetadata};
+
+use super::routes::{is_reserved, LoadedScript, Pattern, RouteSpec, RouteTable};
+use super::{now_millis, validate_name, ScriptRecord, ScriptVersion};
+use crate::js::{LoadError, ScriptRuntime};
+use crate::store::{decode, encode, get_value, tables, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScriptError {
+    #[error("{0}")]
+    InvalidName(String),
+    #[error("script is {size} bytes, over the limit of {limit} bytes (config js.max_script_bytes)")]
+    TooLarge { size: usize, limit: usize },
+    #[error("script failed to load: {}", .0.message)]
+    Load(LoadError),
+    #[error("{path} is reserved for the engine (/engine, /health, /metrics, /graphql, /mcp); choose another path")]
+    Reserved { path: String },
+    #[error("{method} {path} is already registered by script {owner}; change the path or disable {owner} first")]
+    Conflict { method: String, path: String, owner: String },
+    #[error("no script named {0}")]
+    NotFound(String),
+    #[error("script {name} has no version {version}")]
+    VersionNotFound { name: String, version: u64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("internal task failed: {0}")]
+    Task(String),
+}
+
+pub struct CatalogEntry {
+    pub script: Arc<LoadedScript>,
+    pub routes: Vec<RouteSpec>,
+    pub enabled: bool,
+}
+
+/// The scripts that serve, and the route table derived from them.
+#[derive(Default)]
+pub struct Catalog {
+    pub entries: BTreeMap<Arc<str>, Arc<CatalogEntry>>,
+    pub table: RouteTable,
+}
+
+impl Catalog {
+    fn rebuilt(entries: BTreeMap<Arc<str>, Arc<CatalogEntry>>) -> Catalog {
+        let serving: Vec<_> = entries
+            .values()
+            .filter(|e| e.enabled)
+            .map(|e| (e.script.clone(), e.routes.clone()))
+            .collect();
+        Catalog { table: RouteTable::build(&serving), entries }
+    }
+}
+
+pub struct SaveOutcome {
+    pub record: ScriptRecord,
+    pub created: bool,
+}
+
+pub struct ScriptService {
+    store: Store,
+    runtime: Arc<dyn ScriptRuntime>,
+    catalog: ArcSwap<Catalog>,
+    max_script_bytes: usize,
+    /// Serializes changes so that conflict check, commit and swap are atomic.
+    write_lock: tokio::sync::Mutex<()>,
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ScriptError> + Send + 'static,
+) -> Result<T, ScriptError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ScriptError::Task(e.to_string()))?
+}
+
+impl ScriptService {
+    /// Loads every stored script's current version (no JS runs here).
+    pub fn open(store: Store, runtime: Arc<dyn ScriptRuntime>, max_script_bytes: usize) -> Result<Self, StoreError> {
+        let entries = store.read(|txn| {
+            let scripts = txn.open_table(tables::SCRIPTS)?;
+            let versions = txn.open_table(tables::SCRIPT_VERSIONS)?;
+            let mut entries = BTreeMap::new();
+            for row in scripts.iter()? {
+                let (_, v) = row?;
+                let rec: ScriptRecord = decode(v.value())?;
+                let Some(ver) = versions.get((rec.name.as_str(), rec.version))? else { continue };
+                let ver: ScriptVersion = decode(ver.value())?;
+                let name: Arc<str> = rec.name.as_str().into();
+                let script = Arc::new(LoadedScript { name: name.clone(), version: rec.version, source: ver.source.into() });
+                entries.insert(name, Arc::new(CatalogEntry { script, routes: rec.routes, enabled: rec.enabled }));
+            }
+            Ok(entries)
+        })?;
+        Ok(ScriptService {
+            store,
+            runtime,
+            catalog: ArcSwap::from_pointee(Catalog::rebuilt(entries)),
+            max_script_bytes,
+            write_lock: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// The current catalog; lock-free, for the request path.
+    pub fn catalog(&self) -> arc_swap::Guard<Arc<Catalog>> {
+        self.catalog.load()
+    }
+
+    pub fn count(&self) -> usize {
+        self.catalog.load().entries.len()
+    }
+
+    pub async fn save(&self, name: &str, source: String, author: &str) -> Result<SaveOutcome, ScriptError> {
+        validate_name(name).map_err(ScriptError::InvalidName)?;
+        if source.len() > self.max_script_bytes {
+            return Err(ScriptError::TooLarge { size: source.len(), limit: self.max_script_bytes });
+        }
+        let rt = self.runtime.clone();
+        let (n, s) = (name.to_string(), source.clone());
+        let reg = blocking(move || rt.register(&n, &s).map_err(ScriptError::Load)).await?;
+        if let Some(r) = reg.routes.iter().find(|r| is_reserved(&r.path)) {
+            return Err(ScriptError::Reserved { path: r.path.clone() });
+        }
+        let _guard = self.write_lock.lock().await;
+        let enabled = self.catalog.load().entries.get(name).is_none_or(|e| e.enabled);
+        if enabled {
+            self.check_conflicts(name, &reg.routes)?;
+        }
+        let store = self.store.clone();
+        let (name_s, author) = (name.to_string(), author.to_string());
+        let routes = reg.routes;
+        let src = source.clone();
+        let outcome = blocking(move || Ok(store.write(|txn| write_version(txn, &name_s, src, &author, routes))?)).await?;
+        self.install(&outcome.record, source.into());
+        Ok(outcome)
+    }
+
+    fn check_conflicts(&self, name: &str, routes: &[RouteSpec]) -> Result<(), ScriptError> {
+        let catalog = self.catalog.load();
+        for r in routes {
+            let canon = Pattern::parse(&r.path).map(|p| p.canonical()).unwrap_or_default();
+            if let Some(owner) = catalog.table.owner_of(&r.method, &canon) {
+                if owner != name {
+                    return Err(ScriptError::Conflict { method: r.method.clone(), path: r.path.clone(), owner: owner.to_string() });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Swaps in a catalog with this record's current version.
+    fn install(&self, rec: &ScriptRecord, source: Arc<str>) {
+        let current = self.catalog.load();
+        let mut entries = current.entries.clone();
+        let name: Arc<str> = rec.name.as_str().into();
+        let script = Arc::new(LoadedScript { name: name.clone(), version: rec.version, source });
+        entries.insert(name, Arc::new(CatalogEntry { script, routes: rec.routes.clone(), enabled: rec.enabled }));
+        self.catalog.store(Arc::new(Catalog::rebuilt(entries)));
+    }
+
+    pub async fn list(&self) -> Result<Vec<ScriptRecord>, ScriptError> {
+        let store = self.store.clone();
+        blocking(move || {
+            Ok(store.read(|txn| {
+                let t = txn.open_table(tables::SCRIPTS)?;
+                let mut out = Vec::with_capacity(t.len()? as usize);
+                for row in t.iter()? {
+                    out.push(decode(row?.1.value())?);
+                }
+                Ok(out)
+            })?)
+        })
+        .await
+    }
+
+    pub async fn get(&self, name: &str) -> Result<(ScriptRecord, ScriptVersion), ScriptError> {
+        let store = self.store.clone();
+        let name = name.to_string();
+        blocking(move || {
+            let found = store.read(|txn| {
+                let rec: Option<ScriptRecord> = get_value(&txn.open_table(tables::SCRIPTS)?, &name)?;
+                let Some(rec) = rec else { return Ok(None) };
+                let versions = txn.open_table(tables::SCRIPT_VERSIONS)?;
+                let ver = versions.get((name.as_str(), rec.version))?.map(|v| decode(v.value())).transpose()?;
+                Ok(ver.map(|v| (rec, v)))
+            })?;
+            found.ok_or(ScriptError::NotFound(name))
+        })
+        .await
+    }
+
+    pub async fn delete(&self, name: &str) -> Result<(), ScriptError> {
+        let _guard = self.write_lock.lock().await;
+        let store = self.store.clone();
+        let n = name.to_string();
+        blocking(move || {
+            Ok(store.write(|txn| {
+                let existed = txn.open_table(tables::SCRIPTS)?.remove(n.as_str())?.is_some();
+                if existed {
+                    txn.open_table(tables::SCRIPT_VERSIONS)?.retain_in((n.as_str(), 0)..=(n.as_str(), u64::MAX), |_, _| false)?;
+                    txn.open_table(tables::SCRIPT_LOGS)?.retain_in((n.as_str(), 0)..=(n.as_str(), u64::MAX), |_, _| false)?;
+                }
+                Ok(existed)
+            })?)
+        })
+        .await?
+        .then_some(())
+        .ok_or_else(|| ScriptError::NotFound(name.to_string()))?;
+        let mut entries = self.catalog.load().entries.clone();
+        entries.remove(name);
+        self.catalog.store(Arc::new(Catalog::rebuilt(entries)));
+        Ok(())
+    }
+
+    pub async fn set_enabled(&self, name: &str, enabled: bool) -> Result<ScriptRecord, ScriptError> {
+        let _guard = self.write_lock.lock().await;
+        let entry = self.catalog.load().entries.get(name).cloned().ok_or_else(|| ScriptError::NotFound(name.to_string()))?;
+        if enabled && !entry.enabled {
+            self.check_conflicts(name, &entry.routes)?;
+        }
+        let store = self.store.clone();
+        let n = name.to_string();
+        let rec = blocking(move || {
+            Ok(store.write(|txn| {
+                let mut t = txn.open_table(tables::SCRIPTS)?;
+                let rec: Option<ScriptRecord> = get_value(&t, &n)?;
+                let Some(mut rec) = rec else { return Ok(None) };
+                rec.enabled = enabled;
+                rec.updated_at = now_millis();
+                t.insert(n.as_str(), encode(&rec)?.as_slice())?;
+                Ok(Some(rec))
+            })?)
+        })
+        .await?
+        .ok_or_else(|| ScriptError::NotFound(name.to_string()))?;
+        self.install(&rec, entry.script.source.clone());
+        Ok(rec)
+    }
+
+    pub async fn versions(&self, name: &str) -> Result<Vec<(u64, ScriptVersion)>, ScriptError> {
+        let store = self.store.clone();
+        let n = name.to_string();
+        let list = blocking(move || {
+            Ok(store.read(|txn| {
+                let t = txn.open_table(tables::SCRIPT_VERSIONS)?;
+                let mut out = Vec::new();
+                for row in t.range((n.as_str(), 0)..=(n.as_str(), u64::MAX))? {
+                    let (k, v) = row?;
+                    out.push((k.value().1, decode(v.value())?));
+                }
+                Ok(out)
+            })?)
+        })
+        .await?;
+        if list.is_empty() {
+            return Err(ScriptError::NotFound(name.to_string()));
+        }
+        Ok(list)
+    }
+
+    pub async fn restore(&self, name: &str, version: u64, author: &str) -> Result<SaveOutcome, ScriptError> {
+        let versions = self.versions(name).await?;
+        let (_, v) = versions
+            .into_iter()
+            .find(|(n, _)| *n == version)
+            .ok_or_else(|| ScriptError::VersionNotFound { name: name.to_string(), version })?;
+        self.save(name, v.source, author).await
+    }
+}
+
+/// Writes the next version of `name` and its record; keeps `enabled`.
+pub fn write_version(
+    txn: &redb::WriteTransaction,
+    name: &str,
+    source: String,
+    author: &str,
+    routes: Vec<RouteSpec>,
+) -> Result<SaveOutcome, StoreError> {
+    let mut scripts = txn.open_table(tables::SCRIPTS)?;
+    let existing: Option<ScriptRecord> = get_value(&scripts, name)?;
+    let now = now_millis();
+    let created = existing.is_none();
+    let record = ScriptRecord {
+        name: name.to_string(),
+        version: existing.as_ref().map_or(1, |r| r.version + 1),
+        enabled: existing.as_ref().is_none_or(|r| r.enabled),
+        created_at: existing.as_ref().map_or(now, |r| r.created_at),
+        updated_at: now,
+        owner: existing.as_ref().and_then(|r| r.owner.clone()).or_else(|| Some(author.to_string())),
+        routes,
+        size: source.len() as u64,
+        error: None,
+    };
+    let version = ScriptVersion { source, created_at: now, author: author.to_string() };
+    txn.open_table(tables::SCRIPT_VERSIONS)?.insert((name, record.version), encode(&version)?.as_slice())?;
+    scripts.insert(name, encode(&record)?.as_slice())?;
+    Ok(SaveOutcome { record, created })
+}

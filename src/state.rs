@@ -1,0 +1,91 @@
+//! `AppState`: every engine service, owned by value (no globals), so two
+//! engines can run in one process.
+
+use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::auth::AuthService;
+use crate::config::Config;
+use crate::js::QuickJsPool;
+use crate::logs::{EngineHost, LogService};
+use crate::scripts::ScriptService;
+use crate::store::{Store, StoreError};
+
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+pub struct Inner {
+    pub config: Config,
+    pub store: Store,
+    pub scripts: ScriptService,
+    pub runtime: Arc<QuickJsPool>,
+    pub auth: AuthService,
+    pub logs: Arc<LogService>,
+    pub started: Instant,
+    request_prefix: u32,
+    request_counter: AtomicU64,
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.inner
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot start: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl AppState {
+    /// Opens (or creates) the data file and starts the JS workers.
+    pub async fn start(config: Config) -> Result<AppState, StartError> {
+        let (path, js) = (config.data.clone(), config.js_config());
+        let store = tokio::task::spawn_blocking(move || Store::open(&path, &|txn| crate::seed::seed(txn, &js)))
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))??;
+        let logs = LogService::start(store.clone(), config.js.log_ring)?;
+        let host = Arc::new(EngineHost { logs: logs.clone() });
+        let runtime = Arc::new(QuickJsPool::start(config.js_config(), host, tokio::runtime::Handle::current())?);
+        let scripts = ScriptService::open(store.clone(), runtime.clone(), config.js.max_script_bytes)?;
+        let auth = AuthService::open(store.clone())?;
+        Ok(AppState {
+            inner: Arc::new(Inner {
+                config,
+                store,
+                scripts,
+                runtime,
+                auth,
+                logs,
+                started: Instant::now(),
+                request_prefix: rand::random(),
+                request_counter: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    /// A short unique id for a request, cheap enough for the hot path.
+    pub fn request_id(&self) -> Arc<str> {
+        let n = self.request_counter.fetch_add(1, Ordering::Relaxed);
+        format!("{:08x}{:08x}", self.request_prefix, n).into()
+    }
+
+    /// Stops the workers and commits queued logs. The data file closes when
+    /// the last `AppState` clone is dropped.
+    pub async fn shutdown(&self) {
+        let state = self.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            state.runtime.shutdown();
+            state.logs.shutdown();
+        })
+        .await;
+    }
+}

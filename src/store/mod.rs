@@ -1,0 +1,228 @@
+//! The one redb data file: opening, format checks, migrations and seeding.
+//!
+//! Every call into this module blocks on disk; callers on the async side go
+//! through [`Store::read`]/[`Store::write`] from `spawn_blocking` or a JS
+//! worker thread, never from the reactor.
+
+pub mod codec;
+pub mod tables;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
+
+pub use codec::{decode, encode};
+
+/// The format version this build writes. Bumped by each step in `migrations/`.
+pub const FORMAT_VERSION: u32 = crate::migrations::LATEST;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the data file {path} is in use by another process (is an aiwebengine server running on it? stop it first)")]
+    InUse { path: String },
+    #[error("the data file {path} is not a readable aiwebengine data file: {detail}. It was left untouched; restore it from a backup or point --data at another path")]
+    Corrupt { path: String, detail: String },
+    #[error("the data file {path} was written by a newer aiwebengine (format {found}, this build reads up to {supported}); upgrade the binary")]
+    NewerFormat {
+        path: String,
+        found: u32,
+        supported: u32,
+    },
+    #[error("cannot create the data file {path}: {detail}")]
+    Create { path: String, detail: String },
+    #[error("storage error: {0}")]
+    Redb(String),
+    #[error("stored value could not be decoded: {0}")]
+    Codec(String),
+}
+
+macro_rules! redb_errors {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self { StoreError::Redb(e.to_string()) }
+        }
+    )*};
+}
+redb_errors!(
+    redb::Error,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+/// Cheap to clone; all clones share one open database.
+#[derive(Clone)]
+pub struct Store {
+    db: Arc<Database>,
+    path: Arc<PathBuf>,
+}
+
+/// Fills a brand-new data file (seed scripts, welcome page, secrets).
+pub type Seeder<'a> = &'a dyn Fn(&WriteTransaction) -> Result<(), StoreError>;
+
+/// First bytes of every redb file.
+const REDB_MAGIC: &[u8] = b"redb";
+
+impl Store {
+    /// Opens `path`, creating and seeding it first when it does not exist.
+    /// A new file is built under a temporary name and renamed into place only
+    /// when complete, so a crash never leaves a half-made data file.
+    pub fn open(path: &Path, seed: Seeder<'_>) -> Result<Store, StoreError> {
+        if !path.exists() {
+            create_new(path, seed)?;
+        }
+        check_magic(path)?;
+        let db = Database::create(path).map_err(|e| open_error(path, e))?;
+        let store = Store {
+            db: Arc::new(db),
+            path: Arc::new(path.to_path_buf()),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn display(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    /// Runs `f` in one read transaction (an MVCC snapshot).
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&ReadTransaction) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let txn = self.db.begin_read()?;
+        f(&txn)
+    }
+
+    /// Runs `f` in one write transaction and commits it when `f` succeeds;
+    /// nothing is written when it fails.
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let txn = self.db.begin_write()?;
+        match f(&txn) {
+            Ok(v) => {
+                txn.commit()?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = txn.abort();
+                Err(e)
+            }
+        }
+    }
+
+    /// Health probe: can a read transaction open and see the meta table?
+    pub fn check(&self) -> Result<u32, StoreError> {
+        self.read(|t| read_format_version(t).map(|v| v.unwrap_or(0)))
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        let found = self.read(read_format_version)?.unwrap_or(0);
+        if found > FORMAT_VERSION {
+            return Err(StoreError::NewerFormat {
+                path: self.display(),
+                found,
+                supported: FORMAT_VERSION,
+            });
+        }
+        if found == FORMAT_VERSION {
+            return Ok(());
+        }
+        self.write(|txn| crate::migrations::apply(txn, found))
+    }
+}
+
+fn read_format_version(txn: &ReadTransaction) -> Result<Option<u32>, StoreError> {
+    let table = match txn.open_table(tables::META) {
+        Ok(t) => t,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let Some(v) = table.get(tables::FORMAT_VERSION_KEY)? else {
+        return Ok(None);
+    };
+    let bytes: [u8; 4] = v
+        .value()
+        .try_into()
+        .map_err(|_| StoreError::Codec("format_version is not 4 bytes".into()))?;
+    Ok(Some(u32::from_be_bytes(bytes)))
+}
+
+fn check_magic(path: &Path) -> Result<(), StoreError> {
+    use std::io::Read;
+    let mut head = [0u8; 4];
+    let corrupt = |detail: String| StoreError::Corrupt {
+        path: path.display().to_string(),
+        detail,
+    };
+    let mut f = std::fs::File::open(path).map_err(|e| corrupt(e.to_string()))?;
+    f.read_exact(&mut head)
+        .map_err(|_| corrupt("the file is too short to be a redb database".into()))?;
+    if head != REDB_MAGIC {
+        return Err(corrupt("it does not start with the redb file signature".into()));
+    }
+    Ok(())
+}
+
+fn open_error(path: &Path, e: redb::DatabaseError) -> StoreError {
+    match e {
+        redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse {
+            path: path.display().to_string(),
+        },
+        other => StoreError::Corrupt {
+            path: path.display().to_string(),
+            detail: other.to_string(),
+        },
+    }
+}
+
+fn create_new(path: &Path, seed: Seeder<'_>) -> Result<(), StoreError> {
+    let create_err = |detail: String| StoreError::Create {
+        path: path.display().to_string(),
+        detail,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| create_err(e.to_string()))?;
+    }
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| create_err("the path has no file name".into()))?;
+    let tmp = path.with_file_name(format!(
+        ".{}.creating-{}",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&tmp);
+    let result = (|| {
+        let db = Database::create(&tmp).map_err(|e| create_err(e.to_string()))?;
+        let txn = db.begin_write()?;
+        crate::migrations::apply(&txn, 0)?;
+        seed(&txn)?;
+        txn.commit()?;
+        drop(db);
+        std::fs::rename(&tmp, path).map_err(|e| create_err(e.to_string()))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Reads one envelope-encoded value from a string-keyed table.
+pub fn get_value<T: serde::de::DeserializeOwned>(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    key: &str,
+) -> Result<Option<T>, StoreError> {
+    match table.get(key)? {
+        Some(v) => Ok(Some(decode(v.value())?)),
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,33 @@
+//! Every redb table of the data file, in one place.
+//!
+//! Keys are plain strings or `(string, u64)` pairs; values are rmp-serde
+//! bytes wrapped in [`super::codec::Envelope`].
+
+use redb::TableDefinition;
+
+/// `format_version`, `jwt_secret`, `created_at`.
+pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// Script name -> [`crate::scripts::ScriptRecord`].
+pub const SCRIPTS: TableDefinition<&str, &[u8]> = TableDefinition::new("scripts");
+/// (script name, version) -> [`crate::scripts::ScriptVersion`].
+pub const SCRIPT_VERSIONS: TableDefinition<(&str, u64), &[u8]> =
+    TableDefinition::new("script_versions");
+/// (script name, sequence) -> [`crate::logs::LogEntry`]; a ring per script.
+pub const SCRIPT_LOGS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("script_logs");
+/// User id -> [`crate::auth::User`].
+pub const USERS: TableDefinition<&str, &[u8]> = TableDefinition::new("users");
+/// Lower-cased email -> user id.
+pub const USER_EMAILS: TableDefinition<&str, &str> = TableDefinition::new("user_emails");
+/// Session id -> [`crate::auth::Session`].
+pub const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
+/// Group id -> group record (accounts issue).
+pub const GROUPS: TableDefinition<&str, &[u8]> = TableDefinition::new("groups");
+/// Setting key -> value (admin-editable settings).
+pub const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("settings");
+/// Asset path -> asset record (assets issue).
+pub const ASSETS: TableDefinition<&str, &[u8]> = TableDefinition::new("assets");
+/// (namespace, encoded key) -> value: the data scripts store (data API issue).
+pub const KV: TableDefinition<(&str, &[u8]), &[u8]> = TableDefinition::new("kv");
+
+/// Key in [`META`] holding the format version as a big-endian u32.
+pub const FORMAT_VERSION_KEY: &str = "format_version";
