@@ -57,7 +57,11 @@ enum AdminCommand {
 #[derive(Args)]
 struct CreateArgs {
     email: String,
-    #[arg(long, required_unless_present = "password_stdin", conflicts_with = "password_stdin")]
+    #[arg(
+        long,
+        required_unless_present = "password_stdin",
+        conflicts_with = "password_stdin"
+    )]
     password: Option<String>,
     /// Read the password from the first line of standard input.
     #[arg(long)]
@@ -78,7 +82,12 @@ pub fn main() -> ExitCode {
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("AIWEBENGINE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 fn fail(code: u8, msg: impl std::fmt::Display) -> ExitCode {
@@ -91,7 +100,10 @@ fn serve(args: ServeArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(2, e),
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => return fail(1, format!("cannot start the async runtime: {e}")),
     };
@@ -107,7 +119,10 @@ fn admin_create(args: CreateArgs) -> ExitCode {
         (None, _) => {
             let mut line = String::new();
             if let Err(e) = std::io::stdin().lock().read_line(&mut line) {
-                return fail(1, format!("cannot read the password from standard input: {e}"));
+                return fail(
+                    1,
+                    format!("cannot read the password from standard input: {e}"),
+                );
             }
             line.trim_end_matches(['\r', '\n']).to_string()
         }
@@ -123,7 +138,11 @@ fn admin_create(args: CreateArgs) -> ExitCode {
     };
     match create_user(&store, &args.email, &password, Role::Admin) {
         Ok(u) => {
-            println!("created administrator {} in {}", u.email, args.data.display());
+            println!(
+                "created administrator {} in {}",
+                u.email,
+                args.data.display()
+            );
             ExitCode::SUCCESS
         }
         Err(e) => fail(1, e),

@@ -19,7 +19,11 @@ pub struct ServerSection {
 
 impl Default for ServerSection {
     fn default() -> Self {
-        ServerSection { request_timeout_ms: 5000, body_limit_bytes: 1024 * 1024, shutdown_grace_ms: 10_000 }
+        ServerSection {
+            request_timeout_ms: 5000,
+            body_limit_bytes: 1024 * 1024,
+            shutdown_grace_ms: 10_000,
+        }
     }
 }
 
@@ -37,6 +41,7 @@ pub struct JsSection {
     pub console: bool,
     pub log_ring: u64,
     pub max_contexts_per_worker: usize,
+    pub inline_slow_ms: u64,
 }
 
 impl Default for JsSection {
@@ -52,6 +57,7 @@ impl Default for JsSection {
             console: true,
             log_ring: 1000,
             max_contexts_per_worker: 64,
+            inline_slow_ms: 10,
         }
     }
 }
@@ -79,35 +85,66 @@ pub struct Config {
 pub struct ConfigError(pub String);
 
 impl Config {
-    pub fn new(data: PathBuf, http: String, https: Option<String>, dev: bool, files: &[PathBuf]) -> Result<Config, ConfigError> {
+    pub fn new(
+        data: PathBuf,
+        http: String,
+        https: Option<String>,
+        dev: bool,
+        files: &[PathBuf],
+    ) -> Result<Config, ConfigError> {
         let mut file = FileConfig::default();
         for path in files {
             file = read_file(path)?;
         }
         let https = https.filter(|h| h != "off");
-        let cfg = Config { data, http, https, dev, server: file.server, js: file.js };
+        let cfg = Config {
+            data,
+            http,
+            https,
+            dev,
+            server: file.server,
+            js: file.js,
+        };
         cfg.validate()?;
         Ok(cfg)
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
         let bad = |key: &str, value: String, allowed: &str| {
-            Err(ConfigError(format!("invalid config: {key} = {value}; allowed: {allowed}")))
+            Err(ConfigError(format!(
+                "invalid config: {key} = {value}; allowed: {allowed}"
+            )))
         };
         if !matches!(self.js.isolation.as_str(), "worker" | "request") {
-            return bad("js.isolation", format!("{:?}", self.js.isolation), "\"worker\" or \"request\"");
+            return bad(
+                "js.isolation",
+                format!("{:?}", self.js.isolation),
+                "\"worker\" or \"request\"",
+            );
         }
         if self.js.memory_limit_bytes < 1024 * 1024 {
-            return bad("js.memory_limit_bytes", self.js.memory_limit_bytes.to_string(), "at least 1048576 (1 MiB)");
+            return bad(
+                "js.memory_limit_bytes",
+                self.js.memory_limit_bytes.to_string(),
+                "at least 1048576 (1 MiB)",
+            );
         }
         if self.js.stack_size_bytes < 64 * 1024 {
-            return bad("js.stack_size_bytes", self.js.stack_size_bytes.to_string(), "at least 65536");
+            return bad(
+                "js.stack_size_bytes",
+                self.js.stack_size_bytes.to_string(),
+                "at least 65536",
+            );
         }
         if self.js.time_limit_ms == 0 {
             return bad("js.time_limit_ms", "0".into(), "1 or more milliseconds");
         }
         if self.server.request_timeout_ms == 0 {
-            return bad("server.request_timeout_ms", "0".into(), "1 or more milliseconds");
+            return bad(
+                "server.request_timeout_ms",
+                "0".into(),
+                "1 or more milliseconds",
+            );
         }
         Ok(())
     }
@@ -118,11 +155,16 @@ impl Config {
             memory_limit_bytes: self.js.memory_limit_bytes,
             time_limit_ms: self.js.time_limit_ms,
             stack_size_bytes: self.js.stack_size_bytes,
-            isolation: if self.js.isolation == "request" { Isolation::Request } else { Isolation::Worker },
+            isolation: if self.js.isolation == "request" {
+                Isolation::Request
+            } else {
+                Isolation::Worker
+            },
             eval: self.js.eval,
             console: self.js.console,
             max_contexts_per_worker: self.js.max_contexts_per_worker,
             dev: self.dev,
+            slow_after: std::time::Duration::from_millis(self.js.inline_slow_ms),
         }
     }
 }
@@ -135,7 +177,10 @@ fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
         let line = e.span().map(|s| text[..s.start].lines().count().max(1));
         let hint = suggestion(&msg);
         match line {
-            Some(l) => ConfigError(format!("config file {} line {l}: {msg}{hint}", path.display())),
+            Some(l) => ConfigError(format!(
+                "config file {} line {l}: {msg}{hint}",
+                path.display()
+            )),
             None => ConfigError(format!("config file {}: {msg}{hint}", path.display())),
         }
     })
@@ -143,8 +188,12 @@ fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
 
 /// "unknown field `tim_limit_ms`, expected one of ..." -> a did-you-mean.
 fn suggestion(msg: &str) -> String {
-    let Some(rest) = msg.strip_prefix("unknown field `") else { return String::new() };
-    let Some((field, expected)) = rest.split_once('`') else { return String::new() };
+    let Some(rest) = msg.strip_prefix("unknown field `") else {
+        return String::new();
+    };
+    let Some((field, expected)) = rest.split_once('`') else {
+        return String::new();
+    };
     expected
         .split('`')
         .skip(1)
@@ -161,7 +210,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
+            cur.push(
+                (prev[j] + usize::from(ca != *cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
         }
         prev = cur;
     }

@@ -18,7 +18,8 @@
 //! - [`store`]: the redb file, table definitions, codec.
 //! - `migrations` (top-level `migrations/`): format steps of the data file.
 
-#![forbid(clippy::unwrap_used)]
+#![deny(clippy::unwrap_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod auth;
 pub mod cli;

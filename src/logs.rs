@@ -48,10 +48,20 @@ impl LogService {
         let writer = std::thread::Builder::new()
             .name("script-logs".into())
             .spawn(move || write_loop(writer_store, rx, ring.max(1)))?;
-        Ok(Arc::new(LogService { tx: ArcSwapOption::from_pointee(tx), store, writer: std::sync::Mutex::new(Some(writer)) }))
+        Ok(Arc::new(LogService {
+            tx: ArcSwapOption::from_pointee(tx),
+            store,
+            writer: std::sync::Mutex::new(Some(writer)),
+        }))
     }
 
-    pub fn append(&self, script: &str, level: LogLevel, mut message: String, request_id: Option<&str>) {
+    pub fn append(
+        &self,
+        script: &str,
+        level: LogLevel,
+        mut message: String,
+        request_id: Option<&str>,
+    ) {
         if message.len() > MAX_MESSAGE {
             let mut cut = MAX_MESSAGE;
             while !message.is_char_boundary(cut) {
@@ -67,7 +77,9 @@ impl LogService {
             request_id: request_id.map(str::to_string),
         };
         let tx = self.tx.load();
-        let sent = tx.as_ref().is_some_and(|tx| tx.try_send(Msg::Entry(script.to_string(), entry)).is_ok());
+        let sent = tx
+            .as_ref()
+            .is_some_and(|tx| tx.try_send(Msg::Entry(script.to_string(), entry)).is_ok());
         if !sent {
             tracing::warn!(script, "script log queue is full; an entry was dropped");
         }
@@ -76,14 +88,22 @@ impl LogService {
     /// Waits until everything appended so far is committed.
     pub async fn flush(&self) {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let sent = self.tx.load().as_ref().is_some_and(|s| s.send(Msg::Flush(tx)).is_ok());
+        let sent = self
+            .tx
+            .load()
+            .as_ref()
+            .is_some_and(|s| s.send(Msg::Flush(tx)).is_ok());
         if sent {
             let _ = rx.await;
         }
     }
 
     /// Newest first; `script = None` reads every script's log.
-    pub async fn read(&self, script: Option<String>, limit: usize) -> Result<Vec<(String, LogEntry)>, StoreError> {
+    pub async fn read(
+        &self,
+        script: Option<String>,
+        limit: usize,
+    ) -> Result<Vec<(String, LogEntry)>, StoreError> {
         self.flush().await;
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || {
@@ -92,7 +112,11 @@ impl LogService {
                 let mut out = Vec::new();
                 match &script {
                     Some(s) => {
-                        for row in t.range((s.as_str(), 0)..=(s.as_str(), u64::MAX))?.rev().take(limit) {
+                        for row in t
+                            .range((s.as_str(), 0)..=(s.as_str(), u64::MAX))?
+                            .rev()
+                            .take(limit)
+                        {
                             let (_, v) = row?;
                             out.push((s.clone(), decode(v.value())?));
                         }
@@ -102,7 +126,7 @@ impl LogService {
                             let (k, v) = row?;
                             out.push((k.value().0.to_string(), decode::<LogEntry>(v.value())?));
                         }
-                        out.sort_by(|a, b| b.1.time.cmp(&a.1.time));
+                        out.sort_by_key(|e| std::cmp::Reverse(e.1.time));
                         out.truncate(limit);
                     }
                 }
@@ -150,7 +174,10 @@ fn write_loop(store: Store, rx: Receiver<Msg>, ring: u64) {
                     };
                     t.insert((script.as_str(), seq), encode(entry)?.as_slice())?;
                     if seq >= ring {
-                        t.retain_in((script.as_str(), 0)..=(script.as_str(), seq - ring), |_, _| false)?;
+                        t.retain_in(
+                            (script.as_str(), 0)..=(script.as_str(), seq - ring),
+                            |_, _| false,
+                        )?;
                     }
                     next_seq.insert(script.clone(), seq + 1);
                 }

@@ -15,7 +15,9 @@ struct SeedFiles;
 
 /// The page `/` shows until a script registers `/`.
 pub fn welcome_page() -> Vec<u8> {
-    SeedFiles::get("welcome.html").map(|f| f.data.into_owned()).unwrap_or_default()
+    SeedFiles::get("welcome.html")
+        .map(|f| f.data.into_owned())
+        .unwrap_or_default()
 }
 
 struct SilentHost;
@@ -28,15 +30,19 @@ impl Host for SilentHost {
 pub fn seed(txn: &WriteTransaction, js: &JsConfig) -> Result<(), StoreError> {
     let host: Arc<dyn Host> = Arc::new(SilentHost);
     for path in SeedFiles::iter().filter(|p| p.starts_with("scripts/") && p.ends_with(".js")) {
-        let Some(file) = SeedFiles::get(&path) else { continue };
+        let Some(file) = SeedFiles::get(&path) else {
+            continue;
+        };
         let name = path.trim_start_matches("scripts/");
         let source = String::from_utf8_lossy(&file.data).into_owned();
-        let reg = registration_pass(js, host.clone(), name, &source)
-            .map_err(|e| StoreError::Codec(format!("seed script {name} does not load: {}", e.message)))?;
+        let reg = registration_pass(js, host.clone(), name, &source).map_err(|e| {
+            StoreError::Codec(format!("seed script {name} does not load: {}", e.message))
+        })?;
         let mut out = crate::scripts::write_version(txn, name, source, "seed", reg.routes)?;
         out.record.enabled = false;
         out.record.owner = None;
-        txn.open_table(tables::SCRIPTS)?.insert(name, encode(&out.record)?.as_slice())?;
+        txn.open_table(tables::SCRIPTS)?
+            .insert(name, encode(&out.record)?.as_slice())?;
     }
     Ok(())
 }

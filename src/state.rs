@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use crate::auth::AuthService;
 use crate::config::Config;
-use crate::js::QuickJsPool;
+use crate::js::{Host, QuickJsPool};
 use crate::logs::{EngineHost, LogService};
 use crate::scripts::ScriptService;
 use crate::store::{Store, StoreError};
@@ -25,6 +25,8 @@ pub struct Inner {
     pub runtime: Arc<QuickJsPool>,
     pub auth: AuthService,
     pub logs: Arc<LogService>,
+    /// What the JS host API calls into; shared by every worker.
+    pub host: Arc<dyn Host>,
     pub started: Instant,
     request_prefix: u32,
     request_counter: AtomicU64,
@@ -49,13 +51,20 @@ impl AppState {
     /// Opens (or creates) the data file and starts the JS workers.
     pub async fn start(config: Config) -> Result<AppState, StartError> {
         let (path, js) = (config.data.clone(), config.js_config());
-        let store = tokio::task::spawn_blocking(move || Store::open(&path, &|txn| crate::seed::seed(txn, &js)))
-            .await
-            .map_err(|e| std::io::Error::other(e.to_string()))??;
+        let store = tokio::task::spawn_blocking(move || {
+            Store::open(&path, &|txn| crate::seed::seed(txn, &js))
+        })
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))??;
         let logs = LogService::start(store.clone(), config.js.log_ring)?;
-        let host = Arc::new(EngineHost { logs: logs.clone() });
-        let runtime = Arc::new(QuickJsPool::start(config.js_config(), host, tokio::runtime::Handle::current())?);
-        let scripts = ScriptService::open(store.clone(), runtime.clone(), config.js.max_script_bytes)?;
+        let host: Arc<dyn Host> = Arc::new(EngineHost { logs: logs.clone() });
+        let runtime = Arc::new(QuickJsPool::start(
+            config.js_config(),
+            host.clone(),
+            tokio::runtime::Handle::current(),
+        )?);
+        let scripts =
+            ScriptService::open(store.clone(), runtime.clone(), config.js.max_script_bytes)?;
         let auth = AuthService::open(store.clone())?;
         Ok(AppState {
             inner: Arc::new(Inner {
@@ -65,6 +74,7 @@ impl AppState {
                 runtime,
                 auth,
                 logs,
+                host,
                 started: Instant::now(),
                 request_prefix: rand::random(),
                 request_counter: AtomicU64::new(0),

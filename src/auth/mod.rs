@@ -125,7 +125,11 @@ impl AuthService {
     pub fn login(&self, email: &str, password: &str) -> Result<(String, User), AuthError> {
         let key = email.trim().to_lowercase();
         let user = self.store.read(|txn| {
-            let Some(id) = txn.open_table(tables::USER_EMAILS)?.get(key.as_str())?.map(|v| v.value().to_string()) else {
+            let Some(id) = txn
+                .open_table(tables::USER_EMAILS)?
+                .get(key.as_str())?
+                .map(|v| v.value().to_string())
+            else {
                 return Ok(None);
             };
             get_value::<User>(&txn.open_table(tables::USERS)?, &id)
@@ -147,14 +151,18 @@ impl AuthService {
             expires_at: now + SESSION_SECONDS,
         };
         let user = self.store.write(|txn| {
-            txn.open_table(tables::SESSIONS)?.insert(session.id.as_str(), encode(&session)?.as_slice())?;
+            txn.open_table(tables::SESSIONS)?
+                .insert(session.id.as_str(), encode(&session)?.as_slice())?;
             let mut users = txn.open_table(tables::USERS)?;
             let mut u = user.clone();
             u.last_login = Some(now * 1000);
             users.insert(u.id.as_str(), encode(&u)?.as_slice())?;
             Ok(u)
         })?;
-        self.live.write().unwrap_or_else(|e| e.into_inner()).insert(session.id.clone());
+        self.live
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(session.id.clone());
         let claims = Claims {
             sub: user.id.clone(),
             sid: session.id,
@@ -182,10 +190,16 @@ impl AuthService {
 }
 
 /// Creates a user in one write transaction; the email is unique, case-insensitively.
-pub fn create_user(store: &Store, email: &str, password: &str, role: Role) -> Result<User, AuthError> {
+pub fn create_user(
+    store: &Store,
+    email: &str,
+    password: &str,
+    role: Role,
+) -> Result<User, AuthError> {
     let email = email.trim();
     let at = email.find('@');
-    if !matches!(at, Some(i) if i > 0 && i + 1 < email.len()) || email.contains(char::is_whitespace) {
+    if !matches!(at, Some(i) if i > 0 && i + 1 < email.len()) || email.contains(char::is_whitespace)
+    {
         return Err(AuthError::InvalidEmail(email.to_string()));
     }
     if password.chars().count() < MIN_PASSWORD_LEN {
@@ -210,7 +224,8 @@ pub fn create_user(store: &Store, email: &str, password: &str, role: Role) -> Re
             return Ok(Err(AuthError::EmailTaken(email.to_string())));
         }
         emails.insert(key.as_str(), user.id.as_str())?;
-        txn.open_table(tables::USERS)?.insert(user.id.as_str(), encode(&user)?.as_slice())?;
+        txn.open_table(tables::USERS)?
+            .insert(user.id.as_str(), encode(&user)?.as_slice())?;
         Ok(Ok(user))
     })?
 }

@@ -15,7 +15,10 @@ use crate::scripts::{rfc3339, validate_name, SaveOutcome, ScriptRecord};
 use crate::AppState;
 
 fn routes_json(routes: &[RouteSpec]) -> Value {
-    routes.iter().map(|r| json!({ "method": r.method, "path": r.path })).collect()
+    routes
+        .iter()
+        .map(|r| json!({ "method": r.method, "path": r.path }))
+        .collect()
 }
 
 fn summary(r: &ScriptRecord) -> Value {
@@ -32,12 +35,21 @@ fn summary(r: &ScriptRecord) -> Value {
     })
 }
 
-pub async fn list_scripts(_: AdminUser, State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+pub async fn list_scripts(
+    _: AdminUser,
+    State(state): State<AppState>,
+) -> Result<Json<Value>, ApiError> {
     let list = state.scripts.list().await?;
-    Ok(Json(json!({ "scripts": list.iter().map(summary).collect::<Vec<_>>() })))
+    Ok(Json(
+        json!({ "scripts": list.iter().map(summary).collect::<Vec<_>>() }),
+    ))
 }
 
-pub async fn get_script(_: AdminUser, State(state): State<AppState>, Path(name): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn get_script(
+    _: AdminUser,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let (rec, ver) = state.scripts.get(&name).await?;
     let mut v = summary(&rec);
     v["source"] = ver.source.into();
@@ -53,13 +65,22 @@ pub async fn put_script(
     validate_name(&name).map_err(|m| ApiError::bad_request("invalid_name", m))?;
     let (parts, body): (Parts, Body) = req.into_parts();
     let limit = state.config.js.max_script_bytes as u64;
-    let bytes = super::request::read_body(&parts, body, limit).await.map_err(|e| {
-        if e.status == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("script is over the limit of {limit} bytes (config js.max_script_bytes)")).with("limit", limit)
-        } else {
-            e
-        }
-    })?;
+    let bytes = super::request::read_body(&parts, body, limit)
+        .await
+        .map_err(|e| {
+            if e.status == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!(
+                        "script is over the limit of {limit} bytes (config js.max_script_bytes)"
+                    ),
+                )
+                .with("limit", limit)
+            } else {
+                e
+            }
+        })?;
     let source = String::from_utf8(bytes.to_vec())
         .map_err(|_| ApiError::bad_request("invalid_encoding", "the script must be UTF-8 text"))?;
     let out = state.scripts.save(&name, source, &user.email).await?;
@@ -67,13 +88,21 @@ pub async fn put_script(
 }
 
 fn saved(out: SaveOutcome) -> Response {
-    let status = if out.created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if out.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     let r = &out.record;
     let body = json!({ "name": r.name, "version": r.version, "enabled": r.enabled, "routes": routes_json(&r.routes) });
     (status, Json(body)).into_response()
 }
 
-pub async fn delete_script(_: AdminUser, State(state): State<AppState>, Path(name): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn delete_script(
+    _: AdminUser,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
     state.scripts.delete(&name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -90,15 +119,27 @@ pub async fn patch_script(
     Path(name): Path<String>,
     body: Result<Json<Patch>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Json(patch) = body.map_err(|e| ApiError::bad_request("invalid_json", format!("send JSON like {{\"enabled\": false}}: {}", e.body_text())))?;
+    let Json(patch) = body.map_err(|e| {
+        ApiError::bad_request(
+            "invalid_json",
+            format!("send JSON like {{\"enabled\": false}}: {}", e.body_text()),
+        )
+    })?;
     let Some(enabled) = patch.enabled else {
-        return Err(ApiError::bad_request("invalid_json", "nothing to change; send {\"enabled\": true|false}"));
+        return Err(ApiError::bad_request(
+            "invalid_json",
+            "nothing to change; send {\"enabled\": true|false}",
+        ));
     };
     let rec = state.scripts.set_enabled(&name, enabled).await?;
     Ok(Json(summary(&rec)))
 }
 
-pub async fn list_versions(_: AdminUser, State(state): State<AppState>, Path(name): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn list_versions(
+    _: AdminUser,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let versions = state.scripts.versions(&name).await?;
     let list: Vec<Value> = versions
         .iter()
@@ -112,7 +153,9 @@ pub async fn restore_version(
     State(state): State<AppState>,
     Path((name, n)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let n: u64 = n.parse().map_err(|_| ApiError::bad_request("invalid_version", format!("version {n:?} is not a number")))?;
+    let n: u64 = n.parse().map_err(|_| {
+        ApiError::bad_request("invalid_version", format!("version {n:?} is not a number"))
+    })?;
     Ok(saved(state.scripts.restore(&name, n, &user.email).await?))
 }
 
@@ -122,7 +165,11 @@ pub struct LogQuery {
     limit: Option<usize>,
 }
 
-pub async fn logs(_: AdminUser, State(state): State<AppState>, Query(q): Query<LogQuery>) -> Result<Json<Value>, ApiError> {
+pub async fn logs(
+    _: AdminUser,
+    State(state): State<AppState>,
+    Query(q): Query<LogQuery>,
+) -> Result<Json<Value>, ApiError> {
     let limit = q.limit.unwrap_or(100).clamp(1, 10_000);
     let entries = state.logs.read(q.script, limit).await?;
     let list: Vec<Value> = entries

@@ -24,8 +24,16 @@ pub struct LoginBody {
     password: String,
 }
 
-pub async fn login(State(state): State<AppState>, body: Result<Json<LoginBody>, axum::extract::rejection::JsonRejection>) -> Result<Response, ApiError> {
-    let Json(body) = body.map_err(|e| ApiError::bad_request("invalid_json", format!("send JSON {{\"email\", \"password\"}}: {}", e.body_text())))?;
+pub async fn login(
+    State(state): State<AppState>,
+    body: Result<Json<LoginBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(body) = body.map_err(|e| {
+        ApiError::bad_request(
+            "invalid_json",
+            format!("send JSON {{\"email\", \"password\"}}: {}", e.body_text()),
+        )
+    })?;
     let st = state.clone();
     let result = tokio::task::spawn_blocking(move || st.auth.login(&body.email, &body.password))
         .await
@@ -62,16 +70,25 @@ impl FromRequestParts<AppState> for AdminUser {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim);
         let safe = matches!(parts.method, Method::GET | Method::HEAD);
-        let token = bearer.map(str::to_string).or_else(|| safe.then(|| session_cookie(parts)).flatten());
+        let token = bearer
+            .map(str::to_string)
+            .or_else(|| safe.then(|| session_cookie(parts)).flatten());
         let Some(token) = token else {
             return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "authentication required: send Authorization: Bearer TOKEN (from POST /engine/auth/login)"));
         };
         let claims = state.auth.verify(&token)?;
         if claims.role != Role::Admin {
-            return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this endpoint needs the admin role"));
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "this endpoint needs the admin role",
+            ));
         }
         Ok(AdminUser(claims))
     }

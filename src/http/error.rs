@@ -21,7 +21,13 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), extra: Map::new(), allow: None }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            extra: Map::new(),
+            allow: None,
+        }
     }
 
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> ApiError {
@@ -96,20 +102,35 @@ impl From<ScriptError> for ApiError {
         let msg = e.to_string();
         match e {
             ScriptError::InvalidName(_) => ApiError::bad_request("invalid_name", msg),
-            ScriptError::TooLarge { limit, .. } => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", msg).with("limit", limit),
+            ScriptError::TooLarge { limit, .. } => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", msg)
+                    .with("limit", limit)
+            }
             ScriptError::Load(l) => {
                 let mut err = ApiError::bad_request("script_load_error", l.message);
-                err.extra.insert("line".into(), l.line.map_or(Value::Null, Value::from));
-                err.extra.insert("column".into(), l.column.map_or(Value::Null, Value::from));
+                err.extra
+                    .insert("line".into(), l.line.map_or(Value::Null, Value::from));
+                err.extra
+                    .insert("column".into(), l.column.map_or(Value::Null, Value::from));
                 err
             }
-            ScriptError::Reserved { path } => ApiError::new(StatusCode::CONFLICT, "reserved_path", msg).with("path", path),
-            ScriptError::Conflict { method, path, owner } => ApiError::new(StatusCode::CONFLICT, "route_conflict", msg)
+            ScriptError::Reserved { path } => {
+                ApiError::new(StatusCode::CONFLICT, "reserved_path", msg).with("path", path)
+            }
+            ScriptError::Conflict {
+                method,
+                path,
+                owner,
+            } => ApiError::new(StatusCode::CONFLICT, "route_conflict", msg)
                 .with("method", method)
                 .with("path", path)
                 .with("owner", owner),
-            ScriptError::NotFound(_) | ScriptError::VersionNotFound { .. } => ApiError::not_found(msg),
-            ScriptError::Store(_) | ScriptError::Task(_) => ApiError::internal(msg, &uuid::Uuid::new_v4().simple().to_string()),
+            ScriptError::NotFound(_) | ScriptError::VersionNotFound { .. } => {
+                ApiError::not_found(msg)
+            }
+            ScriptError::Store(_) | ScriptError::Task(_) => {
+                ApiError::internal(msg, &uuid::Uuid::new_v4().simple().to_string())
+            }
         }
     }
 }
@@ -119,9 +140,15 @@ impl From<AuthError> for ApiError {
         let msg = e.to_string();
         match e {
             AuthError::EmailTaken(_) => ApiError::new(StatusCode::CONFLICT, "email_taken", msg),
-            AuthError::InvalidEmail(_) | AuthError::WeakPassword => ApiError::bad_request("invalid_input", msg),
-            AuthError::BadCredentials | AuthError::InvalidToken => ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", msg),
-            AuthError::Store(s) => ApiError::internal(s, &uuid::Uuid::new_v4().simple().to_string()),
+            AuthError::InvalidEmail(_) | AuthError::WeakPassword => {
+                ApiError::bad_request("invalid_input", msg)
+            }
+            AuthError::BadCredentials | AuthError::InvalidToken => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", msg)
+            }
+            AuthError::Store(s) => {
+                ApiError::internal(s, &uuid::Uuid::new_v4().simple().to_string())
+            }
         }
     }
 }

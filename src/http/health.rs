@@ -19,7 +19,14 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
         "scripts": state.scripts.count(),
         "store": store,
     });
-    (if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body))
+    (
+        if ok {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
+        Json(body),
+    )
 }
 
 pub async fn live() -> Json<Value> {
@@ -29,8 +36,15 @@ pub async fn live() -> Json<Value> {
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let store = store_status(&state).await;
     let ok = store == "ok";
-    let code = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (code, Json(json!({ "status": if ok { "ready" } else { "not_ready" }, "store": store })))
+    let code = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        code,
+        Json(json!({ "status": if ok { "ready" } else { "not_ready" }, "store": store })),
+    )
 }
 
 async fn store_status(state: &AppState) -> String {

@@ -17,6 +17,7 @@ use tower_http::timeout::TimeoutLayer;
 
 use crate::AppState;
 
+pub use dispatch::run_script;
 pub use error::ApiError;
 
 pub fn app(state: AppState) -> Router {
@@ -26,13 +27,22 @@ pub fn app(state: AppState) -> Router {
         .route("/api/scripts", get(api::list_scripts))
         .route(
             "/api/scripts/{name}",
-            get(api::get_script).put(api::put_script).delete(api::delete_script).patch(api::patch_script),
+            get(api::get_script)
+                .put(api::put_script)
+                .delete(api::delete_script)
+                .patch(api::patch_script),
         )
         .route("/api/scripts/{name}/versions", get(api::list_versions))
-        .route("/api/scripts/{name}/versions/{n}/restore", post(api::restore_version))
+        .route(
+            "/api/scripts/{name}/versions/{n}/restore",
+            post(api::restore_version),
+        )
         .route("/api/logs", get(api::logs))
         .fallback(engine_not_found)
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout));
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ));
     Router::new()
         .route("/health", get(health::health))
         .route("/health/live", get(health::live))

@@ -18,13 +18,17 @@ pub async fn read_body(parts: &Parts, body: Body, limit: u64) -> Result<Bytes, A
     if declared.is_some_and(|n| n > limit) {
         return Err(ApiError::payload_too_large(limit));
     }
-    axum::body::to_bytes(body, usize::try_from(limit).unwrap_or(usize::MAX)).await.map_err(|e| {
-        if std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) {
-            ApiError::payload_too_large(limit)
-        } else {
-            ApiError::bad_request("bad_body", format!("could not read the request body: {e}"))
-        }
-    })
+    axum::body::to_bytes(body, usize::try_from(limit).unwrap_or(usize::MAX))
+        .await
+        .map_err(|e| {
+            if std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+            {
+                ApiError::payload_too_large(limit)
+            } else {
+                ApiError::bad_request("bad_body", format!("could not read the request body: {e}"))
+            }
+        })
 }
 
 pub fn version_str(v: Version) -> &'static str {
@@ -48,9 +52,17 @@ pub async fn parse_form(req: &mut ScriptRequest) -> Result<(), ApiError> {
     if ct.starts_with("application/x-www-form-urlencoded") {
         req.form = Some(form_urlencoded::parse(&req.body).into_owned().collect());
     } else if ct.starts_with("multipart/form-data") {
-        let raw_ct = req.headers.iter().find(|(k, _)| k == "content-type").map(|(_, v)| v.clone()).unwrap_or_default();
+        let raw_ct = req
+            .headers
+            .iter()
+            .find(|(k, _)| k == "content-type")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
         let boundary = multer::parse_boundary(&raw_ct).map_err(|e| {
-            ApiError::bad_request("bad_multipart", format!("multipart/form-data needs a boundary parameter in Content-Type: {e}"))
+            ApiError::bad_request(
+                "bad_multipart",
+                format!("multipart/form-data needs a boundary parameter in Content-Type: {e}"),
+            )
         })?;
         let (form, files) = parse_multipart(req.body.clone(), boundary).await?;
         req.form = Some(form);
@@ -59,7 +71,10 @@ pub async fn parse_form(req: &mut ScriptRequest) -> Result<(), ApiError> {
     Ok(())
 }
 
-async fn parse_multipart(body: Bytes, boundary: String) -> Result<(Vec<(String, String)>, Vec<UploadedFile>), ApiError> {
+async fn parse_multipart(
+    body: Bytes,
+    boundary: String,
+) -> Result<(Vec<(String, String)>, Vec<UploadedFile>), ApiError> {
     let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
     let mut mp = multer::Multipart::new(stream, boundary);
     let bad = |e: multer::Error| {
@@ -76,7 +91,12 @@ async fn parse_multipart(body: Bytes, boundary: String) -> Result<(Vec<(String, 
                     .map(|m| m.to_string())
                     .unwrap_or_else(|| "application/octet-stream".into());
                 let bytes = field.bytes().await.map_err(bad)?;
-                files.push(UploadedFile { field: name, filename, content_type, bytes });
+                files.push(UploadedFile {
+                    field: name,
+                    filename,
+                    content_type,
+                    bytes,
+                });
             }
             None => form.push((name, field.text().await.map_err(bad)?)),
         }

@@ -19,7 +19,7 @@ use crate::scripts::routes::{Pattern, RouteSpec, METHODS};
 #[derive(Clone)]
 pub(crate) struct TimerSink {
     pub handle: tokio::runtime::Handle,
-    pub tx: crossbeam_channel::Sender<super::worker::LocalMsg>,
+    pub deliver: super::worker::Deliver,
     pub generation: u64,
 }
 
@@ -29,18 +29,17 @@ pub(crate) struct Shared {
     pub host: Arc<dyn Host>,
     pub deadline: Cell<Option<Instant>>,
     pub interrupted: Cell<bool>,
+    /// Set when QuickJS reported running out of memory; the context is discarded.
+    pub out_of_memory: Cell<bool>,
     pub request_id: RefCell<Option<Arc<str>>>,
     pub registering: bool,
     pub routes: RefCell<Vec<RouteSpec>>,
     pub timers: Option<TimerSink>,
-    pub memory_limit: usize,
 }
 
 pub(crate) struct ScriptContext {
     pub ctx: Context,
     pub shared: Rc<Shared>,
-    // Dropped last: the context must go before its runtime.
-    pub rt: Runtime,
     time_limit: Duration,
 }
 
@@ -65,11 +64,11 @@ impl ScriptContext {
             host,
             deadline: Cell::new(None),
             interrupted: Cell::new(false),
+            out_of_memory: Cell::new(false),
             request_id: RefCell::new(None),
             registering,
             routes: RefCell::new(Vec::new()),
             timers,
-            memory_limit: cfg.memory_limit_bytes,
         });
         let watch = shared.clone();
         rt.set_interrupt_handler(Some(Box::new(move || match watch.deadline.get() {
@@ -80,10 +79,10 @@ impl ScriptContext {
             _ => false,
         })));
         let ctx = Context::full(&rt).map_err(fail)?;
+        // The context keeps its runtime alive; no separate handle is needed.
         let sc = ScriptContext {
             ctx,
             shared,
-            rt,
             time_limit: Duration::from_millis(cfg.time_limit_ms),
         };
         sc.install(cfg)?;
@@ -245,7 +244,7 @@ fn timer_fn<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Functio
         let delay = Duration::from_millis(ms.clamp(0.0, 2_147_483_647.0) as u64);
         sink.handle.spawn(async move {
             tokio::time::sleep(delay).await;
-            let _ = sink.tx.send(super::worker::LocalMsg::Timer {
+            (sink.deliver)(super::worker::LocalMsg::Timer {
                 generation: sink.generation,
                 id: id as u64,
             });

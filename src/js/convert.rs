@@ -6,12 +6,18 @@ use rquickjs::{Array, ArrayBuffer, Ctx, Object, TypedArray, Value};
 
 use super::{FailureKind, ScriptFailure, ScriptRequest, ScriptResponse};
 
-pub(crate) fn build_request<'js>(ctx: &Ctx<'js>, r: &ScriptRequest) -> rquickjs::Result<Object<'js>> {
+pub(crate) fn build_request<'js>(
+    ctx: &Ctx<'js>,
+    r: &ScriptRequest,
+) -> rquickjs::Result<Object<'js>> {
     let req = Object::new(ctx.clone())?;
     req.set("method", r.method.as_str())?;
     req.set("path", r.path.as_str())?;
     req.set("version", r.version)?;
-    req.set("query", multi_map(ctx, form_urlencoded::parse(r.query.as_bytes()))?)?;
+    req.set(
+        "query",
+        multi_map(ctx, form_urlencoded::parse(r.query.as_bytes()))?,
+    )?;
     let params = Object::new(ctx.clone())?;
     for (k, v) in &r.params {
         params.set(k.as_str(), v.as_str())?;
@@ -45,7 +51,10 @@ pub(crate) fn build_request<'js>(ctx: &Ctx<'js>, r: &ScriptRequest) -> rquickjs:
     };
     req.set("json", json)?;
     match &r.form {
-        Some(form) => req.set("form", multi_map(ctx, form.iter().map(|(k, v)| (k.into(), v.into())))?)?,
+        Some(form) => req.set(
+            "form",
+            multi_map(ctx, form.iter().map(|(k, v)| (k.into(), v.into())))?,
+        )?,
         None => req.set("form", Object::new(ctx.clone())?)?,
     }
     let files = Array::new(ctx.clone())?;
@@ -55,7 +64,10 @@ pub(crate) fn build_request<'js>(ctx: &Ctx<'js>, r: &ScriptRequest) -> rquickjs:
         o.set("filename", f.filename.as_str())?;
         o.set("contentType", f.content_type.as_str())?;
         o.set("size", f.bytes.len())?;
-        o.set("bytes", TypedArray::<u8>::new_copy(ctx.clone(), &f.bytes[..])?)?;
+        o.set(
+            "bytes",
+            TypedArray::<u8>::new_copy(ctx.clone(), &f.bytes[..])?,
+        )?;
         files.set(i, o)?;
     }
     req.set("files", files)?;
@@ -109,7 +121,11 @@ pub(crate) struct Converted {
 
 /// Validates and converts. Problems that make the response wrong are
 /// errors, except in `dev` where they become warnings and a best effort.
-pub(crate) fn to_response<'js>(ctx: &Ctx<'js>, v: Value<'js>, dev: bool) -> Result<Converted, ScriptFailure> {
+pub(crate) fn to_response<'js>(
+    ctx: &Ctx<'js>,
+    v: Value<'js>,
+    dev: bool,
+) -> Result<Converted, ScriptFailure> {
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     let mut status = 200u16;
@@ -125,7 +141,8 @@ pub(crate) fn to_response<'js>(ctx: &Ctx<'js>, v: Value<'js>, dev: bool) -> Resu
             .ok()
             .flatten()
             .map(|c| c.0);
-        obj.get::<_, Value>("body").unwrap_or_else(|_| Value::new_undefined(ctx.clone()))
+        obj.get::<_, Value>("body")
+            .unwrap_or_else(|_| Value::new_undefined(ctx.clone()))
     } else {
         problems.push(format!(
             "the handler returned {}; return a string or an object {{status, body, contentType, headers}}",
@@ -147,10 +164,18 @@ pub(crate) fn to_response<'js>(ctx: &Ctx<'js>, v: Value<'js>, dev: bool) -> Resu
     if ct.starts_with("text/plain") && looks_like_html(&body) {
         warnings.push("the body looks like HTML but contentType is text/plain; browsers will show the markup as text".into());
     }
-    if !ct.is_empty() && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+    if !ct.is_empty()
+        && !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+    {
         headers.push(("content-type".into(), ct));
     }
-    let response = ScriptResponse { status, headers, body };
+    let response = ScriptResponse {
+        status,
+        headers,
+        body,
+    };
     if problems.is_empty() {
         return Ok(Converted { response, warnings });
     }
@@ -160,25 +185,39 @@ pub(crate) fn to_response<'js>(ctx: &Ctx<'js>, v: Value<'js>, dev: bool) -> Resu
         stack: None,
         line: None,
         column: None,
-        best_effort: dev.then_some(response),
+        best_effort: dev.then(|| Box::new(response)),
     })
 }
 
 fn read_status(obj: &Object<'_>, problems: &mut Vec<String>) -> u16 {
-    let Ok(v) = obj.get::<_, Value>("status") else { return 200 };
+    let Ok(v) = obj.get::<_, Value>("status") else {
+        return 200;
+    };
     if v.is_undefined() || v.is_null() {
         return 200;
     }
     if let Some(s) = v.as_string().and_then(|s| s.to_string().ok()) {
-        problems.push(format!("status must be a number, not the string \"{s}\"; write status: {}", s.trim()));
-        return s.trim().parse().ok().filter(|n| (100..=599).contains(n)).unwrap_or(500);
+        problems.push(format!(
+            "status must be a number, not the string \"{s}\"; write status: {}",
+            s.trim()
+        ));
+        return s
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| (100..=599).contains(n))
+            .unwrap_or(500);
     }
     let n = v.as_number().unwrap_or(f64::NAN);
     if n.fract() == 0.0 && (100.0..=599.0).contains(&n) {
         return n as u16;
     }
-    let hint = suggest_status(n).map(|s| format!(" (did you mean {s}?)")).unwrap_or_default();
-    problems.push(format!("status {n} is not a valid HTTP status; use a whole number from 100 to 599{hint}"));
+    let hint = suggest_status(n)
+        .map(|s| format!(" (did you mean {s}?)"))
+        .unwrap_or_default();
+    problems.push(format!(
+        "status {n} is not a valid HTTP status; use a whole number from 100 to 599{hint}"
+    ));
     suggest_status(n).unwrap_or(500)
 }
 
@@ -198,7 +237,9 @@ fn suggest_status(n: f64) -> Option<u16> {
 }
 
 fn read_headers(obj: &Object<'_>, out: &mut Vec<(String, String)>, problems: &mut Vec<String>) {
-    let Ok(Some(h)) = obj.get::<_, Option<Object>>("headers") else { return };
+    let Ok(Some(h)) = obj.get::<_, Option<Object>>("headers") else {
+        return;
+    };
     for entry in h.props::<String, rquickjs::Coerced<String>>() {
         let Ok((name, value)) = entry else {
             problems.push("headers must be an object of name: string".into());
@@ -206,7 +247,9 @@ fn read_headers(obj: &Object<'_>, out: &mut Vec<(String, String)>, problems: &mu
         };
         let value = value.0;
         if name.is_empty() || !name.bytes().all(is_token_byte) {
-            problems.push(format!("header name {name:?} is not a valid HTTP token; use letters, digits and '-'"));
+            problems.push(format!(
+                "header name {name:?} is not a valid HTTP token; use letters, digits and '-'"
+            ));
         } else if value.contains(['\r', '\n', '\0']) {
             problems.push(format!("header {name} contains CR, LF or NUL; remove the line break (it would allow header injection)"));
         } else {
@@ -221,17 +264,26 @@ fn is_token_byte(b: u8) -> bool {
 
 fn is_bytes(v: &Value<'_>) -> bool {
     v.as_object().is_some_and(|o| {
-        TypedArray::<u8>::from_object(o.clone()).is_ok() || ArrayBuffer::from_object(o.clone()).is_some()
+        TypedArray::<u8>::from_object(o.clone()).is_ok()
+            || ArrayBuffer::from_object(o.clone()).is_some()
     })
 }
 
-fn read_body<'js>(ctx: &Ctx<'js>, v: &Value<'js>, problems: &mut Vec<String>) -> (Bytes, &'static str) {
+fn read_body<'js>(
+    ctx: &Ctx<'js>,
+    v: &Value<'js>,
+    problems: &mut Vec<String>,
+) -> (Bytes, &'static str) {
     if v.is_undefined() || v.is_null() {
         return (Bytes::new(), "");
     }
     if let Some(s) = v.as_string() {
         let s = s.to_string().unwrap_or_default();
-        let ct = if looks_like_html(s.as_bytes()) { "text/html; charset=utf-8" } else { "text/plain; charset=utf-8" };
+        let ct = if looks_like_html(s.as_bytes()) {
+            "text/html; charset=utf-8"
+        } else {
+            "text/plain; charset=utf-8"
+        };
         return (Bytes::from(s), ct);
     }
     if let Some(obj) = v.as_object() {
@@ -253,15 +305,23 @@ fn read_body<'js>(ctx: &Ctx<'js>, v: &Value<'js>, problems: &mut Vec<String>) ->
     }
     if v.is_object() {
         return match ctx.json_stringify(v.clone()) {
-            Ok(Some(s)) => (Bytes::from(s.to_string().unwrap_or_default()), "application/json"),
+            Ok(Some(s)) => (
+                Bytes::from(s.to_string().unwrap_or_default()),
+                "application/json",
+            ),
             _ => {
                 let _ = ctx.catch();
-                problems.push("body object could not be serialized as JSON (a cycle or a BigInt?)".into());
+                problems.push(
+                    "body object could not be serialized as JSON (a cycle or a BigInt?)".into(),
+                );
                 (Bytes::new(), "")
             }
         };
     }
-    let text = v.get::<rquickjs::Coerced<String>>().map(|c| c.0).unwrap_or_default();
+    let text = v
+        .get::<rquickjs::Coerced<String>>()
+        .map(|c| c.0)
+        .unwrap_or_default();
     (Bytes::from(text), "text/plain; charset=utf-8")
 }
 
@@ -282,9 +342,13 @@ fn describe_type(v: &Value<'_>) -> String {
 }
 
 fn looks_like_html(body: &[u8]) -> bool {
-    let start = body.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(body.len());
+    let start = body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(body.len());
     let head = &body[start..body.len().min(start + 9)];
-    head.len() >= 5 && (head.eq_ignore_ascii_case(b"<!doctype") || head[..5].eq_ignore_ascii_case(b"<html"))
+    head.len() >= 5
+        && (head.eq_ignore_ascii_case(b"<!doctype") || head[..5].eq_ignore_ascii_case(b"<html"))
 }
 
 #[cfg(test)]

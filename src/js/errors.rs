@@ -51,6 +51,7 @@ fn describe_message(message: String, stack: Option<String>, shared: &Shared) -> 
     let kind = if shared.interrupted.get() {
         FailureKind::Timeout
     } else if message.contains("out of memory") || message.contains("Allocation failed") {
+        shared.out_of_memory.set(true);
         FailureKind::Memory
     } else if message.contains("Maximum call stack size exceeded")
         || message.contains("stack overflow")

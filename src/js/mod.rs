@@ -7,6 +7,7 @@
 mod context;
 mod convert;
 mod errors;
+mod inline;
 mod pool;
 mod prelude;
 mod worker;
@@ -18,6 +19,7 @@ use tokio::sync::oneshot;
 
 use crate::scripts::routes::{LoadedScript, RouteSpec};
 
+pub use inline::InlineWorker;
 pub use pool::QuickJsPool;
 
 /// Limits and switches for script execution (`[js]` in the config file).
@@ -32,6 +34,8 @@ pub struct JsConfig {
     pub console: bool,
     pub max_contexts_per_worker: usize,
     pub dev: bool,
+    /// A JS slice longer than this moves the script from inline to the pool.
+    pub slow_after: std::time::Duration,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,7 +109,7 @@ pub struct ScriptFailure {
     pub line: Option<u32>,
     pub column: Option<u32>,
     /// In `--dev`, what the engine could make of an invalid response.
-    pub best_effort: Option<ScriptResponse>,
+    pub best_effort: Option<Box<ScriptResponse>>,
 }
 
 pub type Outcome = Result<ScriptResponse, ScriptFailure>;

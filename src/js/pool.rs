@@ -5,10 +5,12 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use arc_swap::ArcSwapOption;
-use crossbeam_channel::{Sender, TrySendError};
+use crossbeam_channel::{Receiver, Sender, TrySendError};
 
-use super::worker::{Worker, WorkerSetup};
-use super::{FailureKind, Host, Invocation, JsConfig, LoadError, Registration, ScriptFailure, ScriptRuntime};
+use super::worker::{Deliver, LocalMsg, Worker, WorkerSetup};
+use super::{
+    FailureKind, Host, Invocation, JsConfig, LoadError, Registration, ScriptFailure, ScriptRuntime,
+};
 
 /// Jobs queued per worker before new requests are refused with 503.
 const QUEUE_PER_WORKER: usize = 4096;
@@ -21,31 +23,46 @@ pub struct QuickJsPool {
 }
 
 impl QuickJsPool {
-    pub fn start(cfg: JsConfig, host: Arc<dyn Host>, handle: tokio::runtime::Handle) -> std::io::Result<QuickJsPool> {
+    pub fn start(
+        cfg: JsConfig,
+        host: Arc<dyn Host>,
+        handle: tokio::runtime::Handle,
+    ) -> std::io::Result<QuickJsPool> {
         let cfg = Arc::new(cfg);
         let workers = if cfg.workers == 0 {
-            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
         } else {
             cfg.workers
         };
         let (tx, rx) = crossbeam_channel::bounded(workers * QUEUE_PER_WORKER);
         let mut threads = Vec::with_capacity(workers);
         for i in 0..workers {
-            let setup = WorkerSetup { cfg: cfg.clone(), host: host.clone(), jobs: rx.clone(), handle: handle.clone() };
+            let (cfg, host, handle, jobs) = (cfg.clone(), host.clone(), handle.clone(), rx.clone());
             let t = std::thread::Builder::new()
                 .name(format!("js-worker-{i}"))
                 // QuickJS checks its own stack limit; the OS stack must be larger.
                 .stack_size(cfg.stack_size_bytes + 8 * 1024 * 1024)
-                .spawn(move || Worker::new(setup).run())?;
+                .spawn(move || pool_thread(cfg, host, handle, jobs))?;
             threads.push(t);
         }
-        Ok(QuickJsPool { cfg, host, sender: ArcSwapOption::from_pointee(tx), threads: Mutex::new(threads) })
+        Ok(QuickJsPool {
+            cfg,
+            host,
+            sender: ArcSwapOption::from_pointee(tx),
+            threads: Mutex::new(threads),
+        })
     }
 
     /// Stops the workers after the queued jobs; contexts are freed on their threads.
     pub fn shutdown(&self) {
         self.sender.store(None);
-        let threads = self.threads.lock().map(|mut t| std::mem::take(&mut *t)).unwrap_or_default();
+        let threads = self
+            .threads
+            .lock()
+            .map(|mut t| std::mem::take(&mut *t))
+            .unwrap_or_default();
         for t in threads {
             let _ = t.join();
         }
@@ -74,8 +91,43 @@ impl ScriptRuntime for QuickJsPool {
         };
         match sender.try_send(inv) {
             Ok(()) => {}
-            Err(TrySendError::Full(inv)) => refuse(inv, "all JavaScript workers are busy; try again shortly"),
-            Err(TrySendError::Disconnected(inv)) => refuse(inv, "the JavaScript workers are shutting down"),
+            Err(TrySendError::Full(inv)) => {
+                refuse(inv, "all JavaScript workers are busy; try again shortly")
+            }
+            Err(TrySendError::Disconnected(inv)) => {
+                refuse(inv, "the JavaScript workers are shutting down")
+            }
+        }
+    }
+}
+
+/// A pool thread: jobs from the shared queue, timers from its own inbox.
+fn pool_thread(
+    cfg: Arc<JsConfig>,
+    host: Arc<dyn Host>,
+    handle: tokio::runtime::Handle,
+    jobs: Receiver<Invocation>,
+) {
+    let (tx, rx) = crossbeam_channel::unbounded::<LocalMsg>();
+    let deliver: Deliver = Arc::new(move |m| {
+        let _ = tx.send(m);
+    });
+    let slow_after = cfg.slow_after;
+    let mut worker = Worker::new(WorkerSetup {
+        cfg,
+        host,
+        handle,
+        deliver,
+        slow_after,
+    });
+    loop {
+        crossbeam_channel::select! {
+            recv(jobs) -> msg => match msg {
+                Ok(inv) => worker.handle(inv),
+                Err(_) => break,
+            },
+            recv(rx) -> msg => if let Ok(m) = msg { worker.on_local(m) },
+            default(std::time::Duration::from_secs(1)) => worker.sweep(),
         }
     }
 }

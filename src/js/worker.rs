@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender};
 use rquickjs::promise::PromiseState;
 use rquickjs::{Ctx, Function, Object, Promise, Value};
 use tokio::sync::oneshot;
@@ -19,15 +18,21 @@ use super::errors::{describe, describe_value, Described};
 use super::{FailureKind, Host, Invocation, Isolation, JsConfig, LogLevel, Outcome, ScriptFailure};
 use crate::scripts::routes::LoadedScript;
 
-pub(crate) enum LocalMsg {
+pub enum LocalMsg {
     Timer { generation: u64, id: u64 },
 }
+
+/// Hands a timer expiry back to the thread that owns the worker.
+pub(crate) type Deliver = Arc<dyn Fn(LocalMsg) + Send + Sync>;
 
 pub(crate) struct WorkerSetup {
     pub cfg: Arc<JsConfig>,
     pub host: Arc<dyn Host>,
-    pub jobs: Receiver<Invocation>,
     pub handle: tokio::runtime::Handle,
+    pub deliver: Deliver,
+    /// A JS slice longer than this marks the script slow, so that it is
+    /// served by the pool instead of inline on an I/O thread.
+    pub slow_after: Duration,
 }
 
 struct Entry {
@@ -50,10 +55,8 @@ enum Step {
     Parked,
 }
 
-pub(crate) struct Worker {
+pub struct Worker {
     setup: WorkerSetup,
-    local_tx: Sender<LocalMsg>,
-    local_rx: Receiver<LocalMsg>,
     entries: HashMap<u64, Entry>,
     current: HashMap<Arc<str>, u64>,
     parked: Vec<Parked>,
@@ -63,12 +66,9 @@ pub(crate) struct Worker {
 }
 
 impl Worker {
-    pub fn new(setup: WorkerSetup) -> Worker {
-        let (local_tx, local_rx) = crossbeam_channel::unbounded();
+    pub(crate) fn new(setup: WorkerSetup) -> Worker {
         Worker {
             setup,
-            local_tx,
-            local_rx,
             entries: HashMap::new(),
             current: HashMap::new(),
             parked: Vec::new(),
@@ -78,26 +78,13 @@ impl Worker {
         }
     }
 
-    pub fn run(mut self) {
-        loop {
-            crossbeam_channel::select! {
-                recv(self.setup.jobs) -> msg => match msg {
-                    Ok(inv) => self.handle(inv),
-                    Err(_) => break,
-                },
-                recv(self.local_rx) -> msg => {
-                    if let Ok(LocalMsg::Timer { generation, id }) = msg {
-                        self.fire_timer(generation, id);
-                    }
-                },
-                default(Duration::from_secs(1)) => self.sweep(),
-            }
+    pub fn on_local(&mut self, msg: LocalMsg) {
+        match msg {
+            LocalMsg::Timer { generation, id } => self.fire_timer(generation, id),
         }
-        // Contexts must be dropped on the thread that owns them.
-        self.entries.clear();
     }
 
-    fn handle(&mut self, inv: Invocation) {
+    pub fn handle(&mut self, inv: Invocation) {
         if inv.reply.is_closed() {
             return;
         }
@@ -112,9 +99,16 @@ impl Worker {
         let seq = self.next_seq;
         self.next_seq += 1;
         let dev = self.setup.cfg.dev;
-        let entry = self.entries.get_mut(&generation).expect("context_for returned it");
+        let entry = self
+            .entries
+            .get_mut(&generation)
+            .expect("context_for returned it");
         entry.last_used = self.clock;
+        let started = std::time::Instant::now();
         let step = call_handler(&entry.sc, &inv, seq, dev);
+        if started.elapsed() > self.setup.slow_after || entry.sc.shared.interrupted.get() {
+            inv.script.mark_slow();
+        }
         match step {
             Step::Done(outcome) => {
                 self.finish(generation, &inv.request.request_id, inv.reply, outcome);
@@ -133,7 +127,13 @@ impl Worker {
     }
 
     /// Logs what needs logging, answers, and applies the limit policy.
-    fn finish(&mut self, generation: u64, rid: &Arc<str>, reply: oneshot::Sender<Outcome>, outcome: Outcome) {
+    fn finish(
+        &mut self,
+        generation: u64,
+        rid: &Arc<str>,
+        reply: oneshot::Sender<Outcome>,
+        outcome: Outcome,
+    ) {
         if let Err(f) = &outcome {
             self.log_failure(generation, rid, f);
         }
@@ -141,12 +141,20 @@ impl Worker {
     }
 
     fn log_failure(&self, generation: u64, rid: &Arc<str>, f: &ScriptFailure) {
-        let Some(entry) = self.entries.get(&generation) else { return };
+        let Some(entry) = self.entries.get(&generation) else {
+            return;
+        };
         let cfg = &self.setup.cfg;
         let limit = match f.kind {
             FailureKind::Timeout => format!(" (limit js.time_limit_ms = {} ms)", cfg.time_limit_ms),
-            FailureKind::Memory => format!(" (limit js.memory_limit_bytes = {} bytes)", cfg.memory_limit_bytes),
-            FailureKind::Stack => format!(" (limit js.stack_size_bytes = {} bytes)", cfg.stack_size_bytes),
+            FailureKind::Memory => format!(
+                " (limit js.memory_limit_bytes = {} bytes)",
+                cfg.memory_limit_bytes
+            ),
+            FailureKind::Stack => format!(
+                " (limit js.stack_size_bytes = {} bytes)",
+                cfg.stack_size_bytes
+            ),
             _ => String::new(),
         };
         let mut msg = format!("{}: {}{}", f.kind.code(), f.message, limit);
@@ -154,7 +162,9 @@ impl Worker {
             msg.push('\n');
             msg.push_str(stack);
         }
-        self.setup.host.script_log(&entry.script.name, LogLevel::Error, msg, Some(rid));
+        self.setup
+            .host
+            .script_log(&entry.script.name, LogLevel::Error, msg, Some(rid));
     }
 
     /// Finds or builds the context for this script version.
@@ -162,7 +172,11 @@ impl Worker {
         let per_request = self.setup.cfg.isolation == Isolation::Request;
         if !per_request {
             if let Some(&g) = self.current.get(&script.name) {
-                if self.entries.get(&g).is_some_and(|e| e.script.version == script.version) {
+                if self
+                    .entries
+                    .get(&g)
+                    .is_some_and(|e| e.script.version == script.version)
+                {
                     return Ok(g);
                 }
             }
@@ -171,19 +185,25 @@ impl Worker {
         self.next_generation += 1;
         let sink = TimerSink {
             handle: self.setup.handle.clone(),
-            tx: self.local_tx.clone(),
+            deliver: self.setup.deliver.clone(),
             generation,
         };
-        let sc = ScriptContext::new(&self.setup.cfg, script.name.clone(), self.setup.host.clone(), Some(sink), false)
-            .and_then(|sc| sc.load(&script.source).map(|_| sc))
-            .map_err(|e| ScriptFailure {
-                kind: FailureKind::Unavailable,
-                message: format!("script {} could not be loaded: {}", script.name, e.message),
-                stack: None,
-                line: e.line,
-                column: e.column,
-                best_effort: None,
-            })?;
+        let sc = ScriptContext::new(
+            &self.setup.cfg,
+            script.name.clone(),
+            self.setup.host.clone(),
+            Some(sink),
+            false,
+        )
+        .and_then(|sc| sc.load(&script.source).map(|_| sc))
+        .map_err(|e| ScriptFailure {
+            kind: FailureKind::Unavailable,
+            message: format!("script {} could not be loaded: {}", script.name, e.message),
+            stack: None,
+            line: e.line,
+            column: e.column,
+            best_effort: None,
+        })?;
         let newest = self
             .current
             .get(&script.name)
@@ -194,7 +214,15 @@ impl Worker {
                 self.retire_if_idle(old);
             }
         }
-        self.entries.insert(generation, Entry { sc, script: script.clone(), last_used: self.clock, pending: 0 });
+        self.entries.insert(
+            generation,
+            Entry {
+                sc,
+                script: script.clone(),
+                last_used: self.clock,
+                pending: 0,
+            },
+        );
         self.evict();
         Ok(generation)
     }
@@ -206,7 +234,12 @@ impl Worker {
     }
 
     fn retire_if_idle(&mut self, generation: u64) {
-        if self.entries.get(&generation).is_some_and(|e| e.pending == 0) && !self.is_current(generation) {
+        if self
+            .entries
+            .get(&generation)
+            .is_some_and(|e| e.pending == 0)
+            && !self.is_current(generation)
+        {
             self.entries.remove(&generation);
         }
     }
@@ -228,27 +261,42 @@ impl Worker {
     }
 
     fn fire_timer(&mut self, generation: u64, id: u64) {
-        let Some(entry) = self.entries.get(&generation) else { return };
+        let Some(entry) = self.entries.get(&generation) else {
+            return;
+        };
+        let started = std::time::Instant::now();
         entry.sc.enter();
         entry.sc.ctx.with(|ctx| {
-            let r = internal(&ctx).and_then(|i| i.get::<_, Function>("fire")).and_then(|f| f.call::<_, ()>((id,)));
-            if r.is_err() {
-                let d = describe(&ctx, r.err().expect("checked"), &entry.sc.shared);
+            let r = internal(&ctx)
+                .and_then(|i| i.get::<_, Function>("fire"))
+                .and_then(|f| f.call::<_, ()>((id,)));
+            if let Err(e) = r {
+                let d = describe(&ctx, e, &entry.sc.shared);
                 if d.kind == FailureKind::Runtime {
                     let msg = format!("uncaught error in a timer callback: {}", d.message);
-                    entry.sc.shared.host.script_log(&entry.sc.shared.script, LogLevel::Error, msg, None);
+                    entry.sc.shared.host.script_log(
+                        &entry.sc.shared.script,
+                        LogLevel::Error,
+                        msg,
+                        None,
+                    );
                 }
             }
             while ctx.execute_pending_job() {}
         });
         entry.sc.leave();
+        if started.elapsed() > self.setup.slow_after || entry.sc.shared.interrupted.get() {
+            entry.script.mark_slow();
+        }
         self.after_js(generation);
     }
 
     /// Settles parked requests of this context and drops it if it broke.
     fn after_js(&mut self, generation: u64) {
-        let Some(entry) = self.entries.get(&generation) else { return };
-        let broken = entry.sc.shared.interrupted.get() || over_memory(&entry.sc);
+        let Some(entry) = self.entries.get(&generation) else {
+            return;
+        };
+        let broken = entry.sc.shared.interrupted.get() || entry.sc.shared.out_of_memory.get();
         let dev = self.setup.cfg.dev;
         let mut settled = Vec::new();
         let mut i = 0;
@@ -273,7 +321,10 @@ impl Worker {
         for (p, outcome) in settled {
             self.finish(generation, &p.request_id, p.reply, outcome);
         }
-        let idle = self.entries.get(&generation).is_some_and(|e| e.pending == 0);
+        let idle = self
+            .entries
+            .get(&generation)
+            .is_some_and(|e| e.pending == 0);
         let per_request = self.setup.cfg.isolation == Isolation::Request;
         if broken || (idle && (per_request || !self.is_current(generation))) {
             self.entries.remove(&generation);
@@ -282,7 +333,7 @@ impl Worker {
     }
 
     /// Forgets parked requests whose client is gone (disconnect or 408).
-    fn sweep(&mut self) {
+    pub fn sweep(&mut self) {
         let mut touched = Vec::new();
         self.parked.retain(|p| {
             let keep = !p.reply.is_closed();
@@ -295,7 +346,9 @@ impl Worker {
             if let Some(e) = self.entries.get_mut(&g) {
                 e.pending = e.pending.saturating_sub(1);
                 let _ = e.sc.ctx.with(|ctx| {
-                    internal(&ctx)?.get::<_, Object>("pending").map(|m| m.remove(g as f64))
+                    internal(&ctx)?
+                        .get::<_, Object>("pending")
+                        .map(|m| m.remove(g as f64))
                 });
             }
             self.after_js(g);
@@ -307,18 +360,32 @@ fn internal<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     ctx.globals().get("__aiwebengine")
 }
 
-fn over_memory(sc: &ScriptContext) -> bool {
-    let used = sc.rt.memory_usage().malloc_size.max(0) as usize;
-    used >= sc.shared.memory_limit.saturating_sub(sc.shared.memory_limit / 64)
-}
-
 fn limit_failure(entry: &Entry, cfg: &JsConfig) -> ScriptFailure {
     let (kind, message) = if entry.sc.shared.interrupted.get() {
-        (FailureKind::Timeout, format!("script ran longer than {} ms of JavaScript time", cfg.time_limit_ms))
+        (
+            FailureKind::Timeout,
+            format!(
+                "script ran longer than {} ms of JavaScript time",
+                cfg.time_limit_ms
+            ),
+        )
     } else {
-        (FailureKind::Memory, format!("script used more than {} bytes of memory", cfg.memory_limit_bytes))
+        (
+            FailureKind::Memory,
+            format!(
+                "script used more than {} bytes of memory",
+                cfg.memory_limit_bytes
+            ),
+        )
     };
-    ScriptFailure { kind, message, stack: None, line: None, column: None, best_effort: None }
+    ScriptFailure {
+        kind,
+        message,
+        stack: None,
+        line: None,
+        column: None,
+        best_effort: None,
+    }
 }
 
 fn failure(d: Described) -> ScriptFailure {
@@ -340,7 +407,8 @@ fn call_handler(sc: &ScriptContext, inv: &Invocation, seq: u64, dev: bool) -> St
             Ok(r) => r,
             Err(e) => return Step::Done(Err(failure(describe(&ctx, e, &sc.shared)))),
         };
-        let result = find_handler(&ctx, &inv.handler_key).and_then(|f| f.call::<_, Value>((req.clone(),)));
+        let result =
+            find_handler(&ctx, &inv.handler_key).and_then(|f| f.call::<_, Value>((req.clone(),)));
         let value = match result {
             Ok(v) => v,
             Err(e) => {
@@ -359,7 +427,9 @@ fn call_handler(sc: &ScriptContext, inv: &Invocation, seq: u64, dev: bool) -> St
                     let slot = Object::new(ctx.clone())?;
                     slot.set("promise", promise)?;
                     slot.set("req", req)?;
-                    internal(&ctx)?.get::<_, Object>("pending")?.set(seq as f64, slot)
+                    internal(&ctx)?
+                        .get::<_, Object>("pending")?
+                        .set(seq as f64, slot)
                 })();
                 match park {
                     Ok(()) => Step::Parked,
@@ -381,7 +451,13 @@ fn find_handler<'js>(ctx: &Ctx<'js>, key: &str) -> rquickjs::Result<Function<'js
     h.get()
 }
 
-fn settle<'js>(ctx: &Ctx<'js>, sc: &ScriptContext, p: &Promise<'js>, req: &Object<'js>, dev: bool) -> Option<Outcome> {
+fn settle<'js>(
+    ctx: &Ctx<'js>,
+    sc: &ScriptContext,
+    p: &Promise<'js>,
+    req: &Object<'js>,
+    dev: bool,
+) -> Option<Outcome> {
     match p.state() {
         PromiseState::Pending => None,
         PromiseState::Resolved => Some(match p.result::<Value>() {
@@ -420,7 +496,12 @@ fn respond<'js>(ctx: &Ctx<'js>, sc: &ScriptContext, v: Value<'js>, dev: bool) ->
         Ok(c) => {
             for w in c.warnings {
                 let rid = sc.shared.request_id.borrow();
-                sc.shared.host.script_log(&sc.shared.script, LogLevel::Warn, format!("response warning: {w}"), rid.as_deref());
+                sc.shared.host.script_log(
+                    &sc.shared.script,
+                    LogLevel::Warn,
+                    format!("response warning: {w}"),
+                    rid.as_deref(),
+                );
             }
             Ok(c.response)
         }
@@ -430,12 +511,20 @@ fn respond<'js>(ctx: &Ctx<'js>, sc: &ScriptContext, v: Value<'js>, dev: bool) ->
 
 /// Runtime errors go to the script's own error handler when it set one;
 /// limit errors never do (the context is about to be discarded).
-fn on_error<'js>(ctx: &Ctx<'js>, sc: &ScriptContext, d: Described, req: &Object<'js>, dev: bool) -> Outcome {
+fn on_error<'js>(
+    ctx: &Ctx<'js>,
+    sc: &ScriptContext,
+    d: Described,
+    req: &Object<'js>,
+    dev: bool,
+) -> Outcome {
     if d.kind != FailureKind::Runtime {
         return Err(failure(d));
     }
     let handler: Option<Function> = internal(ctx).ok().and_then(|i| i.get("onError").ok());
-    let Some(handler) = handler else { return Err(failure(d)) };
+    let Some(handler) = handler else {
+        return Err(failure(d));
+    };
     let err = rquickjs::Exception::from_message(ctx.clone(), &d.message);
     let Ok(err) = err else { return Err(failure(d)) };
     if let Some(stack) = &d.stack {
@@ -444,7 +533,10 @@ fn on_error<'js>(ctx: &Ctx<'js>, sc: &ScriptContext, d: Described, req: &Object<
     match handler.call::<_, Value>((err, req.clone())) {
         Ok(v) if v.as_promise().is_none() => respond(ctx, sc, v, dev),
         Ok(_) => Err(ScriptFailure {
-            message: format!("{} (the error handler must return a response synchronously)", d.message),
+            message: format!(
+                "{} (the error handler must return a response synchronously)",
+                d.message
+            ),
             ..failure(d)
         }),
         Err(e) => Err(failure(describe(ctx, e, &sc.shared))),

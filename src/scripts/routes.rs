@@ -4,6 +4,7 @@
 //! so a request sees either the old table or the new one, never a mix.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -121,7 +122,9 @@ impl Pattern {
             rest = tail;
             match seg {
                 Segment::Literal(l) if part == l => {}
-                Segment::Param(name) if !part.is_empty() => params.push((name.clone(), decode(part))),
+                Segment::Param(name) if !part.is_empty() => {
+                    params.push((name.clone(), decode(part)))
+                }
                 _ => return None,
             }
         }
@@ -150,6 +153,28 @@ pub struct LoadedScript {
     pub name: Arc<str>,
     pub version: u64,
     pub source: Arc<str>,
+    /// Set once a run of this version was slow or hit a limit: from then on
+    /// it is served by the JS pool, never inline on an I/O thread.
+    slow: AtomicBool,
+}
+
+impl LoadedScript {
+    pub fn new(name: Arc<str>, version: u64, source: Arc<str>) -> LoadedScript {
+        LoadedScript {
+            name,
+            version,
+            source,
+            slow: AtomicBool::new(false),
+        }
+    }
+
+    pub fn mark_slow(&self) {
+        self.slow.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_slow(&self) -> bool {
+        self.slow.load(Ordering::Relaxed)
+    }
 }
 
 #[derive(Debug)]
@@ -273,7 +298,12 @@ impl RouteTable {
 /// Paths reserved for the engine itself.
 pub fn is_reserved(path: &str) -> bool {
     let under = |root: &str| path == root || path.starts_with(&format!("{root}/"));
-    under("/engine") || under("/health") || under("/graphql") || path == "/metrics" || path == "/mcp" || path.starts_with("/mcp/")
+    under("/engine")
+        || under("/health")
+        || under("/graphql")
+        || path == "/metrics"
+        || path == "/mcp"
+        || path.starts_with("/mcp/")
 }
 
 #[cfg(test)]
@@ -283,7 +313,10 @@ mod tests {
     #[test]
     fn params_and_wildcards_match() {
         let p = Pattern::parse("/users/:id").unwrap();
-        assert_eq!(p.matches("/users/42").unwrap(), vec![("id".into(), "42".into())]);
+        assert_eq!(
+            p.matches("/users/42").unwrap(),
+            vec![("id".into(), "42".into())]
+        );
         assert!(p.matches("/users/42/x").is_none());
         assert!(p.matches("/users/").is_none());
         let w = Pattern::parse("/files/*").unwrap();
@@ -296,7 +329,15 @@ mod tests {
 
     #[test]
     fn reserved_paths() {
-        for p in ["/engine", "/engine/x", "/health", "/health/live", "/metrics", "/graphql", "/mcp"] {
+        for p in [
+            "/engine",
+            "/engine/x",
+            "/health",
+            "/health/live",
+            "/metrics",
+            "/graphql",
+            "/mcp",
+        ] {
             assert!(is_reserved(p), "{p}");
         }
         for p in ["/health-test", "/metrics2", "/engineer", "/"] {

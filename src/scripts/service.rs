@@ -17,14 +17,20 @@ use crate::store::{decode, encode, get_value, tables, Store, StoreError};
 pub enum ScriptError {
     #[error("{0}")]
     InvalidName(String),
-    #[error("script is {size} bytes, over the limit of {limit} bytes (config js.max_script_bytes)")]
+    #[error(
+        "script is {size} bytes, over the limit of {limit} bytes (config js.max_script_bytes)"
+    )]
     TooLarge { size: usize, limit: usize },
     #[error("script failed to load: {}", .0.message)]
     Load(LoadError),
     #[error("{path} is reserved for the engine (/engine, /health, /metrics, /graphql, /mcp); choose another path")]
     Reserved { path: String },
     #[error("{method} {path} is already registered by script {owner}; change the path or disable {owner} first")]
-    Conflict { method: String, path: String, owner: String },
+    Conflict {
+        method: String,
+        path: String,
+        owner: String,
+    },
     #[error("no script named {0}")]
     NotFound(String),
     #[error("script {name} has no version {version}")]
@@ -55,7 +61,10 @@ impl Catalog {
             .filter(|e| e.enabled)
             .map(|e| (e.script.clone(), e.routes.clone()))
             .collect();
-        Catalog { table: RouteTable::build(&serving), entries }
+        Catalog {
+            table: RouteTable::build(&serving),
+            entries,
+        }
     }
 }
 
@@ -83,7 +92,11 @@ async fn blocking<T: Send + 'static>(
 
 impl ScriptService {
     /// Loads every stored script's current version (no JS runs here).
-    pub fn open(store: Store, runtime: Arc<dyn ScriptRuntime>, max_script_bytes: usize) -> Result<Self, StoreError> {
+    pub fn open(
+        store: Store,
+        runtime: Arc<dyn ScriptRuntime>,
+        max_script_bytes: usize,
+    ) -> Result<Self, StoreError> {
         let entries = store.read(|txn| {
             let scripts = txn.open_table(tables::SCRIPTS)?;
             let versions = txn.open_table(tables::SCRIPT_VERSIONS)?;
@@ -91,11 +104,24 @@ impl ScriptService {
             for row in scripts.iter()? {
                 let (_, v) = row?;
                 let rec: ScriptRecord = decode(v.value())?;
-                let Some(ver) = versions.get((rec.name.as_str(), rec.version))? else { continue };
+                let Some(ver) = versions.get((rec.name.as_str(), rec.version))? else {
+                    continue;
+                };
                 let ver: ScriptVersion = decode(ver.value())?;
                 let name: Arc<str> = rec.name.as_str().into();
-                let script = Arc::new(LoadedScript { name: name.clone(), version: rec.version, source: ver.source.into() });
-                entries.insert(name, Arc::new(CatalogEntry { script, routes: rec.routes, enabled: rec.enabled }));
+                let script = Arc::new(LoadedScript::new(
+                    name.clone(),
+                    rec.version,
+                    ver.source.into(),
+                ));
+                entries.insert(
+                    name,
+                    Arc::new(CatalogEntry {
+                        script,
+                        routes: rec.routes,
+                        enabled: rec.enabled,
+                    }),
+                );
             }
             Ok(entries)
         })?;
@@ -117,19 +143,34 @@ impl ScriptService {
         self.catalog.load().entries.len()
     }
 
-    pub async fn save(&self, name: &str, source: String, author: &str) -> Result<SaveOutcome, ScriptError> {
+    pub async fn save(
+        &self,
+        name: &str,
+        source: String,
+        author: &str,
+    ) -> Result<SaveOutcome, ScriptError> {
         validate_name(name).map_err(ScriptError::InvalidName)?;
         if source.len() > self.max_script_bytes {
-            return Err(ScriptError::TooLarge { size: source.len(), limit: self.max_script_bytes });
+            return Err(ScriptError::TooLarge {
+                size: source.len(),
+                limit: self.max_script_bytes,
+            });
         }
         let rt = self.runtime.clone();
         let (n, s) = (name.to_string(), source.clone());
         let reg = blocking(move || rt.register(&n, &s).map_err(ScriptError::Load)).await?;
         if let Some(r) = reg.routes.iter().find(|r| is_reserved(&r.path)) {
-            return Err(ScriptError::Reserved { path: r.path.clone() });
+            return Err(ScriptError::Reserved {
+                path: r.path.clone(),
+            });
         }
         let _guard = self.write_lock.lock().await;
-        let enabled = self.catalog.load().entries.get(name).is_none_or(|e| e.enabled);
+        let enabled = self
+            .catalog
+            .load()
+            .entries
+            .get(name)
+            .is_none_or(|e| e.enabled);
         if enabled {
             self.check_conflicts(name, &reg.routes)?;
         }
@@ -137,7 +178,10 @@ impl ScriptService {
         let (name_s, author) = (name.to_string(), author.to_string());
         let routes = reg.routes;
         let src = source.clone();
-        let outcome = blocking(move || Ok(store.write(|txn| write_version(txn, &name_s, src, &author, routes))?)).await?;
+        let outcome = blocking(move || {
+            Ok(store.write(|txn| write_version(txn, &name_s, src, &author, routes))?)
+        })
+        .await?;
         self.install(&outcome.record, source.into());
         Ok(outcome)
     }
@@ -145,10 +189,16 @@ impl ScriptService {
     fn check_conflicts(&self, name: &str, routes: &[RouteSpec]) -> Result<(), ScriptError> {
         let catalog = self.catalog.load();
         for r in routes {
-            let canon = Pattern::parse(&r.path).map(|p| p.canonical()).unwrap_or_default();
+            let canon = Pattern::parse(&r.path)
+                .map(|p| p.canonical())
+                .unwrap_or_default();
             if let Some(owner) = catalog.table.owner_of(&r.method, &canon) {
                 if owner != name {
-                    return Err(ScriptError::Conflict { method: r.method.clone(), path: r.path.clone(), owner: owner.to_string() });
+                    return Err(ScriptError::Conflict {
+                        method: r.method.clone(),
+                        path: r.path.clone(),
+                        owner: owner.to_string(),
+                    });
                 }
             }
         }
@@ -160,8 +210,15 @@ impl ScriptService {
         let current = self.catalog.load();
         let mut entries = current.entries.clone();
         let name: Arc<str> = rec.name.as_str().into();
-        let script = Arc::new(LoadedScript { name: name.clone(), version: rec.version, source });
-        entries.insert(name, Arc::new(CatalogEntry { script, routes: rec.routes.clone(), enabled: rec.enabled }));
+        let script = Arc::new(LoadedScript::new(name.clone(), rec.version, source));
+        entries.insert(
+            name,
+            Arc::new(CatalogEntry {
+                script,
+                routes: rec.routes.clone(),
+                enabled: rec.enabled,
+            }),
+        );
         self.catalog.store(Arc::new(Catalog::rebuilt(entries)));
     }
 
@@ -185,10 +242,14 @@ impl ScriptService {
         let name = name.to_string();
         blocking(move || {
             let found = store.read(|txn| {
-                let rec: Option<ScriptRecord> = get_value(&txn.open_table(tables::SCRIPTS)?, &name)?;
+                let rec: Option<ScriptRecord> =
+                    get_value(&txn.open_table(tables::SCRIPTS)?, &name)?;
                 let Some(rec) = rec else { return Ok(None) };
                 let versions = txn.open_table(tables::SCRIPT_VERSIONS)?;
-                let ver = versions.get((name.as_str(), rec.version))?.map(|v| decode(v.value())).transpose()?;
+                let ver = versions
+                    .get((name.as_str(), rec.version))?
+                    .map(|v| decode(v.value()))
+                    .transpose()?;
                 Ok(ver.map(|v| (rec, v)))
             })?;
             found.ok_or(ScriptError::NotFound(name))
@@ -202,10 +263,15 @@ impl ScriptService {
         let n = name.to_string();
         blocking(move || {
             Ok(store.write(|txn| {
-                let existed = txn.open_table(tables::SCRIPTS)?.remove(n.as_str())?.is_some();
+                let existed = txn
+                    .open_table(tables::SCRIPTS)?
+                    .remove(n.as_str())?
+                    .is_some();
                 if existed {
-                    txn.open_table(tables::SCRIPT_VERSIONS)?.retain_in((n.as_str(), 0)..=(n.as_str(), u64::MAX), |_, _| false)?;
-                    txn.open_table(tables::SCRIPT_LOGS)?.retain_in((n.as_str(), 0)..=(n.as_str(), u64::MAX), |_, _| false)?;
+                    txn.open_table(tables::SCRIPT_VERSIONS)?
+                        .retain_in((n.as_str(), 0)..=(n.as_str(), u64::MAX), |_, _| false)?;
+                    txn.open_table(tables::SCRIPT_LOGS)?
+                        .retain_in((n.as_str(), 0)..=(n.as_str(), u64::MAX), |_, _| false)?;
                 }
                 Ok(existed)
             })?)
@@ -219,9 +285,19 @@ impl ScriptService {
         Ok(())
     }
 
-    pub async fn set_enabled(&self, name: &str, enabled: bool) -> Result<ScriptRecord, ScriptError> {
+    pub async fn set_enabled(
+        &self,
+        name: &str,
+        enabled: bool,
+    ) -> Result<ScriptRecord, ScriptError> {
         let _guard = self.write_lock.lock().await;
-        let entry = self.catalog.load().entries.get(name).cloned().ok_or_else(|| ScriptError::NotFound(name.to_string()))?;
+        let entry = self
+            .catalog
+            .load()
+            .entries
+            .get(name)
+            .cloned()
+            .ok_or_else(|| ScriptError::NotFound(name.to_string()))?;
         if enabled && !entry.enabled {
             self.check_conflicts(name, &entry.routes)?;
         }
@@ -265,12 +341,20 @@ impl ScriptService {
         Ok(list)
     }
 
-    pub async fn restore(&self, name: &str, version: u64, author: &str) -> Result<SaveOutcome, ScriptError> {
+    pub async fn restore(
+        &self,
+        name: &str,
+        version: u64,
+        author: &str,
+    ) -> Result<SaveOutcome, ScriptError> {
         let versions = self.versions(name).await?;
         let (_, v) = versions
             .into_iter()
             .find(|(n, _)| *n == version)
-            .ok_or_else(|| ScriptError::VersionNotFound { name: name.to_string(), version })?;
+            .ok_or_else(|| ScriptError::VersionNotFound {
+                name: name.to_string(),
+                version,
+            })?;
         self.save(name, v.source, author).await
     }
 }
@@ -293,13 +377,21 @@ pub fn write_version(
         enabled: existing.as_ref().is_none_or(|r| r.enabled),
         created_at: existing.as_ref().map_or(now, |r| r.created_at),
         updated_at: now,
-        owner: existing.as_ref().and_then(|r| r.owner.clone()).or_else(|| Some(author.to_string())),
+        owner: existing
+            .as_ref()
+            .and_then(|r| r.owner.clone())
+            .or_else(|| Some(author.to_string())),
         routes,
         size: source.len() as u64,
         error: None,
     };
-    let version = ScriptVersion { source, created_at: now, author: author.to_string() };
-    txn.open_table(tables::SCRIPT_VERSIONS)?.insert((name, record.version), encode(&version)?.as_slice())?;
+    let version = ScriptVersion {
+        source,
+        created_at: now,
+        author: author.to_string(),
+    };
+    txn.open_table(tables::SCRIPT_VERSIONS)?
+        .insert((name, record.version), encode(&version)?.as_slice())?;
     scripts.insert(name, encode(&record)?.as_slice())?;
     Ok(SaveOutcome { record, created })
 }

@@ -1,9 +1,13 @@
 //! Listeners, the `listening on` lines, and graceful shutdown.
+//!
+//! Requests are served by one I/O thread per core, each a current-thread
+//! runtime with its own inline JS worker: a fast handler runs on the thread
+//! that read its request, with no hop. Scripts seen to be slow go to the
+//! shared JS pool instead (see DESIGN.md, "Dispatch").
 
-use std::net::SocketAddr;
+mod io_thread;
+
 use std::time::Duration;
-
-use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::state::{AppState, StartError};
@@ -13,7 +17,10 @@ pub enum ServeError {
     #[error(transparent)]
     Start(#[from] StartError),
     #[error("cannot listen on {addr}: {source}; pick another address with --http")]
-    Bind { addr: String, source: std::io::Error },
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -22,34 +29,55 @@ pub enum ServeError {
 /// `server.shutdown_grace_ms`) and closes the data file.
 pub async fn run(config: Config) -> Result<(), ServeError> {
     let state = AppState::start(config.clone()).await?;
-    let listener = TcpListener::bind(&config.http)
-        .await
-        .map_err(|source| ServeError::Bind { addr: config.http.clone(), source })?;
+    let listener =
+        std::net::TcpListener::bind(&config.http).map_err(|source| ServeError::Bind {
+            addr: config.http.clone(),
+            source,
+        })?;
+    listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     if let Some(https) = &config.https {
-        tracing::warn!("--https {https}: HTTPS is not available in this build yet; serving plain HTTP only");
+        tracing::warn!(
+            "--https {https}: HTTPS is not available in this build yet; serving plain HTTP only"
+        );
     }
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let grace = Duration::from_millis(config.server.shutdown_grace_ms);
+    let mut threads = Vec::new();
+    for i in 0..io_threads(&config) {
+        let (l, st, stop) = (listener.try_clone()?, state.clone(), stop_rx.clone());
+        let t = std::thread::Builder::new()
+            .name(format!("http-{i}"))
+            .stack_size(config.js.stack_size_bytes + 8 * 1024 * 1024)
+            .spawn(move || io_thread::run(l, st, stop, grace))?;
+        threads.push(t);
+    }
+    drop(listener);
     println!("listening on http://{addr}");
     use std::io::Write;
     let _ = std::io::stdout().flush();
     tracing::info!(data = %config.data.display(), "aiwebengine {} serving", crate::VERSION_LINE);
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let app = crate::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down: no new connections, finishing in-flight requests");
-        let _ = stop_tx.send(());
-    });
-    let grace = Duration::from_millis(config.server.shutdown_grace_ms);
-    tokio::select! {
-        r = server => r?,
-        _ = async { let _ = stop_rx.await; tokio::time::sleep(grace).await } => {
-            tracing::warn!("in-flight requests did not finish within {} ms; closing them", grace.as_millis());
+    shutdown_signal().await;
+    tracing::info!("shutting down: no new connections, finishing in-flight requests");
+    let _ = stop_tx.send(true);
+    let _ = tokio::task::spawn_blocking(move || {
+        for t in threads {
+            let _ = t.join();
         }
-    }
+    })
+    .await;
     state.shutdown().await;
     tracing::info!("data file closed; bye");
     Ok(())
+}
+
+fn io_threads(config: &Config) -> usize {
+    match config.js.workers {
+        0 => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        n => n,
+    }
 }
 
 async fn shutdown_signal() {

@@ -167,7 +167,9 @@ fn check_magic(path: &Path) -> Result<(), StoreError> {
     f.read_exact(&mut head)
         .map_err(|_| corrupt("the file is too short to be a redb database".into()))?;
     if head != REDB_MAGIC {
-        return Err(corrupt("it does not start with the redb file signature".into()));
+        return Err(corrupt(
+            "it does not start with the redb file signature".into(),
+        ));
     }
     Ok(())
 }
