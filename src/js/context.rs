@@ -33,6 +33,9 @@ pub(crate) struct Shared {
     pub out_of_memory: Cell<bool>,
     pub request_id: RefCell<Option<Arc<str>>>,
     pub registering: bool,
+    /// True while a serving context runs the script's top-level code: its
+    /// effects already happened once, in the registration pass.
+    pub replaying: Cell<bool>,
     pub routes: RefCell<Vec<RouteSpec>>,
     pub timers: Option<TimerSink>,
 }
@@ -67,6 +70,7 @@ impl ScriptContext {
             out_of_memory: Cell::new(false),
             request_id: RefCell::new(None),
             registering,
+            replaying: Cell::new(false),
             routes: RefCell::new(Vec::new()),
             timers,
         });
@@ -120,6 +124,7 @@ impl ScriptContext {
     pub fn load(&self, source: &str) -> Result<(), LoadError> {
         let shared = self.shared.clone();
         self.enter();
+        shared.replaying.set(!shared.registering);
         let result = self.ctx.with(|ctx| {
             let mut opts = rquickjs::context::EvalOptions::default();
             opts.global = true;
@@ -132,6 +137,7 @@ impl ScriptContext {
             while ctx.execute_pending_job() {}
             r
         });
+        shared.replaying.set(false);
         self.leave();
         result
     }
@@ -224,6 +230,9 @@ fn register_fn<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Func
 
 fn log_fn<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Function<'js>> {
     Function::new(ctx.clone(), move |level: String, message: String| {
+        if shared.replaying.get() {
+            return;
+        }
         let rid = shared.request_id.borrow();
         shared.host.script_log(
             &shared.script,
