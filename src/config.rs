@@ -92,10 +92,15 @@ impl Config {
         dev: bool,
         files: &[PathBuf],
     ) -> Result<Config, ConfigError> {
-        let mut file = FileConfig::default();
+        // Each file is checked on its own (so errors name the file and line),
+        // then the tables are merged key by key: later files win.
+        let mut merged = toml::Table::new();
         for path in files {
-            file = read_file(path)?;
+            merge(&mut merged, read_file(path)?);
         }
+        let file: FileConfig = merged.try_into().map_err(|e: toml::de::Error| {
+            ConfigError(format!("config files {}: {}", list(files), e.message()))
+        })?;
         let https = https.filter(|h| h != "off");
         let cfg = Config {
             data,
@@ -169,21 +174,43 @@ impl Config {
     }
 }
 
-fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+fn list(files: &[PathBuf]) -> String {
+    files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn merge(into: &mut toml::Table, from: toml::Table) {
+    for (k, v) in from {
+        match (into.get_mut(&k), v) {
+            (Some(toml::Value::Table(a)), toml::Value::Table(b)) => merge(a, b),
+            (_, v) => {
+                into.insert(k, v);
+            }
+        }
+    }
+}
+
+fn read_file(path: &Path) -> Result<toml::Table, ConfigError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
-    toml::from_str(&text).map_err(|e| {
-        let msg = e.message().to_string();
-        let line = e.span().map(|s| text[..s.start].lines().count().max(1));
-        let hint = suggestion(&msg);
-        match line {
-            Some(l) => ConfigError(format!(
-                "config file {} line {l}: {msg}{hint}",
-                path.display()
-            )),
-            None => ConfigError(format!("config file {}: {msg}{hint}", path.display())),
-        }
-    })
+    let checked: Result<FileConfig, _> = toml::from_str(&text);
+    checked
+        .and_then(|_| toml::from_str::<toml::Table>(&text))
+        .map_err(|e| {
+            let msg = e.message().to_string();
+            let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1);
+            let hint = suggestion(&msg);
+            match line {
+                Some(l) => ConfigError(format!(
+                    "config file {} line {l}: {msg}{hint}",
+                    path.display()
+                )),
+                None => ConfigError(format!("config file {}: {msg}{hint}", path.display())),
+            }
+        })
 }
 
 /// "unknown field `tim_limit_ms`, expected one of ..." -> a did-you-mean.

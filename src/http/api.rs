@@ -117,14 +117,9 @@ pub async fn patch_script(
     _: AdminUser,
     State(state): State<AppState>,
     Path(name): Path<String>,
-    body: Result<Json<Patch>, axum::extract::rejection::JsonRejection>,
+    body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let Json(patch) = body.map_err(|e| {
-        ApiError::bad_request(
-            "invalid_json",
-            format!("send JSON like {{\"enabled\": false}}: {}", e.body_text()),
-        )
-    })?;
+    let patch: Patch = super::json_body(&body, r#"{"enabled": false}"#)?;
     let Some(enabled) = patch.enabled else {
         return Err(ApiError::bad_request(
             "invalid_json",

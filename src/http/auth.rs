@@ -26,14 +26,9 @@ pub struct LoginBody {
 
 pub async fn login(
     State(state): State<AppState>,
-    body: Result<Json<LoginBody>, axum::extract::rejection::JsonRejection>,
+    body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let Json(body) = body.map_err(|e| {
-        ApiError::bad_request(
-            "invalid_json",
-            format!("send JSON {{\"email\", \"password\"}}: {}", e.body_text()),
-        )
-    })?;
+    let body: LoginBody = super::json_body(&body, r#"{"email": "...", "password": "..."}"#)?;
     let st = state.clone();
     let result = tokio::task::spawn_blocking(move || st.auth.login(&body.email, &body.password))
         .await

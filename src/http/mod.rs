@@ -10,10 +10,8 @@ mod request;
 
 use std::time::Duration;
 
-use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
-use tower_http::timeout::TimeoutLayer;
 
 use crate::AppState;
 
@@ -39,9 +37,15 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/logs", get(api::logs))
         .fallback(engine_not_found)
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            timeout,
+        .layer(axum::middleware::from_fn(
+            move |req, next: axum::middleware::Next| async move {
+                match tokio::time::timeout(timeout, next.run(req)).await {
+                    Ok(resp) => resp,
+                    Err(_) => axum::response::IntoResponse::into_response(ApiError::timeout(
+                        timeout.as_millis() as u64,
+                    )),
+                }
+            },
         ));
     Router::new()
         .route("/health", get(health::health))
@@ -53,6 +57,16 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn engine_not_found(uri: axum::http::Uri) -> ApiError {
-    ApiError::not_found(format!("no engine endpoint at {}", uri.path()))
+async fn engine_not_found(uri: axum::extract::OriginalUri) -> ApiError {
+    ApiError::not_found(format!("no engine endpoint at {}", uri.0.path()))
+}
+
+/// Parses a JSON body whatever its Content-Type says, with an error that
+/// shows the expected shape.
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    shape: &str,
+) -> Result<T, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request("invalid_json", format!("send JSON like {shape}: {e}")))
 }

@@ -29,8 +29,9 @@ pub(crate) struct Shared {
     pub host: Arc<dyn Host>,
     pub deadline: Cell<Option<Instant>>,
     pub interrupted: Cell<bool>,
-    /// Set when QuickJS reported running out of memory; the context is discarded.
-    pub out_of_memory: Cell<bool>,
+    /// Set when QuickJS reported running out of memory or stack; the
+    /// context is discarded, never reused after a half-done mutation.
+    pub limit_hit: Cell<Option<super::FailureKind>>,
     pub request_id: RefCell<Option<Arc<str>>>,
     pub registering: bool,
     /// True while a serving context runs the script's top-level code: its
@@ -67,7 +68,7 @@ impl ScriptContext {
             host,
             deadline: Cell::new(None),
             interrupted: Cell::new(false),
-            out_of_memory: Cell::new(false),
+            limit_hit: Cell::new(None),
             request_id: RefCell::new(None),
             registering,
             replaying: Cell::new(false),
@@ -94,6 +95,11 @@ impl ScriptContext {
     }
 
     /// Starts a slice of JS execution under the time limit.
+    /// Whether this context must be dropped (it hit a limit).
+    pub fn broken(&self) -> bool {
+        self.shared.interrupted.get() || self.shared.limit_hit.get().is_some()
+    }
+
     pub fn enter(&self) {
         self.shared.interrupted.set(false);
         self.shared

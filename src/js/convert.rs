@@ -279,6 +279,9 @@ fn read_body<'js>(
     }
     if let Some(s) = v.as_string() {
         let s = s.to_string().unwrap_or_default();
+        if s.is_empty() {
+            return (Bytes::new(), "");
+        }
         let ct = if looks_like_html(s.as_bytes()) {
             "text/html; charset=utf-8"
         } else {
@@ -336,6 +339,10 @@ fn describe_type(v: &Value<'_>) -> String {
         "a symbol".into()
     } else if v.is_array() {
         "an array".into()
+    } else if v.is_number() {
+        "a number".into()
+    } else if v.is_bool() {
+        "a boolean".into()
     } else {
         format!("a {}", v.type_name())
     }

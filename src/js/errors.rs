@@ -51,7 +51,6 @@ fn describe_message(message: String, stack: Option<String>, shared: &Shared) -> 
     let kind = if shared.interrupted.get() {
         FailureKind::Timeout
     } else if message.contains("out of memory") || message.contains("Allocation failed") {
-        shared.out_of_memory.set(true);
         FailureKind::Memory
     } else if message.contains("Maximum call stack size exceeded")
         || message.contains("stack overflow")
@@ -60,6 +59,9 @@ fn describe_message(message: String, stack: Option<String>, shared: &Shared) -> 
     } else {
         FailureKind::Runtime
     };
+    if matches!(kind, FailureKind::Memory | FailureKind::Stack) {
+        shared.limit_hit.set(Some(kind));
+    }
     let (line, column) = stack
         .as_deref()
         .and_then(|s| position(s, &shared.script))

@@ -47,6 +47,9 @@ struct Parked {
     seq: u64,
     reply: oneshot::Sender<Outcome>,
     request_id: Arc<str>,
+    /// JS time spent on this context while the request was parked; time
+    /// awaiting host operations is not counted.
+    js_used: Duration,
 }
 
 /// What one entry into JS produced for a request.
@@ -106,7 +109,8 @@ impl Worker {
         entry.last_used = self.clock;
         let started = std::time::Instant::now();
         let step = call_handler(&entry.sc, &inv, seq, dev);
-        if started.elapsed() > self.setup.slow_after || entry.sc.shared.interrupted.get() {
+        let slice = started.elapsed();
+        if slice > self.setup.slow_after || entry.sc.broken() {
             inv.script.mark_slow();
         }
         match step {
@@ -120,10 +124,11 @@ impl Worker {
                     seq,
                     reply: inv.reply,
                     request_id: inv.request.request_id.clone(),
+                    js_used: Duration::ZERO,
                 });
             }
         }
-        self.after_js(generation);
+        self.after_js(generation, slice, Some(seq));
     }
 
     /// Logs what needs logging, answers, and applies the limit policy.
@@ -285,18 +290,23 @@ impl Worker {
             while ctx.execute_pending_job() {}
         });
         entry.sc.leave();
-        if started.elapsed() > self.setup.slow_after || entry.sc.shared.interrupted.get() {
+        let slice = started.elapsed();
+        if slice > self.setup.slow_after || entry.sc.broken() {
             entry.script.mark_slow();
         }
-        self.after_js(generation);
+        self.after_js(generation, slice, None);
     }
 
     /// Settles parked requests of this context and drops it if it broke.
-    fn after_js(&mut self, generation: u64) {
+    /// `slice` is the JS time just spent in this context. A handler call is
+    /// charged to its own request only (`charge = Some(seq)`); a timer slice
+    /// cannot be attributed, so every parked request of the context pays.
+    fn after_js(&mut self, generation: u64, slice: Duration, charge: Option<u64>) {
         let Some(entry) = self.entries.get(&generation) else {
             return;
         };
-        let broken = entry.sc.shared.interrupted.get() || entry.sc.shared.out_of_memory.get();
+        let broken = entry.sc.broken();
+        let limit = Duration::from_millis(self.setup.cfg.time_limit_ms);
         let dev = self.setup.cfg.dev;
         let mut settled = Vec::new();
         let mut i = 0;
@@ -305,8 +315,13 @@ impl Worker {
                 i += 1;
                 continue;
             }
+            if charge.is_none_or(|seq| seq == self.parked[i].seq) {
+                self.parked[i].js_used += slice;
+            }
             let outcome = if broken {
                 Some(Err(limit_failure(entry, self.setup.cfg.as_ref())))
+            } else if self.parked[i].js_used > limit {
+                Some(Err(time_failure(self.setup.cfg.time_limit_ms)))
             } else {
                 poll_parked(&entry.sc, self.parked[i].seq, dev)
             };
@@ -338,20 +353,20 @@ impl Worker {
         self.parked.retain(|p| {
             let keep = !p.reply.is_closed();
             if !keep {
-                touched.push(p.generation);
+                touched.push((p.generation, p.seq));
             }
             keep
         });
-        for g in touched {
+        for (g, seq) in touched {
             if let Some(e) = self.entries.get_mut(&g) {
                 e.pending = e.pending.saturating_sub(1);
                 let _ = e.sc.ctx.with(|ctx| {
                     internal(&ctx)?
                         .get::<_, Object>("pending")
-                        .map(|m| m.remove(g as f64))
+                        .map(|m| m.remove(seq as f64))
                 });
             }
-            self.after_js(g);
+            self.after_js(g, Duration::ZERO, None);
         }
     }
 }
@@ -360,23 +375,33 @@ fn internal<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     ctx.globals().get("__aiwebengine")
 }
 
+fn time_failure(ms: u64) -> ScriptFailure {
+    ScriptFailure {
+        kind: FailureKind::Timeout,
+        message: format!("script ran longer than {ms} ms of JavaScript time"),
+        stack: None,
+        line: None,
+        column: None,
+        best_effort: None,
+    }
+}
+
 fn limit_failure(entry: &Entry, cfg: &JsConfig) -> ScriptFailure {
-    let (kind, message) = if entry.sc.shared.interrupted.get() {
-        (
-            FailureKind::Timeout,
-            format!(
-                "script ran longer than {} ms of JavaScript time",
-                cfg.time_limit_ms
-            ),
-        )
-    } else {
-        (
-            FailureKind::Memory,
-            format!(
-                "script used more than {} bytes of memory",
-                cfg.memory_limit_bytes
-            ),
-        )
+    let kind = match entry.sc.shared.limit_hit.get() {
+        _ if entry.sc.shared.interrupted.get() => FailureKind::Timeout,
+        Some(kind) => kind,
+        None => FailureKind::Timeout,
+    };
+    let message = match kind {
+        FailureKind::Memory => format!(
+            "script used more than {} bytes of memory",
+            cfg.memory_limit_bytes
+        ),
+        FailureKind::Stack => format!(
+            "script used more than {} bytes of stack",
+            cfg.stack_size_bytes
+        ),
+        _ => return time_failure(cfg.time_limit_ms),
     };
     ScriptFailure {
         kind,
