@@ -167,9 +167,15 @@ impl Worker {
             msg.push('\n');
             msg.push_str(stack);
         }
+        // In --dev an invalid response is served best-effort: a warning.
+        let level = if f.best_effort.is_some() {
+            LogLevel::Warn
+        } else {
+            LogLevel::Error
+        };
         self.setup
             .host
-            .script_log(&entry.script.name, LogLevel::Error, msg, Some(rid));
+            .script_log(&entry.script.name, level, msg, Some(rid));
     }
 
     /// Finds or builds the context for this script version.
