@@ -8,27 +8,52 @@ use bytes::Bytes;
 use super::error::ApiError;
 use crate::js::{ScriptRequest, UploadedFile};
 
+/// Bytes of an oversized body read and thrown away before answering 413,
+/// so that the client, still sending, gets to read the answer.
+const DRAIN_MAX: u64 = 16 * 1024 * 1024;
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Reads at most `limit` bytes; a declared or actual larger body is a 413.
 pub async fn read_body(parts: &Parts, body: Body, limit: u64) -> Result<Bytes, ApiError> {
+    use http_body_util::BodyExt;
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    let mut body = body;
     if declared.is_some_and(|n| n > limit) {
+        drain(&mut body).await;
         return Err(ApiError::payload_too_large(limit));
     }
-    axum::body::to_bytes(body, usize::try_from(limit).unwrap_or(usize::MAX))
-        .await
-        .map_err(|e| {
-            if std::error::Error::source(&e)
-                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
-            {
-                ApiError::payload_too_large(limit)
-            } else {
-                ApiError::bad_request("bad_body", format!("could not read the request body: {e}"))
+    let mut buf = bytes::BytesMut::with_capacity(declared.unwrap_or(0) as usize);
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            ApiError::bad_request("bad_body", format!("could not read the request body: {e}"))
+        })?;
+        if let Ok(data) = frame.into_data() {
+            if buf.len() as u64 + data.len() as u64 > limit {
+                drain(&mut body).await;
+                return Err(ApiError::payload_too_large(limit));
             }
-        })
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok(buf.freeze())
+}
+
+async fn drain(body: &mut Body) {
+    use http_body_util::BodyExt;
+    let mut seen = 0u64;
+    let _ = tokio::time::timeout(DRAIN_TIME, async {
+        while let Some(Ok(frame)) = body.frame().await {
+            seen += frame.data_ref().map_or(0, |d| d.len() as u64);
+            if seen > DRAIN_MAX {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 pub fn version_str(v: Version) -> &'static str {

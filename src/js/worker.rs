@@ -112,6 +112,8 @@ impl Worker {
         let slice = started.elapsed();
         if slice > self.setup.slow_after || entry.sc.broken() {
             inv.script.mark_slow();
+        } else {
+            inv.script.note_fast_run();
         }
         match step {
             Step::Done(outcome) => {

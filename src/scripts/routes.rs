@@ -4,7 +4,7 @@
 //! so a request sees either the old table or the new one, never a mix.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -156,7 +156,13 @@ pub struct LoadedScript {
     /// Set once a run of this version was slow or hit a limit: from then on
     /// it is served by the JS pool, never inline on an I/O thread.
     slow: AtomicBool,
+    /// Fast runs seen so far (saturating at [`PROMOTE_AFTER`]). A new
+    /// version is served by the pool until it has shown it is fast.
+    fast_runs: AtomicU32,
 }
+
+/// Fast runs after which a script version is called inline.
+pub const PROMOTE_AFTER: u32 = 32;
 
 impl LoadedScript {
     pub fn new(name: Arc<str>, version: u64, source: Arc<str>) -> LoadedScript {
@@ -165,6 +171,7 @@ impl LoadedScript {
             version,
             source,
             slow: AtomicBool::new(false),
+            fast_runs: AtomicU32::new(0),
         }
     }
 
@@ -172,8 +179,16 @@ impl LoadedScript {
         self.slow.store(true, Ordering::Relaxed);
     }
 
-    pub fn is_slow(&self) -> bool {
-        self.slow.load(Ordering::Relaxed)
+    pub fn note_fast_run(&self) {
+        if self.fast_runs.load(Ordering::Relaxed) < PROMOTE_AFTER {
+            self.fast_runs.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether an I/O thread may call this version inline.
+    pub fn runs_inline(&self) -> bool {
+        !self.slow.load(Ordering::Relaxed)
+            && self.fast_runs.load(Ordering::Relaxed) >= PROMOTE_AFTER
     }
 }
 

@@ -1,5 +1,5 @@
 //! One I/O thread: accepts on the shared listener, serves HTTP/1.1 and h2c
-//! with hyper, runs fast script handlers inline, and hands everything under
+//! with hyper, runs proven-fast script handlers inline, and hands everything under
 //! the reserved paths to the axum router.
 
 use std::convert::Infallible;
@@ -123,10 +123,10 @@ async fn handle(
     }
     let pool = state.runtime.clone();
     let resp = crate::http::run_script(&state, req, move |inv| {
-        if inv.script.is_slow() {
-            pool.invoke(inv)
-        } else {
+        if inv.script.runs_inline() {
             inline.invoke(inv)
+        } else {
+            pool.invoke(inv)
         }
     })
     .await;

@@ -2,8 +2,9 @@
 //!
 //! Requests are served by one I/O thread per core, each a current-thread
 //! runtime with its own inline JS worker: a fast handler runs on the thread
-//! that read its request, with no hop. Scripts seen to be slow go to the
-//! shared JS pool instead (see DESIGN.md, "Dispatch").
+//! that read its request, with no hop. A new script version starts on the
+//! shared JS pool and moves inline after `PROMOTE_AFTER` fast runs; one seen
+//! to be slow, or that hit a limit, stays on the pool (DESIGN.md, "Dispatch").
 
 mod io_thread;
 
