@@ -1,0 +1,368 @@
+#!/usr/bin/env python3
+"""Helpers for bench/run.sh (Python 3 standard library only).
+
+Subcommands:
+  setup BASE EMAIL PASSWORD NSCRIPTS   log in, deploy hello.js and NSCRIPTS
+                                       filler scripts, check GET /hello
+  check BASE                           GET /hello?name=bob must be "Hello bob"
+  coldstart BIN DATA RUNS PIDFILE      restart the engine RUNS times and time
+                                       spawn -> first served /hello; prints JSON
+  wrk FILE                             parse `wrk --latency` output; prints JSON
+  report RESULTS_TSV COLD_JSON META_JSON OUT_MD
+                                       render the markdown report
+"""
+
+import http.client
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+HELLO_JS = (
+    'function hello(req){ return "Hello " + req.query.name; } '
+    'register("/hello", hello, "GET");\n'
+)
+
+# Talk to loopback directly, whatever *_proxy variables say.
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+LISTEN_RE = re.compile(r"listening on http://(\S+?):(\d+)")
+
+
+def die(msg):
+    print(f"bench: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def request(method, url, body=None, headers=None, timeout=10):
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with OPENER.open(req, timeout=timeout) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def filler_script(i):
+    """A script of realistic size (~1.5 KB) with three routes."""
+    n = f"{i:03d}"
+    return f"""// bench filler script {n}: stored so that cold start loads a realistic set
+let hits{n} = 0;
+const config{n} = {{ name: "bench-{n}", tags: ["a", "b", "c"], limits: {{ page: 20, max: 100 }} }};
+
+function clamp{n}(v, lo, hi) {{ return Math.max(lo, Math.min(hi, v)); }}
+
+function pageOf{n}(req) {{
+  const page = parseInt(req.query.page || "1", 10);
+  const size = clamp{n}(parseInt(req.query.size || String(config{n}.limits.page), 10), 1, config{n}.limits.max);
+  return {{ page: isNaN(page) ? 1 : page, size: isNaN(size) ? config{n}.limits.page : size }};
+}}
+
+function list{n}(req) {{
+  hits{n}++;
+  const p = pageOf{n}(req);
+  const items = [];
+  for (let k = 0; k < p.size; k++) {{ items.push({{ id: (p.page - 1) * p.size + k, name: config{n}.name + "-" + k }}); }}
+  return {{ status: 200, body: {{ script: config{n}.name, hits: hits{n}, items: items }} }};
+}}
+
+function item{n}(req) {{
+  return {{ status: 200, body: {{ id: req.params.id, script: config{n}.name }} }};
+}}
+
+function create{n}(req) {{
+  const data = req.json || {{}};
+  if (!data.name) {{ return {{ status: 400, body: {{ error: "name is required" }} }}; }}
+  return {{ status: 201, body: {{ created: data.name, by: config{n}.name }} }};
+}}
+
+register("/bench/{n}/items", list{n}, "GET");
+register("/bench/{n}/items/:id", item{n}, "GET");
+register("/bench/{n}/items", create{n}, "POST");
+"""
+
+
+def get_hello(base, timeout=5):
+    status, body = request("GET", base + "/hello?name=bob", timeout=timeout)
+    return status, body.decode("utf-8", "replace")
+
+
+def cmd_setup(base, email, password, nscripts):
+    nscripts = int(nscripts)
+    status, body = request(
+        "POST",
+        base + "/engine/auth/login",
+        json.dumps({"email": email, "password": password}).encode(),
+        {"Content-Type": "application/json"},
+    )
+    if status != 200:
+        die(f"login failed: POST /engine/auth/login -> HTTP {status}: {body[:300]!r}")
+    try:
+        token = json.loads(body)["token"]
+    except (ValueError, KeyError) as e:
+        die(f"login answer has no token ({e}): {body[:300]!r}")
+    auth = {"Authorization": "Bearer " + token, "Content-Type": "application/javascript"}
+
+    def put(name, src):
+        st, b = request("PUT", f"{base}/engine/api/scripts/{name}", src.encode(), auth)
+        if st not in (200, 201):
+            die(f"deploy failed: PUT /engine/api/scripts/{name} -> HTTP {st}: {b[:300]!r}")
+
+    t0 = time.perf_counter()
+    put("hello.js", HELLO_JS)
+    for i in range(nscripts):
+        put(f"bench-{i:03d}.js", filler_script(i))
+    dt = time.perf_counter() - t0
+    print(f"deployed hello.js + {nscripts} scripts in {dt:.2f} s", file=sys.stderr)
+    cmd_check(base)
+
+
+def cmd_check(base):
+    status, text = get_hello(base)
+    if status != 200 or text != "Hello bob":
+        die(f"GET /hello?name=bob -> HTTP {status} {text[:200]!r}, expected 200 'Hello bob'")
+    print(f"GET {base}/hello?name=bob -> {text!r}", file=sys.stderr)
+
+
+def stop(proc, timeout=15):
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def cmd_coldstart(binary, data, runs, pidfile):
+    runs = int(runs)
+    results = []
+    for r in range(runs):
+        errf = open(os.path.join(os.path.dirname(pidfile), f"cold-{r}.err"), "wb")
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            ["taskset", "-c", "0", binary, "serve", "--data", data,
+             "--http", "127.0.0.1:0", "--https", "off"],
+            stdout=subprocess.PIPE, stderr=errf, stdin=subprocess.DEVNULL,
+        )
+        with open(pidfile, "w") as f:
+            f.write(str(proc.pid))
+        addr = {}
+        got = threading.Event()
+
+        def drain(p=proc, a=addr, ev=got):
+            for raw in p.stdout:
+                if not ev.is_set():
+                    m = LISTEN_RE.search(raw.decode("utf-8", "replace"))
+                    if m:
+                        a["t"] = time.perf_counter()
+                        a["host"], a["port"] = m.group(1), int(m.group(2))
+                        ev.set()
+            ev.set()
+
+        threading.Thread(target=drain, daemon=True).start()
+        try:
+            if not got.wait(30) or "port" not in addr:
+                die(f"cold start run {r}: no 'listening on' line (exit {proc.poll()}); see {errf.name}")
+            t_listen = addr["t"]
+            deadline = time.perf_counter() + 30
+            attempts = 0
+            while True:
+                attempts += 1
+                try:
+                    c = http.client.HTTPConnection(addr["host"], addr["port"], timeout=5)
+                    c.request("GET", "/hello?name=bob")
+                    resp = c.getresponse()
+                    body = resp.read()
+                    c.close()
+                    if resp.status == 200 and body == b"Hello bob":
+                        t_served = time.perf_counter()
+                        break
+                except OSError:
+                    pass
+                if time.perf_counter() > deadline:
+                    die(f"cold start run {r}: /hello never answered 'Hello bob'")
+                if proc.poll() is not None:
+                    die(f"cold start run {r}: engine exited with {proc.returncode}")
+                time.sleep(0.0005)
+            results.append({
+                "listening_ms": (t_listen - t0) * 1000.0,
+                "first_request_ms": (t_served - t0) * 1000.0,
+                "attempts": attempts,
+            })
+            print(f"cold start {r + 1}/{runs}: listening after {results[-1]['listening_ms']:.1f} ms, "
+                  f"first 'Hello bob' after {results[-1]['first_request_ms']:.1f} ms", file=sys.stderr)
+        finally:
+            stop(proc)
+            errf.close()
+            try:
+                os.unlink(pidfile)
+            except OSError:
+                pass
+    firsts = [x["first_request_ms"] for x in results]
+    listens = [x["listening_ms"] for x in results]
+    print(json.dumps({
+        "runs": results,
+        "median_first_request_ms": statistics.median(firsts),
+        "median_listening_ms": statistics.median(listens),
+        "min_first_request_ms": min(firsts),
+        "max_first_request_ms": max(firsts),
+    }))
+
+
+UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}
+
+
+def to_ms(v):
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", v)
+    if not m:
+        raise ValueError(f"bad latency {v!r}")
+    return float(m.group(1)) * UNIT_MS[m.group(2)]
+
+
+def parse_wrk(text):
+    out = {"rps": None, "p50_ms": None, "p99_ms": None, "errors": 0, "requests": None}
+    m = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    if m:
+        out["rps"] = float(m.group(1))
+    m = re.search(r"(\d+) requests in", text)
+    if m:
+        out["requests"] = int(m.group(1))
+    for pct, key in (("50", "p50_ms"), ("99", "p99_ms")):
+        m = re.search(r"^\s*" + pct + r"%\s+(\S+)", text, re.M)
+        if m:
+            out[key] = to_ms(m.group(1))
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    if m:
+        out["errors"] += sum(int(x) for x in m.groups())
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    if m:
+        out["errors"] += int(m.group(1))
+    if out["rps"] is None or out["p99_ms"] is None:
+        raise ValueError("could not parse wrk output:\n" + text)
+    return out
+
+
+def cmd_wrk(path):
+    with open(path) as f:
+        print(json.dumps(parse_wrk(f.read())))
+
+
+def fmt_ms(v):
+    return "—" if v is None else (f"{v * 1000:.0f} µs" if v < 1 else f"{v:.2f} ms")
+
+
+def fmt_mb(kb):
+    return "—" if kb in (None, "") else f"{int(kb) / 1024:.1f} MB"
+
+
+def cmd_report(results_tsv, cold_json, meta_json, out_md):
+    rows = []
+    with open(results_tsv) as f:
+        for line in f:
+            if not line.strip():
+                continue
+            server, conns, wrk_json, idle_kb, after_kb, other = line.rstrip("\n").split("\t")
+            w = json.loads(wrk_json)
+            rows.append({"server": server, "c": int(conns), **w,
+                         "idle_kb": int(idle_kb), "after_kb": int(after_kb), "other": int(other)})
+    cold = None
+    if cold_json and os.path.exists(cold_json) and os.path.getsize(cold_json) > 0:
+        with open(cold_json) as f:
+            cold = json.load(f)
+    with open(meta_json) as f:
+        meta = json.load(f)
+
+    rows.sort(key=lambda r: (r["c"], r["server"] != "engine"))
+    node = {r["c"]: r["rps"] for r in rows if r["server"] == "node"}
+    lines = []
+    lines.append(f"# Benchmark results ({meta['date']})")
+    lines.append("")
+    lines.append(f"Command: `{meta['command']}`  ")
+    lines.append(f"Commit: `{meta['commit']}` · engine: `{meta['engine_version']}` · "
+                 f"node {meta['node_version']} · {meta['wrk_version']}  ")
+    lines.append(f"Machine: {meta['cpu']}, {meta['cores']} cores · server pinned to CPU 0, "
+                 f"`wrk -t1` pinned to CPU 1 · {meta['duration']} per run "
+                 f"(after a {meta['warmup']} warm-up) · "
+                 f"{meta['nscripts']} filler scripts stored besides hello.js")
+    lines.append("")
+    lines.append("`GET /hello?name=bob` → `Hello bob`")
+    lines.append("")
+    lines.append("| server | connections | req/s | p50 | p99 | RSS after load | idle RSS "
+                 "| ratio to Node.js req/s | errors | other CPU |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        base = node.get(r["c"])
+        ratio = f"{r['rps'] / base:.2f}×" if base else "—"
+        name = "aiwebengine" if r["server"] == "engine" else "Node.js 20 http"
+        lines.append(f"| {name} | {r['c']} | {r['rps']:,.0f} | {fmt_ms(r['p50_ms'])} | "
+                     f"{fmt_ms(r['p99_ms'])} | {fmt_mb(r['after_kb'])} | {fmt_mb(r['idle_kb'])} | "
+                     f"{ratio} | {r['errors']} | {r['other']}% |")
+    lines.append("")
+    lines.append("_other CPU: share of one core used by processes other than the server and wrk "
+                 "during the run (the machine was busy when it is above a few percent)._")
+    busy = [r for r in rows if r["other"] > 10]
+    if busy:
+        lines.append("")
+        lines.append(f"**Warning: other processes used CPU during {len(busy)} of {len(rows)} runs; "
+                     "those figures are skewed.**")
+    lines.append("")
+    if cold:
+        runs = ", ".join(f"{x['first_request_ms']:.0f}" for x in cold["runs"])
+        lines.append(f"Cold start (spawn → first `Hello bob`, {meta['nscripts'] + 1} scripts stored): "
+                     f"**median {cold['median_first_request_ms']:.1f} ms** over {len(cold['runs'])} restarts "
+                     f"(runs: {runs} ms; median time to the `listening on` line: "
+                     f"{cold['median_listening_ms']:.1f} ms)")
+        lines.append("")
+
+    # Targets from issue 3, section 8.
+    eng = {r["c"]: r for r in rows if r["server"] == "engine"}
+    checks = []
+    e32 = eng.get(32)
+    if e32 and node.get(32):
+        ratio = e32["rps"] / node[32]
+        checks.append(("hello ≥ 1.0× Node.js req/s at c=32", f"{ratio:.2f}×", ratio >= 1.0))
+    if e32:
+        checks.append(("p99 ≤ 5 ms at c=32", fmt_ms(e32["p99_ms"]), e32["p99_ms"] <= 5.0))
+    if eng:
+        idle = max(r["idle_kb"] for r in eng.values())
+        checks.append(("idle RSS ≤ 30 MB", fmt_mb(idle), idle <= 30 * 1024))
+        after = max(r["after_kb"] for r in eng.values())
+        checks.append(("RSS ≤ 100 MB after load", fmt_mb(after), after <= 100 * 1024))
+    if cold:
+        v = cold["median_first_request_ms"]
+        checks.append((f"cold start ≤ 200 ms with {meta['nscripts']} scripts", f"{v:.1f} ms", v <= 200.0))
+    if checks:
+        lines.append("| target (issue 3 §8) | measured | met |")
+        lines.append("|---|---:|:---:|")
+        for name, val, ok in checks:
+            lines.append(f"| {name} | {val} | {'yes' if ok else '**no**'} |")
+        lines.append("")
+    text = "\n".join(lines)
+    os.makedirs(os.path.dirname(out_md) or ".", exist_ok=True)
+    with open(out_md, "w") as f:
+        f.write(text)
+    print(text)
+
+
+def main():
+    if len(sys.argv) < 2:
+        die(__doc__)
+    cmd, args = sys.argv[1], sys.argv[2:]
+    fns = {"setup": cmd_setup, "check": cmd_check, "coldstart": cmd_coldstart,
+           "wrk": cmd_wrk, "report": cmd_report}
+    if cmd not in fns:
+        die(f"unknown subcommand {cmd!r}\n{__doc__}")
+    fns[cmd](*args)
+
+
+if __name__ == "__main__":
+    main()
