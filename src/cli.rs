@@ -22,11 +22,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve HTTP (and, later, HTTPS) from the data file.
+    /// Serve HTTP and HTTPS from the data file.
     Serve(ServeArgs),
     /// Offline administration of the data file.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Back up the data file: from a running server (--url) or offline (--data).
+    Backup(crate::backup::cli::BackupArgs),
+    /// Replace the data file with a verified backup (the server must be stopped).
+    Restore(crate::backup::cli::RestoreArgs),
+    /// Check a data file or a backup: signature, format, every record.
+    Verify(crate::backup::cli::VerifyArgs),
 }
 
 #[derive(Args)]
@@ -37,9 +43,9 @@ struct ServeArgs {
     /// HTTP listen address (port 0 picks a free port).
     #[arg(long, env = "AIWEBENGINE_HTTP", default_value = "0.0.0.0:8080")]
     http: String,
-    /// HTTPS listen address, or `off`.
-    #[arg(long, env = "AIWEBENGINE_HTTPS")]
-    https: Option<String>,
+    /// HTTPS listen address (port 0 picks a free port), or `off`.
+    #[arg(long, env = "AIWEBENGINE_HTTPS", default_value = "0.0.0.0:8443")]
+    https: String,
     /// Config file (TOML); may be given more than once, later files win.
     #[arg(long, env = "AIWEBENGINE_CONFIG", value_delimiter = ',')]
     config: Vec<PathBuf>,
@@ -73,9 +79,15 @@ struct CreateArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
+    // Process-wide by nature; the server also names ring explicitly, so this
+    // only serves code that asks rustls for the default provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Admin(AdminCommand::Create(args)) => admin_create(args),
+        Command::Backup(args) => crate::backup::cli::backup(args),
+        Command::Restore(args) => crate::backup::cli::restore(args),
+        Command::Verify(args) => crate::backup::cli::verify(args),
     }
 }
 
@@ -96,7 +108,8 @@ fn fail(code: u8, msg: impl std::fmt::Display) -> ExitCode {
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
-    let config = match Config::new(args.data, args.http, args.https, args.dev, &args.config) {
+    let https = Some(args.https);
+    let config = match Config::new(args.data, args.http, https, args.dev, &args.config) {
         Ok(c) => c,
         Err(e) => return fail(2, e),
     };
@@ -109,7 +122,7 @@ fn serve(args: ServeArgs) -> ExitCode {
     };
     match rt.block_on(crate::server::run(config)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(1, e),
+        Err(e) => fail(e.exit_code(), e),
     }
 }
 

@@ -62,11 +62,78 @@ impl Default for JsSection {
     }
 }
 
+/// `[tls]` in the config file (see docs/operations.md, "TLS").
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsSection {
+    /// PEM certificate chain; with `key`, replaces the self-signed one.
+    pub cert: Option<PathBuf>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) matching `cert`.
+    pub key: Option<PathBuf>,
+    /// Plain-HTTP requests answered with a 308 to HTTPS:
+    /// "non-loopback", "always" or "never".
+    pub https_redirect: String,
+    /// `Strict-Transport-Security` over HTTPS: "auto" (only with a
+    /// certificate that is not self-signed), "always" or "never".
+    pub hsts: String,
+    pub hsts_max_age_secs: u64,
+    /// Extra subject alternative names for the self-signed certificate.
+    pub names: Vec<String>,
+}
+
+impl Default for TlsSection {
+    fn default() -> Self {
+        TlsSection {
+            cert: None,
+            key: None,
+            https_redirect: "non-loopback".into(),
+            hsts: "auto".into(),
+            hsts_max_age_secs: 31_536_000,
+            names: Vec::new(),
+        }
+    }
+}
+
+/// `[storage]` in the config file: scheduled backups (docs/operations.md).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageSection {
+    /// Directory for scheduled `.redb.zst` backups; none means no schedule.
+    pub backup_dir: Option<PathBuf>,
+    /// Time between scheduled backups, e.g. "6h" or "1d" (at least 1s).
+    #[serde(deserialize_with = "interval")]
+    pub backup_interval: std::time::Duration,
+    /// How many scheduled backups to keep; older ones are deleted.
+    pub backup_keep: std::num::NonZeroUsize,
+}
+
+impl Default for StorageSection {
+    fn default() -> Self {
+        StorageSection {
+            backup_dir: None,
+            backup_interval: std::time::Duration::from_secs(24 * 3600),
+            backup_keep: std::num::NonZeroUsize::new(7).unwrap_or(std::num::NonZeroUsize::MIN),
+        }
+    }
+}
+
+fn interval<'de, D: serde::Deserializer<'de>>(d: D) -> Result<std::time::Duration, D::Error> {
+    let text = String::deserialize(d)?;
+    match humantime::parse_duration(&text) {
+        Ok(t) if t >= std::time::Duration::from_secs(1) => Ok(t),
+        _ => Err(serde::de::Error::custom(format!(
+            "storage.backup_interval = {text:?}: allowed: a duration of 1s or more, such as \"30m\", \"6h\" or \"1d\""
+        ))),
+    }
+}
+
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 struct FileConfig {
     server: ServerSection,
     js: JsSection,
+    storage: StorageSection,
+    tls: TlsSection,
 }
 
 /// Everything `serve` needs, validated.
@@ -78,6 +145,8 @@ pub struct Config {
     pub dev: bool,
     pub server: ServerSection,
     pub js: JsSection,
+    pub tls: TlsSection,
+    pub storage: StorageSection,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +178,8 @@ impl Config {
             dev,
             server: file.server,
             js: file.js,
+            tls: file.tls,
+            storage: file.storage,
         };
         cfg.validate()?;
         Ok(cfg)
@@ -151,7 +222,36 @@ impl Config {
                 "1 or more milliseconds",
             );
         }
-        Ok(())
+        self.validate_tls()
+    }
+
+    fn validate_tls(&self) -> Result<(), ConfigError> {
+        let tls = &self.tls;
+        let allowed = |key: &str, value: &str, ok: &[&str]| {
+            if ok.contains(&value) {
+                return Ok(());
+            }
+            let list = ok.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>();
+            Err(ConfigError(format!(
+                "invalid config: {key} = {value:?}; allowed: {}",
+                list.join(", ")
+            )))
+        };
+        allowed(
+            "tls.https_redirect",
+            &tls.https_redirect,
+            &["non-loopback", "always", "never"],
+        )?;
+        allowed("tls.hsts", &tls.hsts, &["auto", "always", "never"])?;
+        match (&tls.cert, &tls.key) {
+            (Some(_), None) => Err(ConfigError(
+                "invalid config: tls.cert is set but tls.key is not; give both PEM files, or neither for the self-signed certificate".into(),
+            )),
+            (None, Some(_)) => Err(ConfigError(
+                "invalid config: tls.key is set but tls.cert is not; give both PEM files, or neither for the self-signed certificate".into(),
+            )),
+            _ => Ok(()),
+        }
     }
 
     pub fn js_config(&self) -> JsConfig {

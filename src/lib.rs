@@ -14,16 +14,22 @@
 //! - [`js`]: QuickJS worker pool, per-script runtimes and limits, host API.
 //! - [`scripts`]: script records and versions, the route table.
 //! - [`logs`]: per-script log rings in the data file.
+//! - [`events`]: pub/sub feeding Server-Sent Events streams.
+//! - [`graphql`]: the dynamic GraphQL schema built from scripts' SDL.
 //! - [`seed`]: what a new data file starts with (from `seed/`).
 //! - [`store`]: the redb file, table definitions, codec.
+//! - [`backup`]: online snapshots, offline copies, `.zst`, verify, restore.
 //! - `migrations` (top-level `migrations/`): format steps of the data file.
 
 #![deny(clippy::unwrap_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
+pub mod events;
+pub mod graphql;
 pub mod http;
 pub mod js;
 pub mod logs;

@@ -197,11 +197,16 @@ fn write_loop(store: Store, rx: Receiver<Msg>, ring: u64) {
 /// The engine side of the JS host API.
 pub struct EngineHost {
     pub logs: Arc<LogService>,
+    pub streams: Arc<crate::events::Streams>,
 }
 
 impl Host for EngineHost {
     fn script_log(&self, script: &str, level: LogLevel, message: String, request_id: Option<&str>) {
         tracing::debug!(target: "script", script, level = level.as_str(), request_id, "{message}");
         self.logs.append(script, level, message, request_id);
+    }
+
+    fn publish(&self, path: Option<&str>, msg: crate::js::StreamMessage) {
+        crate::events::StreamBus::publish(&*self.streams, path, msg);
     }
 }

@@ -24,6 +24,7 @@ struct SilentHost;
 
 impl Host for SilentHost {
     fn script_log(&self, _: &str, _: LogLevel, _: String, _: Option<&str>) {}
+    fn publish(&self, _: Option<&str>, _: crate::js::StreamMessage) {}
 }
 
 /// Stores every `seed/scripts/*.js` as a disabled script.
@@ -38,7 +39,7 @@ pub fn seed(txn: &WriteTransaction, js: &JsConfig) -> Result<(), StoreError> {
         let reg = registration_pass(js, host.clone(), name, &source).map_err(|e| {
             StoreError::Codec(format!("seed script {name} does not load: {}", e.message))
         })?;
-        let mut out = crate::scripts::write_version(txn, name, source, "seed", reg.routes)?;
+        let mut out = crate::scripts::write_version(txn, name, source, "seed", reg)?;
         out.record.enabled = false;
         out.record.owner = None;
         txn.open_table(tables::SCRIPTS)?

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use crate::auth::AuthService;
 use crate::config::Config;
+use crate::events::Streams;
 use crate::js::{Host, QuickJsPool};
 use crate::logs::{EngineHost, LogService};
 use crate::scripts::ScriptService;
@@ -25,6 +26,7 @@ pub struct Inner {
     pub runtime: Arc<QuickJsPool>,
     pub auth: AuthService,
     pub logs: Arc<LogService>,
+    pub streams: Arc<Streams>,
     /// What the JS host API calls into; shared by every worker.
     pub host: Arc<dyn Host>,
     pub started: Instant,
@@ -57,15 +59,26 @@ impl AppState {
         .await
         .map_err(|e| std::io::Error::other(e.to_string()))??;
         let logs = LogService::start(store.clone(), config.js.log_ring)?;
-        let host: Arc<dyn Host> = Arc::new(EngineHost { logs: logs.clone() });
+        let streams = Streams::start(&tokio::runtime::Handle::current());
+        let host: Arc<dyn Host> = Arc::new(EngineHost {
+            logs: logs.clone(),
+            streams: streams.clone(),
+        });
         let runtime = Arc::new(QuickJsPool::start(
             config.js_config(),
             host.clone(),
             tokio::runtime::Handle::current(),
         )?);
-        let scripts =
-            ScriptService::open(store.clone(), runtime.clone(), config.js.max_script_bytes)?;
-        let auth = AuthService::open(store.clone())?;
+        // Both read the store: off the reactor.
+        let (st, rt, ss) = (store.clone(), runtime.clone(), streams.clone());
+        let max = config.js.max_script_bytes;
+        let (scripts, auth) = tokio::task::spawn_blocking(move || {
+            let scripts = ScriptService::open(st.clone(), rt, ss, max)?;
+            Ok::<_, StoreError>((scripts, AuthService::open(st)?))
+        })
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))??;
+        crate::backup::schedule::start(&store, &config.storage);
         Ok(AppState {
             inner: Arc::new(Inner {
                 config,
@@ -74,6 +87,7 @@ impl AppState {
                 runtime,
                 auth,
                 logs,
+                streams,
                 host,
                 started: Instant::now(),
                 request_prefix: rand::random(),

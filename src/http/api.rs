@@ -17,7 +17,10 @@ use crate::AppState;
 fn routes_json(routes: &[RouteSpec]) -> Value {
     routes
         .iter()
-        .map(|r| json!({ "method": r.method, "path": r.path }))
+        .map(|r| match r.stream {
+            true => json!({ "method": r.method, "path": r.path, "stream": true }),
+            false => json!({ "method": r.method, "path": r.path }),
+        })
         .collect()
 }
 
@@ -141,6 +144,26 @@ pub async fn list_versions(
         .map(|(n, v)| json!({ "version": n, "created_at": rfc3339(v.created_at), "size": v.source.len(), "author": v.author }))
         .collect();
     Ok(Json(json!({ "versions": list })))
+}
+
+/// One version with its source (for the admin UI's diff).
+pub async fn get_version(
+    _: AdminUser,
+    State(state): State<AppState>,
+    Path((name, n)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let n: u64 = n.parse().map_err(|_| {
+        ApiError::bad_request("invalid_version", format!("version {n:?} is not a number"))
+    })?;
+    let versions = state.scripts.versions(&name).await?;
+    let (_, v) = versions
+        .into_iter()
+        .find(|(k, _)| *k == n)
+        .ok_or_else(|| ApiError::not_found(format!("script {name} has no version {n}")))?;
+    Ok(Json(json!({
+        "version": n, "created_at": rfc3339(v.created_at), "size": v.source.len(),
+        "author": v.author, "source": v.source,
+    })))
 }
 
 pub async fn restore_version(

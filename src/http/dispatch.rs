@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::error::ApiError;
 use super::request::{parse_form, read_body, version_str};
 use crate::js::{
-    FailureKind, Invocation, ScriptFailure, ScriptRequest, ScriptResponse, ScriptRuntime,
+    CallKind, FailureKind, Invocation, ScriptFailure, ScriptRequest, ScriptResponse, ScriptRuntime,
 };
 use crate::scripts::routes::Lookup;
 use crate::AppState;
@@ -80,6 +80,7 @@ async fn handle(
         .max_body_bytes
         .unwrap_or(state.config.server.body_limit_bytes);
     let script = route.script.clone();
+    let stream = route.spec.stream;
     let handler_key = route.handler_key.clone();
     drop(catalog);
     let body = read_body(&parts, body, limit).await?;
@@ -109,12 +110,25 @@ async fn handle(
         form: None,
         files: Vec::new(),
         request_id: request_id.clone(),
+        context_json: None,
     };
     parse_form(&mut sreq).await?;
     let (tx, rx) = tokio::sync::oneshot::channel();
+    let kind = if stream {
+        CallKind::StreamConnect
+    } else {
+        CallKind::Request
+    };
+    let last_event_id = sreq
+        .headers
+        .iter()
+        .find(|(k, _)| k == "last-event-id")
+        .map(|(_, v)| v.clone());
+    let path = sreq.path.clone();
     invoke(Invocation {
         script: script.clone(),
         handler_key,
+        kind,
         request: sreq,
         reply: tx,
     });
@@ -122,6 +136,10 @@ async fn handle(
         .await
         .map_err(|_| ApiError::internal("a JS worker dropped a request", &request_id))?;
     Ok(match outcome {
+        Ok(ScriptResponse {
+            value_json: Some(meta),
+            ..
+        }) => super::streams::open(state, &path, &meta, last_event_id.as_deref(), &request_id),
         Ok(resp) => to_http(resp, &request_id),
         Err(f) => failure_response(state, &script.name, f, &request_id),
     })
@@ -135,7 +153,7 @@ fn welcome() -> Response {
         .into_response()
 }
 
-fn to_http(r: ScriptResponse, request_id: &str) -> Response {
+pub(crate) fn to_http(r: ScriptResponse, request_id: &str) -> Response {
     let mut resp = Response::new(Body::from(r.body));
     *resp.status_mut() =
         StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

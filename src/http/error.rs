@@ -114,6 +114,15 @@ impl From<ScriptError> for ApiError {
                     .insert("column".into(), l.column.map_or(Value::Null, Value::from));
                 err
             }
+            ScriptError::Schema(e) => {
+                let mut err =
+                    ApiError::bad_request("graphql_schema_error", msg).with("script", e.script);
+                err.extra
+                    .insert("line".into(), e.line.map_or(Value::Null, Value::from));
+                err.extra
+                    .insert("column".into(), e.column.map_or(Value::Null, Value::from));
+                err
+            }
             ScriptError::Reserved { path } => {
                 ApiError::new(StatusCode::CONFLICT, "reserved_path", msg).with("path", path)
             }

@@ -3,10 +3,14 @@
 
 mod api;
 mod auth;
+mod backup;
 mod dispatch;
 mod error;
+mod graphql;
 mod health;
 mod request;
+mod streams;
+mod ui;
 
 use std::time::Duration;
 
@@ -31,11 +35,14 @@ pub fn app(state: AppState) -> Router {
                 .patch(api::patch_script),
         )
         .route("/api/scripts/{name}/versions", get(api::list_versions))
+        .route("/api/scripts/{name}/versions/{n}", get(api::get_version))
         .route(
             "/api/scripts/{name}/versions/{n}/restore",
             post(api::restore_version),
         )
         .route("/api/logs", get(api::logs))
+        .route("/api/streams", get(streams::list))
+        .merge(ui::routes())
         .fallback(engine_not_found)
         .layer(axum::middleware::from_fn(
             move |req, next: axum::middleware::Next| async move {
@@ -48,9 +55,12 @@ pub fn app(state: AppState) -> Router {
             },
         ));
     Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/health", get(health::health))
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
+        // Outside `engine`: a large snapshot may outlast the request timeout.
+        .route("/engine/api/backup", get(backup::download))
         .nest("/engine", engine)
         .route("/engine", get(engine_not_found))
         .fallback(dispatch::dispatch)

@@ -12,7 +12,7 @@ use rquickjs::{Context, Ctx, Function, Object, Runtime};
 
 use super::errors::{describe, Described};
 use super::prelude::prelude;
-use super::{Host, JsConfig, LoadError, LogLevel};
+use super::{Host, JsConfig, LoadError, LogLevel, StreamMessage, StreamOptions};
 use crate::scripts::routes::{Pattern, RouteSpec, METHODS};
 
 /// Where timers deliver their expiry: a message back to the owning worker.
@@ -38,6 +38,7 @@ pub(crate) struct Shared {
     /// effects already happened once, in the registration pass.
     pub replaying: Cell<bool>,
     pub routes: RefCell<Vec<RouteSpec>>,
+    pub graphql: RefCell<Vec<crate::graphql::GqlSpec>>,
     pub timers: Option<TimerSink>,
 }
 
@@ -73,6 +74,7 @@ impl ScriptContext {
             registering,
             replaying: Cell::new(false),
             routes: RefCell::new(Vec::new()),
+            graphql: RefCell::new(Vec::new()),
             timers,
         });
         let watch = shared.clone();
@@ -119,6 +121,8 @@ impl ScriptContext {
                 native.set("register", register_fn(&ctx, shared.clone())?)?;
                 native.set("log", log_fn(&ctx, shared.clone())?)?;
                 native.set("timer", timer_fn(&ctx, shared.clone())?)?;
+                native.set("stream", stream_fn(&ctx, shared.clone())?)?;
+                native.set("graphql", graphql_fn(&ctx, shared.clone())?)?;
                 ctx.globals().set("__aw_native", native)?;
                 ctx.eval::<(), _>(prelude(cfg.eval, cfg.console))
             })();
@@ -194,7 +198,7 @@ fn check_handlers(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
 fn register_fn<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Function<'js>> {
     Function::new(
         ctx.clone(),
-        move |ctx: Ctx<'js>, path: String, method: String, max: f64, _name: String| {
+        move |ctx: Ctx<'js>, path: String, method: String, max: f64, stream: bool| {
             let method = method.to_ascii_uppercase();
             if !METHODS.contains(&method.as_str()) {
                 return Err(rquickjs::Exception::throw_type(
@@ -212,6 +216,7 @@ fn register_fn<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Func
                 method,
                 path,
                 max_body_bytes: (max >= 0.0).then_some(max as u64),
+                stream,
             };
             let key = spec.handler_key();
             if shared.registering {
@@ -265,4 +270,87 @@ fn timer_fn<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Functio
             });
         });
     })
+}
+
+fn stream_fn<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Function<'js>> {
+    Function::new(
+        ctx.clone(),
+        move |ctx: Ctx<'js>, path: String, data: String, options: String| {
+            // Replayed top-level code already sent its messages once, at save.
+            if shared.replaying.get() {
+                return Ok(());
+            }
+            let options: StreamOptions = if options.is_empty() {
+                StreamOptions::default()
+            } else {
+                serde_json::from_str(&options).map_err(|e| {
+                    rquickjs::Exception::throw_type(
+                        &ctx,
+                        &format!(
+                            "stream message options must be {{filter, event, id, retry}}: {e}"
+                        ),
+                    )
+                })?
+            };
+            let field =
+                |name: &str, v: Option<serde_json::Value>| -> rquickjs::Result<Option<String>> {
+                    let text = match v {
+                        None | Some(serde_json::Value::Null) => return Ok(None),
+                        Some(serde_json::Value::String(s)) => s,
+                        Some(other) => other.to_string(),
+                    };
+                    if text.contains(['\r', '\n']) {
+                        return Err(rquickjs::Exception::throw_type(
+                            &ctx,
+                            &format!("stream message option {name} must not contain a line break"),
+                        ));
+                    }
+                    Ok(Some(text))
+                };
+            let msg = StreamMessage {
+                data,
+                event: field("event", options.event)?,
+                id: field("id", options.id)?,
+                retry: options.retry,
+                filter: options.filter,
+            };
+            shared
+                .host
+                .publish((!path.is_empty()).then_some(path.as_str()), msg);
+            Ok::<(), rquickjs::Error>(())
+        },
+    )
+}
+
+fn graphql_fn<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Function<'js>> {
+    Function::new(
+        ctx.clone(),
+        move |ctx: Ctx<'js>, kind: String, name: String, sdl: String| {
+            let spec = crate::graphql::GqlSpec {
+                kind: kind
+                    .parse()
+                    .map_err(|e: String| rquickjs::Exception::throw_type(&ctx, &e))?,
+                name,
+                sdl,
+            };
+            let key = spec.handler_key();
+            if shared.registering {
+                let mut list = shared.graphql.borrow_mut();
+                if list
+                    .iter()
+                    .any(|g| g.kind == spec.kind && g.name == spec.name)
+                {
+                    return Err(rquickjs::Exception::throw_type(
+                        &ctx,
+                        &format!(
+                            "GraphQL {} field {} is registered twice in this script",
+                            spec.kind, spec.name
+                        ),
+                    ));
+                }
+                list.push(spec);
+            }
+            Ok::<String, rquickjs::Error>(key)
+        },
+    )
 }

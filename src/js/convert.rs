@@ -175,6 +175,7 @@ pub(crate) fn to_response<'js>(
         status,
         headers,
         body,
+        value_json: None,
     };
     if problems.is_empty() {
         return Ok(Converted { response, warnings });

@@ -4,6 +4,7 @@
 //! Nothing here knows HTTP or redb: requests arrive as [`ScriptRequest`],
 //! answers leave as [`Outcome`], and effects go out through [`Host`].
 
+mod call;
 mod context;
 mod convert;
 mod errors;
@@ -60,6 +61,8 @@ pub struct ScriptRequest {
     pub form: Option<Vec<(String, String)>>,
     pub files: Vec<UploadedFile>,
     pub request_id: Arc<str>,
+    /// GraphQL: extra JSON fields for the resolver's `ctx` (e.g. variables).
+    pub context_json: Option<String>,
 }
 
 #[derive(Debug)]
@@ -75,6 +78,9 @@ pub struct ScriptResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Bytes,
+    /// The call's value as JSON, for calls whose value is data rather than
+    /// a response: an SSE `onConnect` (metadata), a GraphQL resolver.
+    pub value_json: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,9 +121,21 @@ pub struct ScriptFailure {
 pub type Outcome = Result<ScriptResponse, ScriptFailure>;
 
 /// One request for a worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    /// A route handler: its value is the response.
+    Request,
+    /// A stream's `onConnect`: its value is the connection's metadata.
+    StreamConnect,
+    /// A GraphQL resolver, called as `(args, ctx)` with the arguments as
+    /// JSON in `request.body`; its value is the field's data.
+    GraphQl,
+}
+
 pub struct Invocation {
     pub script: Arc<LoadedScript>,
     pub handler_key: Arc<str>,
+    pub kind: CallKind,
     pub request: ScriptRequest,
     pub reply: oneshot::Sender<Outcome>,
 }
@@ -126,6 +144,7 @@ pub struct Invocation {
 #[derive(Debug, Default)]
 pub struct Registration {
     pub routes: Vec<RouteSpec>,
+    pub graphql: Vec<crate::graphql::GqlSpec>,
 }
 
 /// A script that could not be loaded, with where it went wrong.
@@ -167,9 +186,31 @@ impl LogLevel {
     }
 }
 
+/// One `sendStreamMessage*` call.
+#[derive(Debug, Clone)]
+pub struct StreamMessage {
+    pub data: String,
+    pub event: Option<String>,
+    pub id: Option<String>,
+    pub retry: Option<u64>,
+    /// Delivered only to connections whose metadata has all these values.
+    pub filter: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StreamOptions {
+    pub event: Option<serde_json::Value>,
+    pub id: Option<serde_json::Value>,
+    pub retry: Option<u64>,
+    pub filter: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
 /// The engine services the host API calls into. Calls must not block.
 pub trait Host: Send + Sync + 'static {
     fn script_log(&self, script: &str, level: LogLevel, message: String, request_id: Option<&str>);
+    /// Queues a stream message for fan-out; `path = None` means every stream.
+    fn publish(&self, path: Option<&str>, msg: StreamMessage);
 }
 
 /// The seam for other script languages (REQ-JS-008). QuickJS is the only
@@ -193,5 +234,6 @@ pub fn registration_pass(
     let sc = context::ScriptContext::new(cfg, name.into(), host, None, true)?;
     sc.load(source)?;
     let routes = sc.shared.routes.borrow().clone();
-    Ok(Registration { routes })
+    let graphql = sc.shared.graphql.borrow().clone();
+    Ok(Registration { routes, graphql })
 }

@@ -25,9 +25,46 @@ pub const PRELUDE: &str = r#"
       throw new TypeError('register(path, handler, method): handler must be a function or the name of a global function');
     }
     const max = options && options.maxBodyBytes !== undefined ? options.maxBodyBytes : -1;
-    const key = native.register(path, method === undefined ? 'GET' : method, max,
-      typeof handler === 'string' ? handler : '');
+    const key = native.register(path, method === undefined ? 'GET' : method, max, false);
     handlers[key] = handler;
+  };
+  globalThis.registerWebStream = function registerWebStream(path, options) {
+    if (typeof path !== 'string' || !path.startsWith('/')) {
+      throw new TypeError('registerWebStream(path): path must be a non-empty string starting with "/", got ' + JSON.stringify(path));
+    }
+    const onConnect = options && options.onConnect;
+    if (onConnect !== undefined && typeof onConnect !== 'function') {
+      throw new TypeError('registerWebStream(path, {onConnect}): onConnect must be a function (req) => metadata');
+    }
+    const key = native.register(path, 'GET', -1, true);
+    handlers[key] = onConnect === undefined ? null : onConnect;
+  };
+  const registerGraphQL = (kind) => function (name, sdl, resolver) {
+    if (typeof name !== 'string' || !/^[_A-Za-z][_0-9A-Za-z]*$/.test(name)) {
+      throw new TypeError('registerGraphQL' + kind + '(name, sdl, resolver): name must be a GraphQL name, got ' + JSON.stringify(name));
+    }
+    if (typeof sdl !== 'string') throw new TypeError('registerGraphQL' + kind + '(name, sdl, resolver): sdl must be a string of GraphQL SDL');
+    if (typeof resolver !== 'function' && typeof resolver !== 'string') {
+      throw new TypeError('registerGraphQL' + kind + '(name, sdl, resolver): resolver must be a function or the name of a global function');
+    }
+    handlers[native.graphql(kind, name, sdl)] = resolver;
+  };
+  globalThis.registerGraphQLQuery = registerGraphQL('Query');
+  globalThis.registerGraphQLMutation = registerGraphQL('Mutation');
+  globalThis.registerGraphQLSubscription = registerGraphQL('Subscription');
+  const streamArgs = (data, options) => {
+    const text = typeof data === 'string' ? data : JSON.stringify(data);
+    if (text === undefined) throw new TypeError('stream message data must be a string or a JSON-serializable value');
+    return [text, options === undefined || options === null ? '' : JSON.stringify(options)];
+  };
+  globalThis.sendStreamMessage = function sendStreamMessage(data, options) {
+    native.stream('', ...streamArgs(data, options));
+  };
+  globalThis.sendStreamMessageToPath = function sendStreamMessageToPath(path, data, options) {
+    if (typeof path !== 'string' || !path.startsWith('/')) {
+      throw new TypeError('sendStreamMessageToPath(path, data): path must start with "/", got ' + JSON.stringify(path));
+    }
+    native.stream(path, ...streamArgs(data, options));
   };
   globalThis.writeLog = function writeLog(message) { native.log('info', fmt(message)); };
   const level = (l) => consoleEnabled

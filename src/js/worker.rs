@@ -8,13 +8,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rquickjs::promise::PromiseState;
-use rquickjs::{Ctx, Function, Object, Promise, Value};
+use rquickjs::{Function, Object};
 use tokio::sync::oneshot;
 
+use super::call::{call_handler, internal, poll_parked, Step};
 use super::context::{ScriptContext, TimerSink};
-use super::convert::{build_request, to_response};
-use super::errors::{describe, describe_value, Described};
+use super::errors::describe;
 use super::{FailureKind, Host, Invocation, Isolation, JsConfig, LogLevel, Outcome, ScriptFailure};
 use crate::scripts::routes::LoadedScript;
 
@@ -50,12 +49,6 @@ struct Parked {
     /// JS time spent on this context while the request was parked; time
     /// awaiting host operations is not counted.
     js_used: Duration,
-}
-
-/// What one entry into JS produced for a request.
-enum Step {
-    Done(Outcome),
-    Parked,
 }
 
 pub struct Worker {
@@ -379,10 +372,6 @@ impl Worker {
     }
 }
 
-fn internal<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
-    ctx.globals().get("__aiwebengine")
-}
-
 fn time_failure(ms: u64) -> ScriptFailure {
     ScriptFailure {
         kind: FailureKind::Timeout,
@@ -418,160 +407,5 @@ fn limit_failure(entry: &Entry, cfg: &JsConfig) -> ScriptFailure {
         line: None,
         column: None,
         best_effort: None,
-    }
-}
-
-fn failure(d: Described) -> ScriptFailure {
-    ScriptFailure {
-        kind: d.kind,
-        message: d.message,
-        stack: d.stack,
-        line: d.line,
-        column: d.column,
-        best_effort: None,
-    }
-}
-
-fn call_handler(sc: &ScriptContext, inv: &Invocation, seq: u64, dev: bool) -> Step {
-    sc.enter();
-    *sc.shared.request_id.borrow_mut() = Some(inv.request.request_id.clone());
-    let step = sc.ctx.with(|ctx| {
-        let req = match build_request(&ctx, &inv.request) {
-            Ok(r) => r,
-            Err(e) => return Step::Done(Err(failure(describe(&ctx, e, &sc.shared)))),
-        };
-        let result =
-            find_handler(&ctx, &inv.handler_key).and_then(|f| f.call::<_, Value>((req.clone(),)));
-        let value = match result {
-            Ok(v) => v,
-            Err(e) => {
-                let d = describe(&ctx, e, &sc.shared);
-                return Step::Done(on_error(&ctx, sc, d, &req, dev));
-            }
-        };
-        let Some(promise) = value.as_promise().cloned() else {
-            return Step::Done(respond(&ctx, sc, value, dev));
-        };
-        while ctx.execute_pending_job() {}
-        match settle(&ctx, sc, &promise, &req, dev) {
-            Some(o) => Step::Done(o),
-            None => {
-                let park = (|| {
-                    let slot = Object::new(ctx.clone())?;
-                    slot.set("promise", promise)?;
-                    slot.set("req", req)?;
-                    internal(&ctx)?
-                        .get::<_, Object>("pending")?
-                        .set(seq as f64, slot)
-                })();
-                match park {
-                    Ok(()) => Step::Parked,
-                    Err(e) => Step::Done(Err(failure(describe(&ctx, e, &sc.shared)))),
-                }
-            }
-        }
-    });
-    *sc.shared.request_id.borrow_mut() = None;
-    sc.leave();
-    step
-}
-
-fn find_handler<'js>(ctx: &Ctx<'js>, key: &str) -> rquickjs::Result<Function<'js>> {
-    let h: Value = internal(ctx)?.get::<_, Object>("handlers")?.get(key)?;
-    if let Some(name) = h.as_string() {
-        return ctx.globals().get(name.to_string()?.as_str());
-    }
-    h.get()
-}
-
-fn settle<'js>(
-    ctx: &Ctx<'js>,
-    sc: &ScriptContext,
-    p: &Promise<'js>,
-    req: &Object<'js>,
-    dev: bool,
-) -> Option<Outcome> {
-    match p.state() {
-        PromiseState::Pending => None,
-        PromiseState::Resolved => Some(match p.result::<Value>() {
-            Some(Ok(v)) => respond(ctx, sc, v, dev),
-            Some(Err(e)) => Err(failure(describe(ctx, e, &sc.shared))),
-            None => return None,
-        }),
-        PromiseState::Rejected => {
-            let _ = p.result::<Value>();
-            let reason = ctx.catch();
-            let d = describe_value(ctx, &reason, &sc.shared);
-            Some(on_error(ctx, sc, d, req, dev))
-        }
-    }
-}
-
-fn poll_parked(sc: &ScriptContext, seq: u64, dev: bool) -> Option<Outcome> {
-    sc.ctx.with(|ctx| {
-        let pending: Object = internal(&ctx).ok()?.get("pending").ok()?;
-        let slot: Object = pending.get(seq as f64).ok()?;
-        let promise: Promise = slot.get("promise").ok()?;
-        let req: Object = slot.get("req").ok()?;
-        sc.enter();
-        let out = settle(&ctx, sc, &promise, &req, dev);
-        while ctx.execute_pending_job() {}
-        sc.leave();
-        if out.is_some() {
-            let _ = pending.remove(seq as f64);
-        }
-        out
-    })
-}
-
-fn respond<'js>(ctx: &Ctx<'js>, sc: &ScriptContext, v: Value<'js>, dev: bool) -> Outcome {
-    match to_response(ctx, v, dev) {
-        Ok(c) => {
-            for w in c.warnings {
-                let rid = sc.shared.request_id.borrow();
-                sc.shared.host.script_log(
-                    &sc.shared.script,
-                    LogLevel::Warn,
-                    format!("response warning: {w}"),
-                    rid.as_deref(),
-                );
-            }
-            Ok(c.response)
-        }
-        Err(f) => Err(f),
-    }
-}
-
-/// Runtime errors go to the script's own error handler when it set one;
-/// limit errors never do (the context is about to be discarded).
-fn on_error<'js>(
-    ctx: &Ctx<'js>,
-    sc: &ScriptContext,
-    d: Described,
-    req: &Object<'js>,
-    dev: bool,
-) -> Outcome {
-    if d.kind != FailureKind::Runtime {
-        return Err(failure(d));
-    }
-    let handler: Option<Function> = internal(ctx).ok().and_then(|i| i.get("onError").ok());
-    let Some(handler) = handler else {
-        return Err(failure(d));
-    };
-    let err = rquickjs::Exception::from_message(ctx.clone(), &d.message);
-    let Ok(err) = err else { return Err(failure(d)) };
-    if let Some(stack) = &d.stack {
-        let _ = err.set("stack", stack.as_str());
-    }
-    match handler.call::<_, Value>((err, req.clone())) {
-        Ok(v) if v.as_promise().is_none() => respond(ctx, sc, v, dev),
-        Ok(_) => Err(ScriptFailure {
-            message: format!(
-                "{} (the error handler must return a response synchronously)",
-                d.message
-            ),
-            ..failure(d)
-        }),
-        Err(e) => Err(failure(describe(ctx, e, &sc.shared))),
     }
 }

@@ -22,6 +22,8 @@ pub struct ScriptRecord {
     #[serde(default)]
     pub routes: Vec<RouteSpec>,
     #[serde(default)]
+    pub graphql: Vec<crate::graphql::GqlSpec>,
+    #[serde(default)]
     pub size: u64,
     /// Why the script is not serving, when it is stored but broken.
     #[serde(default)]

@@ -16,6 +16,9 @@ pub struct RouteSpec {
     pub path: String,
     #[serde(default)]
     pub max_body_bytes: Option<u64>,
+    /// A Server-Sent Events stream (`registerWebStream`), not a handler.
+    #[serde(default)]
+    pub stream: bool,
 }
 
 impl RouteSpec {

@@ -10,6 +10,8 @@ use redb::{ReadableTable, ReadableTableMetadata};
 
 use super::routes::{is_reserved, LoadedScript, Pattern, RouteSpec, RouteTable};
 use super::{now_millis, validate_name, ScriptRecord, ScriptVersion};
+use crate::events::Streams;
+use crate::graphql::{self, GqlSpec};
 use crate::js::{LoadError, ScriptRuntime};
 use crate::store::{decode, encode, get_value, tables, Store, StoreError};
 
@@ -31,6 +33,8 @@ pub enum ScriptError {
         path: String,
         owner: String,
     },
+    #[error("{}", .0.message)]
+    Schema(graphql::SchemaError),
     #[error("no script named {0}")]
     NotFound(String),
     #[error("script {name} has no version {version}")]
@@ -44,6 +48,7 @@ pub enum ScriptError {
 pub struct CatalogEntry {
     pub script: Arc<LoadedScript>,
     pub routes: Vec<RouteSpec>,
+    pub graphql: Vec<GqlSpec>,
     pub enabled: bool,
 }
 
@@ -52,18 +57,58 @@ pub struct CatalogEntry {
 pub struct Catalog {
     pub entries: BTreeMap<Arc<str>, Arc<CatalogEntry>>,
     pub table: RouteTable,
+    /// The executable GraphQL schema, when some enabled script registers
+    /// GraphQL fields.
+    pub graphql: Option<Arc<graphql::Built>>,
+}
+
+fn graphql_specs(
+    entries: &BTreeMap<Arc<str>, Arc<CatalogEntry>>,
+) -> Vec<(Arc<LoadedScript>, Vec<GqlSpec>)> {
+    entries
+        .values()
+        .filter(|e| e.enabled && !e.graphql.is_empty())
+        .map(|e| (e.script.clone(), e.graphql.clone()))
+        .collect()
 }
 
 impl Catalog {
-    fn rebuilt(entries: BTreeMap<Arc<str>, Arc<CatalogEntry>>) -> Catalog {
+    /// `(path, script)` of every stream of the enabled scripts.
+    pub fn stream_paths(&self) -> Vec<(String, Arc<str>)> {
+        self.entries
+            .values()
+            .filter(|e| e.enabled)
+            .flat_map(|e| {
+                e.routes
+                    .iter()
+                    .filter(|r| r.stream)
+                    .map(|r| (r.path.clone(), e.script.name.clone()))
+            })
+            .collect()
+    }
+
+    fn rebuilt(
+        entries: BTreeMap<Arc<str>, Arc<CatalogEntry>>,
+        runtime: &Arc<dyn ScriptRuntime>,
+    ) -> Catalog {
         let serving: Vec<_> = entries
             .values()
             .filter(|e| e.enabled)
             .map(|e| (e.script.clone(), e.routes.clone()))
             .collect();
+        let graphql = match graphql::build(&graphql_specs(&entries), runtime.clone()) {
+            Ok(built) => built.map(Arc::new),
+            Err(e) => {
+                // Saves validate the schema first, so this means stored
+                // scripts that no longer fit together; serve without GraphQL.
+                tracing::error!(script = %e.script, "GraphQL schema not built: {}", e.message);
+                None
+            }
+        };
         Catalog {
             table: RouteTable::build(&serving),
             entries,
+            graphql,
         }
     }
 }
@@ -77,6 +122,7 @@ pub struct ScriptService {
     store: Store,
     runtime: Arc<dyn ScriptRuntime>,
     catalog: ArcSwap<Catalog>,
+    streams: Arc<Streams>,
     max_script_bytes: usize,
     /// Serializes changes so that conflict check, commit and swap are atomic.
     write_lock: tokio::sync::Mutex<()>,
@@ -95,6 +141,7 @@ impl ScriptService {
     pub fn open(
         store: Store,
         runtime: Arc<dyn ScriptRuntime>,
+        streams: Arc<Streams>,
         max_script_bytes: usize,
     ) -> Result<Self, StoreError> {
         let entries = store.read(|txn| {
@@ -119,19 +166,30 @@ impl ScriptService {
                     Arc::new(CatalogEntry {
                         script,
                         routes: rec.routes,
+                        graphql: rec.graphql,
                         enabled: rec.enabled,
                     }),
                 );
             }
             Ok(entries)
         })?;
+        let catalog = Catalog::rebuilt(entries, &runtime);
+        streams.sync(&catalog.stream_paths());
         Ok(ScriptService {
             store,
             runtime,
-            catalog: ArcSwap::from_pointee(Catalog::rebuilt(entries)),
+            catalog: ArcSwap::from_pointee(catalog),
+            streams,
             max_script_bytes,
             write_lock: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// Publishes a new catalog; the streams follow it.
+    fn swap(&self, entries: BTreeMap<Arc<str>, Arc<CatalogEntry>>) {
+        let catalog = Catalog::rebuilt(entries, &self.runtime);
+        self.streams.sync(&catalog.stream_paths());
+        self.catalog.store(Arc::new(catalog));
     }
 
     /// The current catalog; lock-free, for the request path.
@@ -173,17 +231,42 @@ impl ScriptService {
             .is_none_or(|e| e.enabled);
         if enabled {
             self.check_conflicts(name, &reg.routes)?;
+            self.check_graphql(name, &source, &reg.graphql)?;
         }
         let store = self.store.clone();
         let (name_s, author) = (name.to_string(), author.to_string());
-        let routes = reg.routes;
         let src = source.clone();
-        let outcome = blocking(move || {
-            Ok(store.write(|txn| write_version(txn, &name_s, src, &author, routes))?)
-        })
-        .await?;
+        let outcome =
+            blocking(
+                move || Ok(store.write(|txn| write_version(txn, &name_s, src, &author, reg))?),
+            )
+            .await?;
         self.install(&outcome.record, source.into());
         Ok(outcome)
+    }
+
+    /// Builds the schema as it would be with this version, so that an SDL
+    /// error or a type clash refuses the save and the old schema stays.
+    fn check_graphql(
+        &self,
+        name: &str,
+        source: &str,
+        specs: &[GqlSpec],
+    ) -> Result<(), ScriptError> {
+        let current = self.catalog.load();
+        let mut all: Vec<_> = graphql_specs(&current.entries)
+            .into_iter()
+            .filter(|(s, _)| &*s.name != name)
+            .collect();
+        if !specs.is_empty() {
+            all.push((
+                Arc::new(LoadedScript::new(name.into(), 0, source.into())),
+                specs.to_vec(),
+            ));
+        }
+        graphql::build(&all, self.runtime.clone())
+            .map(|_| ())
+            .map_err(ScriptError::Schema)
     }
 
     fn check_conflicts(&self, name: &str, routes: &[RouteSpec]) -> Result<(), ScriptError> {
@@ -216,10 +299,11 @@ impl ScriptService {
             Arc::new(CatalogEntry {
                 script,
                 routes: rec.routes.clone(),
+                graphql: rec.graphql.clone(),
                 enabled: rec.enabled,
             }),
         );
-        self.catalog.store(Arc::new(Catalog::rebuilt(entries)));
+        self.swap(entries);
     }
 
     pub async fn list(&self) -> Result<Vec<ScriptRecord>, ScriptError> {
@@ -281,7 +365,7 @@ impl ScriptService {
         .ok_or_else(|| ScriptError::NotFound(name.to_string()))?;
         let mut entries = self.catalog.load().entries.clone();
         entries.remove(name);
-        self.catalog.store(Arc::new(Catalog::rebuilt(entries)));
+        self.swap(entries);
         Ok(())
     }
 
@@ -365,7 +449,7 @@ pub fn write_version(
     name: &str,
     source: String,
     author: &str,
-    routes: Vec<RouteSpec>,
+    reg: crate::js::Registration,
 ) -> Result<SaveOutcome, StoreError> {
     let mut scripts = txn.open_table(tables::SCRIPTS)?;
     let existing: Option<ScriptRecord> = get_value(&scripts, name)?;
@@ -381,7 +465,8 @@ pub fn write_version(
             .as_ref()
             .and_then(|r| r.owner.clone())
             .or_else(|| Some(author.to_string())),
-        routes,
+        routes: reg.routes,
+        graphql: reg.graphql,
         size: source.len() as u64,
         error: None,
     };

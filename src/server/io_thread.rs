@@ -1,10 +1,12 @@
-//! One I/O thread: accepts on the shared listener, serves HTTP/1.1 and h2c
-//! with hyper, runs proven-fast script handlers inline, and hands everything under
-//! the reserved paths to the axum router.
+//! One I/O thread: accepts on the shared listeners (plain HTTP and, when on,
+//! HTTPS), serves HTTP/1.1, h2c and h2 with hyper, runs proven-fast script
+//! handlers inline, and hands everything under the reserved paths to the axum
+//! router.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -15,6 +17,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tower::ServiceExt;
 
+use super::edge::Edge;
 use crate::js::{InlineWorker, ScriptRuntime};
 use crate::scripts::routes::is_reserved;
 use crate::AppState;
@@ -32,8 +35,25 @@ where
     }
 }
 
+/// A client that has not finished its TLS handshake by then is dropped.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What every I/O thread accepts on (clones of the same sockets).
+pub struct Listeners {
+    pub http: std::net::TcpListener,
+    pub https: Option<(std::net::TcpListener, tokio_rustls::TlsAcceptor)>,
+    pub edge: Arc<Edge>,
+}
+
+/// Per connection: who is calling, and whether over TLS.
+#[derive(Clone, Copy)]
+struct Conn {
+    peer: SocketAddr,
+    secure: bool,
+}
+
 pub fn run(
-    listener: std::net::TcpListener,
+    listeners: Listeners,
     state: AppState,
     stop: tokio::sync::watch::Receiver<bool>,
     grace: Duration,
@@ -49,18 +69,21 @@ pub fn run(
         }
     };
     let local = tokio::task::LocalSet::new();
-    local.block_on(&rt, serve(listener, state, stop, grace));
+    local.block_on(&rt, serve(listeners, state, stop, grace));
 }
 
 async fn serve(
-    listener: std::net::TcpListener,
+    listeners: Listeners,
     state: AppState,
     mut stop: tokio::sync::watch::Receiver<bool>,
     grace: Duration,
 ) {
-    let listener = match tokio::net::TcpListener::from_std(listener) {
-        Ok(l) => l,
-        Err(e) => {
+    let Listeners { http, https, edge } = listeners;
+    let https =
+        https.map(|(l, acceptor)| tokio::net::TcpListener::from_std(l).map(|l| (l, acceptor)));
+    let (listener, https) = match (tokio::net::TcpListener::from_std(http), https.transpose()) {
+        (Ok(l), Ok(h)) => (l, h),
+        (Err(e), _) | (_, Err(e)) => {
             tracing::error!("cannot use the listener: {e}");
             return;
         }
@@ -75,23 +98,51 @@ async fn serve(
     builder.http2().timer(TokioTimer::new());
     let graceful = GracefulShutdown::new();
     loop {
-        let (stream, peer) = tokio::select! {
-            r = listener.accept() => match r {
-                Ok(x) => x,
-                Err(e) => {
-                    // EMFILE and friends: back off instead of spinning.
-                    tracing::warn!("accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
+        let (r, secure) = tokio::select! {
+            r = listener.accept() => (r, false),
+            r = accept_on(https.as_ref().map(|h| &h.0)) => (r, true),
             _ = stop.changed() => break,
         };
+        let (stream, peer) = match r {
+            Ok(x) => x,
+            Err(e) => {
+                // EMFILE and friends: back off instead of spinning.
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
         let _ = stream.set_nodelay(true);
-        let (state, router, inline) = (state.clone(), router.clone(), inline.clone());
+        let conn = Conn { peer, secure };
+        let (state, router, inline, edge) =
+            (state.clone(), router.clone(), inline.clone(), edge.clone());
         let svc = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-            handle(state.clone(), router.clone(), inline.clone(), peer, req)
+            handle(
+                state.clone(),
+                router.clone(),
+                inline.clone(),
+                edge.clone(),
+                conn,
+                req,
+            )
         });
+        if let (true, Some((_, acceptor))) = (secure, &https) {
+            let (acceptor, builder, watcher) =
+                (acceptor.clone(), builder.clone(), graceful.watcher());
+            tokio::task::spawn_local(async move {
+                let tls =
+                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => tls,
+                        Ok(Err(e)) => return tracing::debug!(%peer, "TLS handshake failed: {e}"),
+                        Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
+                    };
+                let conn = builder
+                    .serve_connection_with_upgrades(TokioIo::new(tls), svc)
+                    .into_owned();
+                let _ = watcher.watch(conn).await;
+            });
+            continue;
+        }
         let conn = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), svc)
             .into_owned();
@@ -100,7 +151,7 @@ async fn serve(
             let _ = conn.await;
         });
     }
-    drop(listener);
+    drop((listener, https));
     tokio::select! {
         _ = graceful.shutdown() => {}
         _ = tokio::time::sleep(grace) => {
@@ -109,26 +160,58 @@ async fn serve(
     }
 }
 
+/// Pends forever when there is no such listener, so `select!` ignores it.
+async fn accept_on(
+    listener: Option<&tokio::net::TcpListener>,
+) -> std::io::Result<(tokio::net::TcpStream, SocketAddr)> {
+    match listener {
+        Some(l) => l.accept().await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn handle(
+    state: AppState,
+    router: axum::Router,
+    inline: Rc<InlineWorker>,
+    edge: Arc<Edge>,
+    conn: Conn,
+    req: hyper::Request<Incoming>,
+) -> Result<hyper::Response<Body>, Infallible> {
+    if !conn.secure {
+        if let Some(redirect) = edge.redirect(&req, conn.peer) {
+            return Ok(redirect);
+        }
+    }
+    let mut resp = dispatch(state, router, inline, conn.peer, req).await;
+    if conn.secure {
+        edge.add_hsts(resp.headers_mut());
+    }
+    Ok(resp)
+}
+
+async fn dispatch(
     state: AppState,
     router: axum::Router,
     inline: Rc<InlineWorker>,
     peer: SocketAddr,
     req: hyper::Request<Incoming>,
-) -> Result<hyper::Response<Body>, Infallible> {
+) -> hyper::Response<Body> {
     let mut req = req.map(Body::new);
     req.extensions_mut().insert(ConnectInfo(peer));
     if is_reserved(req.uri().path()) {
-        return router.oneshot(req).await;
+        return match router.oneshot(req).await {
+            Ok(resp) => resp,
+            Err(never) => match never {},
+        };
     }
     let pool = state.runtime.clone();
-    let resp = crate::http::run_script(&state, req, move |inv| {
+    crate::http::run_script(&state, req, move |inv| {
         if inv.script.runs_inline() {
             inline.invoke(inv)
         } else {
             pool.invoke(inv)
         }
     })
-    .await;
-    Ok(resp)
+    .await
 }

@@ -5,9 +5,16 @@
 //! that read its request, with no hop. A new script version starts on the
 //! shared JS pool and moves inline after `PROMOTE_AFTER` fast runs; one seen
 //! to be slow, or that hit a limit, stays on the pool (DESIGN.md, "Dispatch").
+//!
+//! HTTPS ([`tls`]) is served by the same threads: each accepts on both
+//! listeners. Plain HTTP redirects to it and HTTPS adds HSTS ([`edge`]).
 
+mod edge;
 mod io_thread;
+pub mod tls;
 
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::Config;
@@ -17,49 +24,87 @@ use crate::state::{AppState, StartError};
 pub enum ServeError {
     #[error(transparent)]
     Start(#[from] StartError),
-    #[error("cannot listen on {addr}: {source}; pick another address with --http")]
+    #[error("cannot listen on {addr}: {source}; pick another address with {flag}")]
     Bind {
         addr: String,
+        flag: &'static str,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl ServeError {
+    /// 2 for what the operator must fix in the configuration, else 1.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ServeError::Tls(e) if e.is_config() => 2,
+            _ => 1,
+        }
+    }
 }
 
 /// Runs until SIGINT/SIGTERM, then lets in-flight requests finish (up to
 /// `server.shutdown_grace_ms`) and closes the data file.
 pub async fn run(config: Config) -> Result<(), ServeError> {
+    // Configured PEM files are checked before the data file is opened.
+    let files = match (&config.https, tls::Source::from_config(&config.tls)) {
+        (Some(_), tls::Source::Files { cert, key }) => Some(tls::load_files(&cert, &key)?),
+        _ => None,
+    };
+    raise_fd_limit();
     let state = AppState::start(config.clone()).await?;
-    let listener =
-        std::net::TcpListener::bind(&config.http).map_err(|source| ServeError::Bind {
-            addr: config.http.clone(),
-            source,
-        })?;
-    listener.set_nonblocking(true)?;
-    let addr = listener.local_addr()?;
-    if let Some(https) = &config.https {
-        tracing::warn!(
-            "--https {https}: HTTPS is not available in this build yet; serving plain HTTP only"
-        );
+    let (listener, addr) = bind(&config.http, "--http")?;
+    let mut https = None;
+    if let Some(https_addr) = &config.https {
+        let (l, addr) = bind(https_addr, "--https")?;
+        let started = tls::start(files, &config.tls.names, &state.store).await?;
+        https = Some((l, addr, started));
     }
+    let edge = Arc::new(edge::Edge::new(
+        &config.tls,
+        https.as_ref().map(|h| h.1.port()),
+        https.as_ref().is_none_or(|h| h.2.self_signed),
+    ));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let grace = Duration::from_millis(config.server.shutdown_grace_ms);
     let mut threads = Vec::new();
     for i in 0..io_threads(&config) {
-        let (l, st, stop) = (listener.try_clone()?, state.clone(), stop_rx.clone());
+        let listeners = io_thread::Listeners {
+            http: listener.try_clone()?,
+            https: match &https {
+                Some((l, _, s)) => Some((l.try_clone()?, s.tls.acceptor.clone())),
+                None => None,
+            },
+            edge: edge.clone(),
+        };
+        let (st, stop) = (state.clone(), stop_rx.clone());
         let t = std::thread::Builder::new()
             .name(format!("http-{i}"))
             .stack_size(config.js.stack_size_bytes + 8 * 1024 * 1024)
-            .spawn(move || io_thread::run(l, st, stop, grace))?;
+            .spawn(move || io_thread::run(listeners, st, stop, grace))?;
         threads.push(t);
     }
     drop(listener);
+    // The http line comes last: once it is out, every listener is serving.
+    let mut renewal = None;
+    if let Some((l, https_addr, started)) = https {
+        drop(l);
+        println!("listening on https://{https_addr}");
+        println!("SHA-256 fingerprint: {}", started.fingerprint);
+        renewal = started.renewal;
+    }
     println!("listening on http://{addr}");
     use std::io::Write;
     let _ = std::io::stdout().flush();
     tracing::info!(data = %config.data.display(), "aiwebengine {} serving", crate::VERSION_LINE);
     shutdown_signal().await;
     tracing::info!("shutting down: no new connections, finishing in-flight requests");
+    if let Some(r) = renewal {
+        r.abort();
+    }
     let _ = stop_tx.send(true);
     let _ = tokio::task::spawn_blocking(move || {
         for t in threads {
@@ -70,6 +115,18 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     state.shutdown().await;
     tracing::info!("data file closed; bye");
     Ok(())
+}
+
+fn bind(addr: &str, flag: &'static str) -> Result<(TcpListener, SocketAddr), ServeError> {
+    let bind_err = |source| ServeError::Bind {
+        addr: addr.to_string(),
+        flag,
+        source,
+    };
+    let listener = TcpListener::bind(addr).map_err(bind_err)?;
+    listener.set_nonblocking(true)?;
+    let local = listener.local_addr()?;
+    Ok((listener, local))
 }
 
 fn io_threads(config: &Config) -> usize {
@@ -97,4 +154,14 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Each connection is a file descriptor; the usual soft limit of 1024 would
+/// cap the server far below REQ-PERF-004's 10,000 connections.
+fn raise_fd_limit() {
+    #[cfg(unix)]
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => tracing::debug!("open file limit: {n}"),
+        Err(e) => tracing::warn!("could not raise the open file limit: {e}"),
+    }
 }

@@ -59,6 +59,24 @@ pub struct Store {
     path: Arc<PathBuf>,
 }
 
+/// A [`Store`] handle that does not keep the file open, for background
+/// jobs that must not outlive the server (scheduled backups).
+#[derive(Clone)]
+pub struct WeakStore {
+    db: std::sync::Weak<Database>,
+    path: Arc<PathBuf>,
+}
+
+impl WeakStore {
+    /// The store, while some [`Store`] still holds it open.
+    pub fn upgrade(&self) -> Option<Store> {
+        Some(Store {
+            db: self.db.upgrade()?,
+            path: self.path.clone(),
+        })
+    }
+}
+
 /// Fills a brand-new data file (seed scripts, welcome page, secrets).
 pub type Seeder<'a> = &'a dyn Fn(&WriteTransaction) -> Result<(), StoreError>;
 
@@ -85,6 +103,13 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    pub fn downgrade(&self) -> WeakStore {
+        WeakStore {
+            db: Arc::downgrade(&self.db),
+            path: self.path.clone(),
+        }
     }
 
     fn display(&self) -> String {

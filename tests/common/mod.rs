@@ -9,6 +9,7 @@
 mod engine;
 mod http;
 mod server;
+pub mod tls;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,94 @@
+//! GraphQL over the scripts' registrations: `registerGraphQLQuery`,
+//! `registerGraphQLMutation` and `registerGraphQLSubscription` declare root
+//! fields with real SDL; the executable schema is an async-graphql dynamic
+//! schema rebuilt (and swapped atomically) whenever a script changes.
+//!
+//! Subscriptions are recorded but not served yet (see docs/graphql.md).
+
+mod build;
+mod value;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+pub use build::{build, Built, SchemaError};
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Hash)]
+pub enum GqlKind {
+    Query,
+    Mutation,
+    Subscription,
+}
+
+impl fmt::Display for GqlKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            GqlKind::Query => "Query",
+            GqlKind::Mutation => "Mutation",
+            GqlKind::Subscription => "Subscription",
+        })
+    }
+}
+
+impl FromStr for GqlKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "Query" => Ok(GqlKind::Query),
+            "Mutation" => Ok(GqlKind::Mutation),
+            "Subscription" => Ok(GqlKind::Subscription),
+            other => Err(format!("unknown GraphQL operation type {other:?}")),
+        }
+    }
+}
+
+/// One `registerGraphQL*` call, as stored with the script.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct GqlSpec {
+    pub kind: GqlKind,
+    pub name: String,
+    pub sdl: String,
+}
+
+impl GqlSpec {
+    pub fn handler_key(&self) -> String {
+        format!("GQL {} {}", self.kind, self.name)
+    }
+}
+
+/// Error extension carrying a resolver error's path; see [`restore_paths`].
+pub(crate) const PATH_EXTENSION: &str = "__aiwebengine_path";
+
+/// Moves the path of resolver errors from the extension into `path`.
+pub fn restore_paths(resp: &mut async_graphql::Response) {
+    for err in &mut resp.errors {
+        let Some(ext) = err.extensions.as_mut() else {
+            continue;
+        };
+        if let Some(async_graphql::Value::List(parts)) = ext.get(PATH_EXTENSION).cloned() {
+            if err.path.is_empty() {
+                err.path = parts
+                    .into_iter()
+                    .map(|p| match p {
+                        async_graphql::Value::String(s) => match s.parse::<usize>() {
+                            Ok(i) => async_graphql::PathSegment::Index(i),
+                            Err(_) => async_graphql::PathSegment::Field(s),
+                        },
+                        other => async_graphql::PathSegment::Field(other.to_string()),
+                    })
+                    .collect();
+            }
+            ext.unset(PATH_EXTENSION);
+        }
+    }
+}
+
+/// What a resolver sees of the HTTP request, put into each execution.
+#[derive(Clone, Debug, Default)]
+pub struct GqlRequest {
+    pub headers: Vec<(String, String)>,
+    pub request_id: std::sync::Arc<str>,
+    pub variables: serde_json::Value,
+}

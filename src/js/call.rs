@@ -1,0 +1,299 @@
+//! One entry into a script's context for a request: build `req`, call the
+//! handler, and turn its value, its Promise or what it threw into an
+//! [`Outcome`]. Requests whose Promise is pending are parked in the
+//! context's `pending` map and settled later by [`poll_parked`].
+
+use rquickjs::promise::PromiseState;
+use rquickjs::{Ctx, Function, Object, Promise, Value};
+
+use super::context::ScriptContext;
+use super::convert::{build_request, to_response};
+use super::errors::{describe, describe_value, Described};
+use super::{CallKind, FailureKind, Invocation, LogLevel, Outcome, ScriptFailure, ScriptResponse};
+
+/// How a call's value is read.
+#[derive(Clone, Copy)]
+pub(crate) struct Mode {
+    pub dev: bool,
+    /// The value is data (SSE metadata, a GraphQL result), not a response.
+    pub data: bool,
+}
+
+/// What one entry into JS produced for a request.
+pub(crate) enum Step {
+    Done(Outcome),
+    Parked,
+}
+
+pub(crate) fn internal<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
+    ctx.globals().get("__aiwebengine")
+}
+
+pub(crate) fn failure(d: Described) -> ScriptFailure {
+    ScriptFailure {
+        kind: d.kind,
+        message: d.message,
+        stack: d.stack,
+        line: d.line,
+        column: d.column,
+        best_effort: None,
+    }
+}
+
+pub(crate) fn call_handler(sc: &ScriptContext, inv: &Invocation, seq: u64, dev: bool) -> Step {
+    let mode = Mode {
+        dev,
+        data: inv.kind != CallKind::Request,
+    };
+    sc.enter();
+    *sc.shared.request_id.borrow_mut() = Some(inv.request.request_id.clone());
+    let step = sc.ctx.with(|ctx| {
+        let built = match inv.kind {
+            CallKind::GraphQl => graphql_args(&ctx, &inv.request),
+            _ => build_request(&ctx, &inv.request).map(|r| (r.clone().into_value(), r)),
+        };
+        let (first, req) = match built {
+            Ok(r) => r,
+            Err(e) => return Step::Done(Err(failure(describe(&ctx, e, &sc.shared)))),
+        };
+        let handler = find_handler(&ctx, &inv.handler_key);
+        let value = match handler {
+            // A stream without onConnect accepts everyone, with no metadata.
+            Ok(None) => Value::new_undefined(ctx.clone()),
+            Ok(Some(f)) => match call_with(&f, inv.kind, first, &req) {
+                Ok(v) => v,
+                Err(e) => return Step::Done(thrown(&ctx, sc, e, &req, mode)),
+            },
+            Err(e) => return Step::Done(thrown(&ctx, sc, e, &req, mode)),
+        };
+        let Some(promise) = value.as_promise().cloned() else {
+            return Step::Done(respond(&ctx, sc, value, mode));
+        };
+        while ctx.execute_pending_job() {}
+        match settle(&ctx, sc, &promise, &req, mode) {
+            Some(o) => Step::Done(o),
+            None => match park(&ctx, seq, promise, req, mode) {
+                Ok(()) => Step::Parked,
+                Err(e) => Step::Done(Err(failure(describe(&ctx, e, &sc.shared)))),
+            },
+        }
+    });
+    *sc.shared.request_id.borrow_mut() = None;
+    sc.leave();
+    step
+}
+
+/// GraphQL resolvers get `(args, ctx)`; `ctx` stands in for `req` in the
+/// parked slot and for the error handler.
+fn graphql_args<'js>(
+    ctx: &Ctx<'js>,
+    r: &crate::js::ScriptRequest,
+) -> rquickjs::Result<(Value<'js>, Object<'js>)> {
+    let args = if r.body.is_empty() {
+        Object::new(ctx.clone())?.into_value()
+    } else {
+        ctx.json_parse(r.body.to_vec())?
+    };
+    let gctx = match &r.context_json {
+        Some(json) => ctx
+            .json_parse(json.as_bytes())?
+            .into_object()
+            .unwrap_or(Object::new(ctx.clone())?),
+        None => Object::new(ctx.clone())?,
+    };
+    let headers = Object::new(ctx.clone())?;
+    for (k, v) in &r.headers {
+        headers.set(k.as_str(), v.as_str())?;
+    }
+    gctx.set("headers", headers)?;
+    gctx.set("requestId", &*r.request_id)?;
+    Ok((args, gctx))
+}
+
+fn call_with<'js>(
+    f: &Function<'js>,
+    kind: CallKind,
+    first: Value<'js>,
+    req: &Object<'js>,
+) -> rquickjs::Result<Value<'js>> {
+    match kind {
+        CallKind::GraphQl => f.call((first, req.clone())),
+        _ => f.call((first,)),
+    }
+}
+
+fn park<'js>(
+    ctx: &Ctx<'js>,
+    seq: u64,
+    promise: Promise<'js>,
+    req: Object<'js>,
+    mode: Mode,
+) -> rquickjs::Result<()> {
+    let slot = Object::new(ctx.clone())?;
+    slot.set("promise", promise)?;
+    slot.set("req", req)?;
+    slot.set("data", mode.data)?;
+    internal(ctx)?
+        .get::<_, Object>("pending")?
+        .set(seq as f64, slot)
+}
+
+/// `Ok(None)`: a stream registered without `onConnect`.
+fn find_handler<'js>(ctx: &Ctx<'js>, key: &str) -> rquickjs::Result<Option<Function<'js>>> {
+    let h: Value = internal(ctx)?.get::<_, Object>("handlers")?.get(key)?;
+    if h.is_undefined() || h.is_null() {
+        return Ok(None);
+    }
+    if let Some(name) = h.as_string() {
+        return ctx.globals().get(name.to_string()?.as_str()).map(Some);
+    }
+    h.get().map(Some)
+}
+
+fn settle<'js>(
+    ctx: &Ctx<'js>,
+    sc: &ScriptContext,
+    p: &Promise<'js>,
+    req: &Object<'js>,
+    mode: Mode,
+) -> Option<Outcome> {
+    match p.state() {
+        PromiseState::Pending => None,
+        PromiseState::Resolved => Some(match p.result::<Value>() {
+            Some(Ok(v)) => respond(ctx, sc, v, mode),
+            Some(Err(e)) => Err(failure(describe(ctx, e, &sc.shared))),
+            None => return None,
+        }),
+        PromiseState::Rejected => {
+            let _ = p.result::<Value>();
+            let reason = ctx.catch();
+            Some(on_thrown_value(ctx, sc, reason, req, mode))
+        }
+    }
+}
+
+pub(crate) fn poll_parked(sc: &ScriptContext, seq: u64, dev: bool) -> Option<Outcome> {
+    sc.ctx.with(|ctx| {
+        let pending: Object = internal(&ctx).ok()?.get("pending").ok()?;
+        let slot: Object = pending.get(seq as f64).ok()?;
+        let promise: Promise = slot.get("promise").ok()?;
+        let req: Object = slot.get("req").ok()?;
+        let data: bool = slot.get("data").unwrap_or(false);
+        sc.enter();
+        let out = settle(&ctx, sc, &promise, &req, Mode { dev, data });
+        while ctx.execute_pending_job() {}
+        sc.leave();
+        if out.is_some() {
+            let _ = pending.remove(seq as f64);
+        }
+        out
+    })
+}
+
+fn respond<'js>(ctx: &Ctx<'js>, sc: &ScriptContext, v: Value<'js>, mode: Mode) -> Outcome {
+    if mode.data {
+        let meta = if v.is_undefined() || v.is_null() {
+            "null".to_string()
+        } else {
+            ctx.json_stringify(v)
+                .ok()
+                .flatten()
+                .and_then(|s| s.to_string().ok())
+                .unwrap_or_else(|| "null".into())
+        };
+        return Ok(ScriptResponse {
+            status: 200,
+            headers: Vec::new(),
+            body: Default::default(),
+            value_json: Some(meta),
+        });
+    }
+    let c = to_response(ctx, v, mode.dev)?;
+    for w in c.warnings {
+        let rid = sc.shared.request_id.borrow();
+        sc.shared.host.script_log(
+            &sc.shared.script,
+            LogLevel::Warn,
+            format!("response warning: {w}"),
+            rid.as_deref(),
+        );
+    }
+    Ok(c.response)
+}
+
+fn thrown<'js>(
+    ctx: &Ctx<'js>,
+    sc: &ScriptContext,
+    e: rquickjs::Error,
+    req: &Object<'js>,
+    mode: Mode,
+) -> Outcome {
+    if let rquickjs::Error::Exception = e {
+        let v = ctx.catch();
+        return on_thrown_value(ctx, sc, v, req, mode);
+    }
+    on_error(ctx, sc, describe(ctx, e, &sc.shared), req, mode)
+}
+
+/// `throw {status: 403, body: "..."}` answers with that response (also from
+/// an SSE `onConnect`, to refuse the connection); anything else is an error.
+fn on_thrown_value<'js>(
+    ctx: &Ctx<'js>,
+    sc: &ScriptContext,
+    v: Value<'js>,
+    req: &Object<'js>,
+    mode: Mode,
+) -> Outcome {
+    let is_response = v.as_object().is_some_and(|o| {
+        rquickjs::Exception::from_object(o.clone()).is_none()
+            && o.get::<_, Value>("status").is_ok_and(|s| s.is_number())
+    });
+    if is_response && !sc.shared.interrupted.get() {
+        return respond(
+            ctx,
+            sc,
+            v,
+            Mode {
+                data: false,
+                ..mode
+            },
+        );
+    }
+    let d = describe_value(ctx, &v, &sc.shared);
+    on_error(ctx, sc, d, req, mode)
+}
+
+/// Runtime errors go to the script's own error handler when it set one;
+/// limit errors never do (the context is about to be discarded).
+fn on_error<'js>(
+    ctx: &Ctx<'js>,
+    sc: &ScriptContext,
+    d: Described,
+    req: &Object<'js>,
+    mode: Mode,
+) -> Outcome {
+    if d.kind != FailureKind::Runtime || mode.data {
+        return Err(failure(d));
+    }
+    let handler: Option<Function> = internal(ctx).ok().and_then(|i| i.get("onError").ok());
+    let Some(handler) = handler else {
+        return Err(failure(d));
+    };
+    let Ok(err) = rquickjs::Exception::from_message(ctx.clone(), &d.message) else {
+        return Err(failure(d));
+    };
+    if let Some(stack) = &d.stack {
+        let _ = err.set("stack", stack.as_str());
+    }
+    match handler.call::<_, Value>((err, req.clone())) {
+        Ok(v) if v.as_promise().is_none() => respond(ctx, sc, v, mode),
+        Ok(_) => Err(ScriptFailure {
+            message: format!(
+                "{} (the error handler must return a response synchronously)",
+                d.message
+            ),
+            ..failure(d)
+        }),
+        Err(e) => Err(failure(describe(ctx, e, &sc.shared))),
+    }
+}

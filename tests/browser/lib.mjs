@@ -1,0 +1,112 @@
+// Helpers for the browser tests: start the real binary on 127.0.0.1:0 with
+// a temp data file and an administrator, and drive Debian's chromium.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+export const EMAIL = 'admin@example.com';
+export const PASSWORD = 'correct horse battery staple';
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+// Set SCREENSHOTS=dir to keep PNGs of the pages the tests visit.
+export const SHOTS = process.env.SCREENSHOTS || '';
+
+// The newest of the debug and release builds (or $AIWEBENGINE_BIN).
+export function binary() {
+  if (process.env.AIWEBENGINE_BIN) return process.env.AIWEBENGINE_BIN;
+  const target = process.env.CARGO_TARGET_DIR || '/var/tmp/aiwebengine-target';
+  const found = ['release', 'debug'].map((p) => join(target, p, 'aiwebengine'))
+    .flatMap((path) => { try { return [{ path, mtime: statSync(path).mtimeMs }]; } catch { return []; } })
+    .sort((a, b) => b.mtime - a.mtime);
+  if (!found.length) throw new Error(`no aiwebengine binary under ${target}; run cargo build first`);
+  return found[0].path;
+}
+
+export async function startServer() {
+  const dir = mkdtempSync(join(tmpdir(), 'aiwebengine-browser-'));
+  const data = join(dir, 'data.redb');
+  const bin = binary();
+  const env = { ...process.env };
+  for (const v of ['AIWEBENGINE_DATA', 'AIWEBENGINE_HTTP', 'AIWEBENGINE_HTTPS', 'AIWEBENGINE_CONFIG']) delete env[v];
+  const made = spawnSync(bin, ['admin', 'create', EMAIL, '--password-stdin', '--data', data], { input: `${PASSWORD}\n`, env });
+  if (made.status !== 0) throw new Error(`admin create failed: ${made.stderr}`);
+  const child = spawn(bin, ['serve', '--data', data, '--http', '127.0.0.1:0', '--https', 'off'], {
+    env: { ...env, AIWEBENGINE_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('server did not print "listening on" within 20 s')), 20_000);
+    child.on('exit', (code) => reject(new Error(`server exited with ${code} before listening`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const m = line.match(/^listening on (http:\/\/\S+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+  });
+  return {
+    url,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function launch() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}
+
+// A fresh page that records uncaught errors, console errors and any request
+// that leaves the server's origin. `problems()` lists them; tests assert it
+// is empty. "Failed to load resource" lines are the browser's own report of
+// a 4xx answer that a test provoked on purpose, so they are left out.
+export async function openPage(browser, base, { width = 1280, height = 800 } = {}) {
+  const context = await browser.newContext({ viewport: { width, height } });
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  const found = [];
+  const origin = new URL(base).origin;
+  page.on('pageerror', (e) => found.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) found.push(`console: ${m.text()}`);
+  });
+  page.on('request', (r) => {
+    if (!r.url().startsWith(origin) && !r.url().startsWith('data:')) found.push(`foreign request: ${r.url()}`);
+  });
+  page.problems = () => found;
+  page.base = base;
+  return page;
+}
+
+export async function shot(page, name) {
+  if (!SHOTS) return;
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+export async function logIn(page) {
+  await page.goto(`${page.base}/engine/admin/`);
+  await page.getByLabel('Email').fill(EMAIL);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+}
+
+// Replaces the editor's text as a paste would (typing would trigger
+// auto-closing brackets).
+export async function setSource(page, source) {
+  await page.locator('.cm-content').click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.insertText(source);
+}
+
+export async function get(base, path) {
+  const res = await fetch(base + path);
+  return { status: res.status, text: await res.text(), headers: res.headers };
+}

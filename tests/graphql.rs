@@ -1,0 +1,183 @@
+//! GraphQL over HTTP (REQ-GQL-001/002/004): queries, mutations, errors,
+//! save-time schema checks and live schema changes.
+
+mod common;
+
+use common::*;
+
+const BLOG: &str = include_str!("test_scripts/blog_graphql.js");
+
+async fn gql(eng: &Engine, query: &str, variables: Value) -> Value {
+    let r = send(
+        eng.req("POST", "/graphql")
+            .json(&json!({ "query": query, "variables": variables })),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json()
+}
+
+#[tokio::test]
+async fn test_req_gql_001_query_with_nested_objects_lists_and_enums() {
+    let eng = Engine::start().await;
+    eng.deploy("blog.js", BLOG).await;
+    let r = gql(
+        &eng,
+        "query($id: ID!) { hello post(id: $id) { id title author { name } tags status } }",
+        json!({"id": "1"}),
+    )
+    .await;
+    assert_eq!(r["errors"], Value::Null, "{r}");
+    assert_eq!(r["data"]["hello"], "Hello world");
+    assert_eq!(
+        r["data"]["post"],
+        json!({"id": "1", "title": "Hello", "author": {"name": "ann"}, "tags": ["a", "b"], "status": "PUBLISHED"})
+    );
+    assert_eq!(
+        gql(&eng, "{ post(id: 99) { id } }", Value::Null).await["data"]["post"],
+        Value::Null
+    );
+}
+
+#[tokio::test]
+async fn test_req_gql_002_mutation_with_input_type_and_named_resolver() {
+    let eng = Engine::start().await;
+    eng.deploy("blog.js", BLOG).await;
+    let q = "mutation($in: PostInput!) { addPost(input: $in) { id title tags status } }";
+    let r = gql(&eng, q, json!({"in": {"title": "Second", "tags": ["x"]}})).await;
+    assert_eq!(r["data"]["addPost"]["title"], "Second", "{r}");
+    assert_eq!(r["data"]["addPost"]["status"], "DRAFT");
+    let get = eng
+        .get("/graphql?query=mutation%7BaddPost(input:%7Btitle:%22x%22%7D)%7Bid%7D%7D")
+        .await;
+    assert_eq!(get.status, 405, "mutations need POST: {}", get.text());
+}
+
+#[tokio::test]
+async fn test_req_gql_001_errors_have_a_path_and_other_fields_resolve() {
+    let eng = Engine::start().await;
+    eng.deploy("blog.js", BLOG).await;
+    let r = gql(&eng, "{ a: hello(name: \"x\") boom }", Value::Null).await;
+    assert_eq!(r["data"]["a"], "Hello x");
+    assert_eq!(r["data"]["boom"], Value::Null);
+    let err = &r["errors"][0];
+    assert_eq!(err["message"], "kaput", "{r}");
+    assert_eq!(err["path"], json!(["boom"]));
+    assert!(err["locations"].is_array());
+}
+
+#[tokio::test]
+async fn test_req_gql_001_get_query_and_context_headers() {
+    let eng = Engine::start().await;
+    eng.deploy("blog.js", BLOG).await;
+    let r = eng.get("/graphql?query=%7Bhello(name:%22get%22)%7D").await;
+    assert_eq!(r.json()["data"]["hello"], "Hello get");
+    let r = send(
+        eng.req("POST", "/graphql")
+            .header("x-who", "me")
+            .json(&json!({"query": "{ whoAsks }"})),
+    )
+    .await;
+    assert_eq!(r.json()["data"]["whoAsks"], "me");
+    let r = send(
+        eng.req("POST", "/graphql")
+            .header("accept", "application/graphql-response+json")
+            .json(&json!({"query": "{ hello }"})),
+    )
+    .await;
+    assert_eq!(r.content_type(), "application/graphql-response+json");
+}
+
+#[tokio::test]
+async fn test_req_gql_004_introspection_shows_fields_and_descriptions() {
+    let eng = Engine::start().await;
+    eng.deploy("blog.js", BLOG).await;
+    let r = gql(
+        &eng,
+        "{ __type(name: \"Post\") { description fields { name } } }",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(r["data"]["__type"]["description"], "A blog post", "{r}");
+    assert_eq!(r["data"]["__type"]["fields"].as_array().unwrap().len(), 5);
+}
+
+#[tokio::test]
+async fn test_req_gql_002_schema_errors_refuse_the_save_and_keep_the_schema() {
+    let eng = Engine::start().await;
+    eng.deploy("blog.js", BLOG).await;
+    let (status, body) = eng
+        .put_script(
+            "bad.js",
+            "registerGraphQLQuery('x', 'type Query { x: Foo', () => 1);",
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "graphql_schema_error");
+    assert_eq!(
+        (
+            body["error"]["line"].as_u64(),
+            body["error"]["column"].as_u64()
+        ),
+        (Some(1), Some(20))
+    );
+    let clash =
+        "registerGraphQLQuery('y', 'type Query { y: Post } type Post { id: Int }', () => 1);";
+    let (status, body) = eng.put_script("clash.js", clash).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("blog.js"),
+        "{body}"
+    );
+    let (status, body) = eng
+        .put_script(
+            "dup.js",
+            "registerGraphQLQuery('hello', 'hello: String', () => 'x');",
+        )
+        .await;
+    assert_eq!(status, 400, "a root field belongs to one script: {body}");
+    assert_eq!(
+        gql(&eng, "{ hello }", Value::Null).await["data"]["hello"],
+        "Hello world"
+    );
+}
+
+#[tokio::test]
+async fn test_req_gql_002_schema_changes_go_live_without_restart() {
+    let eng = Engine::start().await;
+    let r = send(
+        eng.req("POST", "/graphql")
+            .json(&json!({"query": "{ hello }"})),
+    )
+    .await;
+    assert_eq!(r.status, 404, "no schema yet: {}", r.text());
+    eng.deploy(
+        "v.js",
+        "registerGraphQLQuery('version', 'version: Int', () => 1);",
+    )
+    .await;
+    assert_eq!(
+        gql(&eng, "{ version }", Value::Null).await["data"]["version"],
+        1
+    );
+    eng.deploy(
+        "v.js",
+        "registerGraphQLQuery('version', 'version: Int', () => 2);",
+    )
+    .await;
+    assert_eq!(
+        gql(&eng, "{ version }", Value::Null).await["data"]["version"],
+        2
+    );
+    let r = eng.api("DELETE", "/engine/api/scripts/v.js", None).await;
+    assert_eq!(r.status, 204);
+    let r = send(
+        eng.req("POST", "/graphql")
+            .json(&json!({"query": "{ version }"})),
+    )
+    .await;
+    assert_eq!(r.status, 404);
+}
