@@ -16,6 +16,9 @@ pub fn apply(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(SETTINGS)?;
     txn.open_table(ASSETS)?;
     txn.open_table(KV)?;
+    txn.open_table(API_TOKENS)?;
+    txn.open_table(PERMISSIONS)?;
+    txn.open_table(AUDIT)?;
     let mut meta = txn.open_table(META)?;
     if meta.get("jwt_secret")?.is_none() {
         let mut secret = [0u8; 32];

@@ -15,6 +15,11 @@ pub struct ServerSection {
     pub request_timeout_ms: u64,
     pub body_limit_bytes: u64,
     pub shutdown_grace_ms: u64,
+    /// Slowloris guard: a connection that has not sent a whole request
+    /// head within this time is closed.
+    pub header_read_timeout_ms: u64,
+    /// Open connections per server; beyond it new ones are closed at once.
+    pub max_connections: usize,
 }
 
 impl Default for ServerSection {
@@ -23,6 +28,8 @@ impl Default for ServerSection {
             request_timeout_ms: 5000,
             body_limit_bytes: 1024 * 1024,
             shutdown_grace_ms: 10_000,
+            header_read_timeout_ms: 10_000,
+            max_connections: 10_000,
         }
     }
 }
@@ -117,6 +124,9 @@ impl Default for StorageSection {
     }
 }
 
+pub use crate::http::hygiene::config::SecuritySection;
+pub use crate::observe::config::{LoggingSection, MetricsSection};
+
 fn interval<'de, D: serde::Deserializer<'de>>(d: D) -> Result<std::time::Duration, D::Error> {
     let text = String::deserialize(d)?;
     match humantime::parse_duration(&text) {
@@ -127,6 +137,43 @@ fn interval<'de, D: serde::Deserializer<'de>>(d: D) -> Result<std::time::Duratio
     }
 }
 
+/// `[kv]` in the config file: the scripts' data API (docs/javascript-apis.md).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KvSection {
+    pub max_key_bytes: usize,
+    pub max_value_bytes: usize,
+    pub max_atomic_keys: usize,
+    /// Shared namespaces any script may open with `kv.open(name)`.
+    pub shared: Vec<String>,
+    pub sweep_interval_ms: u64,
+}
+
+impl Default for KvSection {
+    fn default() -> Self {
+        let d = crate::kv::KvLimits::default();
+        KvSection {
+            max_key_bytes: d.max_key_bytes,
+            max_value_bytes: d.max_value_bytes,
+            max_atomic_keys: d.max_atomic_keys,
+            shared: d.shared,
+            sweep_interval_ms: d.sweep_interval.as_millis() as u64,
+        }
+    }
+}
+
+impl KvSection {
+    pub fn limits(&self) -> crate::kv::KvLimits {
+        crate::kv::KvLimits {
+            max_key_bytes: self.max_key_bytes,
+            max_value_bytes: self.max_value_bytes,
+            max_atomic_keys: self.max_atomic_keys.max(1),
+            shared: self.shared.clone(),
+            sweep_interval: std::time::Duration::from_millis(self.sweep_interval_ms.max(10)),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 struct FileConfig {
@@ -134,6 +181,34 @@ struct FileConfig {
     js: JsSection,
     storage: StorageSection,
     tls: TlsSection,
+    kv: KvSection,
+    security: SecuritySection,
+    logging: LoggingSection,
+    metrics: MetricsSection,
+    graphql: GraphqlSection,
+}
+
+/// `[graphql]` in the config file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GraphqlSection {
+    /// Introspection outside `--dev` (always on in `--dev`).
+    pub introspection: bool,
+    /// GraphiQL at `GET /graphql` outside `--dev` (always on in `--dev`).
+    pub graphiql: bool,
+    pub max_depth: usize,
+    pub max_complexity: usize,
+}
+
+impl Default for GraphqlSection {
+    fn default() -> Self {
+        GraphqlSection {
+            introspection: true,
+            graphiql: false,
+            max_depth: 32,
+            max_complexity: 10_000,
+        }
+    }
 }
 
 /// Everything `serve` needs, validated.
@@ -147,6 +222,11 @@ pub struct Config {
     pub js: JsSection,
     pub tls: TlsSection,
     pub storage: StorageSection,
+    pub kv: KvSection,
+    pub security: SecuritySection,
+    pub logging: LoggingSection,
+    pub metrics: MetricsSection,
+    pub graphql: GraphqlSection,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -180,6 +260,11 @@ impl Config {
             js: file.js,
             tls: file.tls,
             storage: file.storage,
+            security: file.security,
+            logging: file.logging,
+            metrics: file.metrics,
+            graphql: file.graphql,
+            kv: file.kv,
         };
         cfg.validate()?;
         Ok(cfg)
@@ -222,7 +307,9 @@ impl Config {
                 "1 or more milliseconds",
             );
         }
-        self.validate_tls()
+        self.validate_tls()?;
+        crate::http::hygiene::validate(self).map_err(ConfigError)?;
+        crate::observe::validate(self).map_err(ConfigError)
     }
 
     fn validate_tls(&self) -> Result<(), ConfigError> {

@@ -9,11 +9,15 @@
 //! - [`state`]: `AppState`, every service owned by value.
 //! - [`server`]: listeners, `listening on` lines, graceful shutdown.
 //! - [`http`]: the router built by [`app`], the one error type, script
-//!   dispatch, the management API, health.
-//! - [`auth`]: users, argon2 passwords, sessions and tokens.
+//!   dispatch, the management API, health; `http::hygiene` wraps every
+//!   request (metrics, access log, rate limits, CORS, compression, headers).
+//! - [`auth`]: users, sessions, API tokens, groups, script ownership,
+//!   named permissions, the audit log (mirrored in memory for requests).
 //! - [`js`]: QuickJS worker pool, per-script runtimes and limits, host API.
 //! - [`scripts`]: script records and versions, the route table.
 //! - [`logs`]: per-script log rings in the data file.
+//! - [`kv`]: the scripts' ordered, transactional key-value data (group commit).
+//! - [`observe`]: request ids, the access log, the Prometheus registry.
 //! - [`events`]: pub/sub feeding Server-Sent Events streams.
 //! - [`graphql`]: the dynamic GraphQL schema built from scripts' SDL.
 //! - [`seed`]: what a new data file starts with (from `seed/`).
@@ -32,9 +36,11 @@ pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod js;
+pub mod kv;
 pub mod logs;
 #[path = "../migrations/mod.rs"]
 pub mod migrations;
+pub mod observe;
 pub mod scripts;
 pub mod seed;
 pub mod server;

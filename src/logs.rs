@@ -198,12 +198,21 @@ fn write_loop(store: Store, rx: Receiver<Msg>, ring: u64) {
 pub struct EngineHost {
     pub logs: Arc<LogService>,
     pub streams: Arc<crate::events::Streams>,
+    pub kv: Arc<crate::kv::Kv>,
 }
 
 impl Host for EngineHost {
     fn script_log(&self, script: &str, level: LogLevel, message: String, request_id: Option<&str>) {
         tracing::debug!(target: "script", script, level = level.as_str(), request_id, "{message}");
         self.logs.append(script, level, message, request_id);
+    }
+
+    fn publish_subscription(&self, name: &str, data: serde_json::Value) {
+        self.streams.publish_topic(name, data);
+    }
+
+    fn kv(&self) -> Option<Arc<crate::kv::Kv>> {
+        Some(self.kv.clone())
     }
 
     fn publish(&self, path: Option<&str>, msg: crate::js::StreamMessage) {

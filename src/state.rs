@@ -27,9 +27,15 @@ pub struct Inner {
     pub auth: AuthService,
     pub logs: Arc<LogService>,
     pub streams: Arc<Streams>,
+    /// The scripts' data API (also browsed read-only by the admin API).
+    pub kv: Arc<crate::kv::Kv>,
     /// What the JS host API calls into; shared by every worker.
     pub host: Arc<dyn Host>,
     pub started: Instant,
+    /// Metrics, the access log, the shutting-down flag.
+    pub observe: crate::observe::Observe,
+    /// Rate limits, CORS, compression and security headers.
+    pub hygiene: crate::http::hygiene::Hygiene,
     request_prefix: u32,
     request_counter: AtomicU64,
 }
@@ -60,9 +66,11 @@ impl AppState {
         .map_err(|e| std::io::Error::other(e.to_string()))??;
         let logs = LogService::start(store.clone(), config.js.log_ring)?;
         let streams = Streams::start(&tokio::runtime::Handle::current());
+        let kv = crate::kv::Kv::start(store.clone(), config.kv.limits())?;
         let host: Arc<dyn Host> = Arc::new(EngineHost {
             logs: logs.clone(),
             streams: streams.clone(),
+            kv: kv.clone(),
         });
         let runtime = Arc::new(QuickJsPool::start(
             config.js_config(),
@@ -72,13 +80,20 @@ impl AppState {
         // Both read the store: off the reactor.
         let (st, rt, ss) = (store.clone(), runtime.clone(), streams.clone());
         let max = config.js.max_script_bytes;
+        let gql = crate::graphql::Limits {
+            introspection: config.graphql.introspection || config.dev,
+            max_depth: config.graphql.max_depth,
+            max_complexity: config.graphql.max_complexity,
+        };
         let (scripts, auth) = tokio::task::spawn_blocking(move || {
-            let scripts = ScriptService::open(st.clone(), rt, ss, max)?;
+            let scripts = ScriptService::open(st.clone(), rt, ss, max, gql)?;
             Ok::<_, StoreError>((scripts, AuthService::open(st)?))
         })
         .await
         .map_err(|e| std::io::Error::other(e.to_string()))??;
         crate::backup::schedule::start(&store, &config.storage);
+        let observe = crate::observe::Observe::start(&config)?;
+        let hygiene = crate::http::hygiene::Hygiene::new(&config);
         Ok(AppState {
             inner: Arc::new(Inner {
                 config,
@@ -88,8 +103,11 @@ impl AppState {
                 auth,
                 logs,
                 streams,
+                kv,
                 host,
                 started: Instant::now(),
+                observe,
+                hygiene,
                 request_prefix: rand::random(),
                 request_counter: AtomicU64::new(0),
             }),
@@ -108,6 +126,7 @@ impl AppState {
         let state = self.clone();
         let _ = tokio::task::spawn_blocking(move || {
             state.runtime.shutdown();
+            state.kv.shutdown();
             state.logs.shutdown();
         })
         .await;

@@ -181,3 +181,99 @@ async fn test_req_gql_002_schema_changes_go_live_without_restart() {
     .await;
     assert_eq!(r.status, 404);
 }
+
+#[tokio::test]
+async fn test_seed_example_todo_graphql_runs() {
+    let eng = Engine::start().await;
+    let r = eng
+        .api(
+            "PATCH",
+            "/engine/api/scripts/example-todo-graphql.js",
+            Some(json!({"enabled": true})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = gql(
+        &eng,
+        "mutation { exampleAddTodo(text: \"milk\") { id text done } }",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(r["data"]["exampleAddTodo"]["text"], "milk", "{r}");
+    let r = gql(
+        &eng,
+        "{ __schema { subscriptionType { fields { name } } } }",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(
+        r["data"]["__schema"]["subscriptionType"]["fields"][0]["name"],
+        "exampleTodoAdded"
+    );
+}
+
+#[tokio::test]
+async fn test_req_gql_003_subscription_over_legacy_sse_transport() {
+    let eng = Engine::start().await;
+    eng.deploy("todo.js", include_str!("test_scripts/todo_graphql.js"))
+        .await;
+    // The older engine's transport: POST /graphql/sse, plain data: lines.
+    let mut resp = eng
+        .req("POST", "/graphql/sse")
+        .json(&json!({"query": "subscription { greeting(name: \"bo\") }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["content-type"], "text/event-stream");
+    let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), resp.chunk())
+        .await
+        .expect("first event in time")
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&chunk).to_string();
+    assert!(text.starts_with("data: "), "{text}");
+    assert!(
+        text.contains(r#"{"data":{"greeting":"hello bo"}}"#),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn test_req_gql_004_introspection_off_and_depth_limit_by_config() {
+    let opts = Opts::config("[graphql]\nintrospection = false\nmax_depth = 2\n");
+    let eng = Engine::start_with(opts).await;
+    eng.deploy("blog.js", BLOG).await;
+    let r = gql(&eng, "{ __schema { queryType { name } } }", Value::Null).await;
+    assert!(r["errors"].is_array(), "introspection must be off: {r}");
+    let r = gql(&eng, "{ post(id: 1) { author { name } } }", Value::Null).await;
+    let msg = r["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_lowercase();
+    assert!(
+        msg.contains("nested too deep") || msg.contains("depth"),
+        "{r}"
+    );
+    assert_eq!(
+        gql(&eng, "{ post(id: 1) { title } }", Value::Null).await["data"]["post"]["title"],
+        "Hello"
+    );
+}
+
+#[tokio::test]
+async fn test_req_gql_001_resolvers_see_the_requests_user() {
+    let eng = Engine::start().await;
+    let src = "registerGraphQLQuery('me', 'me: String', (args, ctx) => ctx.auth.isAuthenticated ? ctx.auth.userEmail : 'anonymous');";
+    eng.deploy("me.js", src).await;
+    assert_eq!(
+        gql(&eng, "{ me }", Value::Null).await["data"]["me"],
+        "anonymous"
+    );
+    let r = send(
+        eng.req("POST", "/graphql")
+            .bearer_auth(&eng.token)
+            .json(&json!({"query": "{ me }"})),
+    )
+    .await;
+    assert_eq!(r.json()["data"]["me"], ADMIN_EMAIL);
+}

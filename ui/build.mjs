@@ -38,4 +38,32 @@ const html = (await readFile(`${here}src/index.html`, 'utf8'))
   .replace('%APP_CSS%', pick('.css'));
 await writeFile(`${dist}/index.html`, html);
 await copyFile(`${here}src/favicon.svg`, `${dist}/favicon.svg`);
-console.log(`built ${outputs.length + 2} files into ui/dist`);
+
+// GraphiQL, served at GET /graphql (dev mode or [graphql] graphiql = true).
+const gql = await esbuild.build({
+  absWorkingDir: here,
+  entryPoints: ['src/graphiql.jsx'],
+  outdir: 'dist/assets',
+  entryNames: '[name]-[hash]',
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  jsx: 'automatic',
+  define: { 'process.env.NODE_ENV': '"production"' },
+  target: ['es2022', 'chrome110', 'firefox110', 'safari16'],
+  charset: 'utf8',
+  legalComments: 'eof',
+  metafile: true,
+  logLevel: 'error',
+});
+const gqlOut = Object.keys(gql.metafile.outputs).map((p) => basename(p));
+const gqlPick = (ext) => {
+  const found = gqlOut.filter((n) => n.startsWith('graphiql-') && n.endsWith(ext));
+  if (found.length !== 1) throw new Error(`expected one graphiql-*${ext}, got ${found}`);
+  return `/engine/admin/assets/${found[0]}`;
+};
+const gqlHtml = (await readFile(`${here}src/graphiql.html`, 'utf8'))
+  .replace('%GQL_JS%', gqlPick('.js'))
+  .replace('%GQL_CSS%', gqlPick('.css'));
+await writeFile(`${dist}/graphiql.html`, gqlHtml);
+console.log(`built ${outputs.length + gqlOut.length + 3} files into ui/dist`);

@@ -1,21 +1,43 @@
-//! Users, password hashing, sessions and session tokens (no HTTP types).
+//! Accounts, sessions, API tokens, groups, script ownership and named
+//! permissions (no HTTP types).
 //!
-//! A token is a JWT that carries a session id; the set of live session ids
-//! is mirrored in memory, so checking a token reads no store, and revoking
-//! a session takes effect at once.
+//! Two things are mirrored in memory so that checking a request reads no
+//! store: the set of live sessions (login tokens are JWTs carrying a session
+//! id, so revoking the session revokes the token at once), and a
+//! [`Directory`] snapshot of users, groups with their transitive closure,
+//! permissions, script ownership and API token hashes. Every change writes
+//! the store first, then rebuilds and swaps the snapshot.
 
+mod audit;
+mod directory;
+mod groups;
+mod ownership;
 mod password;
+mod ratelimit;
+mod sessions;
+mod setup;
+mod tokens;
+mod users;
 
-use std::collections::HashSet;
-use std::sync::RwLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, RwLock};
 
-use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
+use arc_swap::ArcSwap;
+use jsonwebtoken::{DecodingKey, EncodingKey};
 use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
-use crate::store::{decode, encode, get_value, tables, Store, StoreError};
+use crate::store::{decode, tables, Store, StoreError};
 
+pub use audit::AuditEntry;
+pub use directory::{Directory, Group, Permission, Principal, UserInfo};
+pub use groups::{validate_group_name, Member};
 pub use password::{hash_password, verify_password, MIN_PASSWORD_LEN};
+pub use ratelimit::RateLimiter;
+pub use sessions::Claims;
+pub use sessions::LoggedIn;
+pub use tokens::{ApiToken, API_TOKEN_PREFIX};
+pub use users::{create_user, UserPatch};
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
@@ -23,6 +45,27 @@ pub enum Role {
     Authenticated,
     Editor,
     Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Authenticated => "authenticated",
+            Role::Editor => "editor",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Role, AuthError> {
+        match s {
+            "authenticated" => Ok(Role::Authenticated),
+            "editor" => Ok(Role::Editor),
+            "admin" => Ok(Role::Admin),
+            other => Err(AuthError::Invalid(format!(
+                "unknown role {other:?}; use authenticated, editor or admin"
+            ))),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -51,17 +94,8 @@ pub struct Session {
     pub user_id: String,
     pub created_at: i64,
     pub expires_at: i64,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Claims {
-    pub sub: String,
-    pub sid: String,
-    pub email: String,
-    pub name: String,
-    pub role: Role,
-    pub iat: i64,
-    pub exp: i64,
+    #[serde(default)]
+    pub ip: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -76,21 +110,68 @@ pub enum AuthError {
     BadCredentials,
     #[error("missing, expired or revoked token; log in again with POST /engine/auth/login")]
     InvalidToken,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Cycle(String),
+    #[error("too many login attempts; try again in {0} seconds")]
+    RateLimited(u64),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// How long a login token lives.
-const SESSION_SECONDS: i64 = 12 * 3600;
+impl AuthError {
+    /// The stable error code of the API (and of the audit log's result).
+    pub fn code(&self) -> &'static str {
+        match self {
+            AuthError::EmailTaken(_) => "email_taken",
+            AuthError::InvalidEmail(_) | AuthError::WeakPassword | AuthError::Invalid(_) => {
+                "invalid_input"
+            }
+            AuthError::BadCredentials | AuthError::InvalidToken => "unauthorized",
+            AuthError::NotFound(_) => "not_found",
+            AuthError::Forbidden(_) => "forbidden",
+            AuthError::Conflict(_) => "conflict",
+            AuthError::Cycle(_) => "group_cycle",
+            AuthError::RateLimited(_) => "rate_limited",
+            AuthError::Store(_) => "internal",
+        }
+    }
+}
+
+/// How long a login session (and its token) lives without a refresh.
+pub const SESSION_SECONDS: i64 = 12 * 3600;
+/// No refresh takes a session past this long after its login.
+pub const MAX_SESSION_SECONDS: i64 = 7 * 24 * 3600;
+
+/// A session id in memory: enough to accept or refuse a token.
+#[derive(Clone, Debug)]
+struct LiveSession {
+    user_id: String,
+    expires_at: i64,
+}
 
 pub struct AuthService {
     store: Store,
     encoding: EncodingKey,
     decoding: DecodingKey,
-    live: RwLock<HashSet<String>>,
+    csrf_key: ring::hmac::Key,
+    live: RwLock<HashMap<String, LiveSession>>,
+    dir: ArcSwap<Directory>,
+    /// Serializes change + rebuild, so snapshots are swapped in commit order.
+    change: Mutex<()>,
+    setup: Mutex<Option<setup::SetupToken>>,
+    pub limiter: RateLimiter,
 }
 
 impl AuthService {
+    /// Blocking: reads the secret, the live sessions and the directory.
     pub fn open(store: Store) -> Result<AuthService, StoreError> {
         let now = now_secs();
         let (secret, live) = store.read(|txn| {
@@ -99,137 +180,91 @@ impl AuthService {
                 .get("jwt_secret")?
                 .map(|v| v.value().to_vec())
                 .ok_or_else(|| StoreError::Codec("the data file has no jwt_secret".into()))?;
-            let mut live = HashSet::new();
+            let mut live = HashMap::new();
             for row in txn.open_table(tables::SESSIONS)?.iter()? {
                 let s: Session = decode(row?.1.value())?;
                 if s.expires_at > now {
-                    live.insert(s.id);
+                    let entry = LiveSession {
+                        user_id: s.user_id,
+                        expires_at: s.expires_at,
+                    };
+                    live.insert(s.id, entry);
                 }
             }
             Ok((secret, live))
         })?;
+        // Expired sessions are forgotten at start; they can never come back.
+        store.write(|txn| {
+            txn.open_table(tables::SESSIONS)?
+                .retain(|_, v| decode::<Session>(v).map_or(true, |s| s.expires_at > now))?;
+            Ok(())
+        })?;
+        let dir = Directory::load(&store)?;
         Ok(AuthService {
             store,
             encoding: EncodingKey::from_secret(&secret),
             decoding: DecodingKey::from_secret(&secret),
+            csrf_key: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &secret),
             live: RwLock::new(live),
+            dir: ArcSwap::from_pointee(dir),
+            change: Mutex::new(()),
+            setup: Mutex::new(None),
+            limiter: RateLimiter::default(),
         })
     }
 
-    /// Blocking: hashes with argon2 and writes the store.
-    pub fn create_user(&self, email: &str, password: &str, role: Role) -> Result<User, AuthError> {
-        create_user(&self.store, email, password, role)
+    /// The current snapshot; lock-free.
+    pub fn directory(&self) -> arc_swap::Guard<std::sync::Arc<Directory>> {
+        self.dir.load()
     }
 
-    /// Blocking: verifies the password and records a new session.
-    pub fn login(&self, email: &str, password: &str) -> Result<(String, User), AuthError> {
-        let key = email.trim().to_lowercase();
-        let user = self.store.read(|txn| {
-            let Some(id) = txn
-                .open_table(tables::USER_EMAILS)?
-                .get(key.as_str())?
-                .map(|v| v.value().to_string())
-            else {
-                return Ok(None);
-            };
-            get_value::<User>(&txn.open_table(tables::USERS)?, &id)
-        })?;
-        let user = match user {
-            Some(u) if !u.disabled && verify_password(password, &u.password_hash) => u,
-            Some(_) => return Err(AuthError::BadCredentials),
-            None => {
-                // Same work for unknown emails, so timing does not reveal accounts.
-                let _ = verify_password(password, password::DUMMY_HASH);
-                return Err(AuthError::BadCredentials);
-            }
-        };
-        let now = now_secs();
-        let session = Session {
-            id: uuid::Uuid::new_v4().simple().to_string(),
-            user_id: user.id.clone(),
-            created_at: now,
-            expires_at: now + SESSION_SECONDS,
-        };
-        let user = self.store.write(|txn| {
-            txn.open_table(tables::SESSIONS)?
-                .insert(session.id.as_str(), encode(&session)?.as_slice())?;
-            let mut users = txn.open_table(tables::USERS)?;
-            let mut u = user.clone();
-            u.last_login = Some(now * 1000);
-            users.insert(u.id.as_str(), encode(&u)?.as_slice())?;
-            Ok(u)
-        })?;
-        self.live
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(session.id.clone());
-        let claims = Claims {
-            sub: user.id.clone(),
-            sid: session.id,
-            email: user.email.clone(),
-            name: user.name.clone(),
-            role: user.role,
-            iat: now,
-            exp: session.expires_at,
-        };
-        let token = jsonwebtoken::encode(&Header::default(), &claims, &self.encoding)
-            .map_err(|e| StoreError::Codec(e.to_string()))?;
-        Ok((token, user))
+    /// Blocking: runs `f` in one write transaction, then rebuilds the
+    /// snapshot from the store (under one lock, so snapshots follow commits).
+    fn change<T>(
+        &self,
+        f: impl FnOnce(&redb::WriteTransaction) -> Result<Result<T, AuthError>, StoreError>,
+    ) -> Result<T, AuthError> {
+        let _guard = self.change.lock().unwrap_or_else(|e| e.into_inner());
+        let out = self.store.write(f)??;
+        self.dir
+            .store(std::sync::Arc::new(Directory::load(&self.store)?));
+        Ok(out)
     }
 
-    /// Checks signature, expiry and that the session is still live.
-    pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &Validation::default())
-            .map_err(|_| AuthError::InvalidToken)?;
-        let live = self.live.read().unwrap_or_else(|e| e.into_inner());
-        if !live.contains(&data.claims.sid) {
-            return Err(AuthError::InvalidToken);
-        }
-        Ok(data.claims)
+    /// Blocking: rebuilds the snapshot after a change made elsewhere (a
+    /// script created or deleted by the script service).
+    pub fn reload(&self) -> Result<(), StoreError> {
+        let _guard = self.change.lock().unwrap_or_else(|e| e.into_inner());
+        self.dir
+            .store(std::sync::Arc::new(Directory::load(&self.store)?));
+        Ok(())
     }
-}
-
-/// Creates a user in one write transaction; the email is unique, case-insensitively.
-pub fn create_user(
-    store: &Store,
-    email: &str,
-    password: &str,
-    role: Role,
-) -> Result<User, AuthError> {
-    let email = email.trim();
-    let at = email.find('@');
-    if !matches!(at, Some(i) if i > 0 && i + 1 < email.len()) || email.contains(char::is_whitespace)
-    {
-        return Err(AuthError::InvalidEmail(email.to_string()));
-    }
-    if password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(AuthError::WeakPassword);
-    }
-    let key = email.to_lowercase();
-    let hash = hash_password(password);
-    let user = User {
-        id: uuid::Uuid::new_v4().simple().to_string(),
-        email: email.to_string(),
-        name: email.split('@').next().unwrap_or(email).to_string(),
-        password_hash: hash,
-        role,
-        disabled: false,
-        created_at: crate::scripts::now_millis(),
-        last_login: None,
-        provider: default_provider(),
-    };
-    store.write(|txn| {
-        let mut emails = txn.open_table(tables::USER_EMAILS)?;
-        if emails.get(key.as_str())?.is_some() {
-            return Ok(Err(AuthError::EmailTaken(email.to_string())));
-        }
-        emails.insert(key.as_str(), user.id.as_str())?;
-        txn.open_table(tables::USERS)?
-            .insert(user.id.as_str(), encode(&user)?.as_slice())?;
-        Ok(Ok(user))
-    })?
 }
 
 fn now_secs() -> i64 {
     crate::scripts::now_millis() / 1000
+}
+
+fn random_hex(bytes: usize) -> String {
+    use rand::RngCore;
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn sha256_hex(s: &str) -> String {
+    let d = ring::digest::digest(&ring::digest::SHA256, s.as_bytes());
+    d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Opens a table that a newer build added to format 1; absent means empty.
+fn optional<K: redb::Key + 'static, V: redb::Value + 'static>(
+    txn: &redb::ReadTransaction,
+    def: redb::TableDefinition<K, V>,
+) -> Result<Option<redb::ReadOnlyTable<K, V>>, StoreError> {
+    match txn.open_table(def) {
+        Ok(t) => Ok(Some(t)),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -110,10 +110,14 @@ fn check_tables(txn: &ReadTransaction) -> Result<Summary, BackupError> {
     decode_all::<(&str, u64), LogEntry>(txn, tables::SCRIPT_LOGS)?;
     let users = decode_all::<&str, User>(txn, tables::USERS)?;
     decode_all::<&str, Session>(txn, tables::SESSIONS)?;
+    decode_all::<&str, crate::auth::Group>(txn, tables::GROUPS)?;
+    decode_all::<&str, crate::auth::ApiToken>(txn, tables::API_TOKENS)?;
+    decode_all::<&str, crate::auth::Permission>(txn, tables::PERMISSIONS)?;
+    decode_all::<u64, crate::auth::AuditEntry>(txn, tables::AUDIT)?;
     check_current_versions(txn)?;
     // The rest hold opaque or later-issue values; reading them is the check.
     count(txn, tables::USER_EMAILS)?;
-    for def in [tables::GROUPS, tables::SETTINGS, tables::ASSETS] {
+    for def in [tables::SETTINGS, tables::ASSETS] {
         count(txn, def)?;
     }
     count(txn, tables::KV)?;

@@ -54,8 +54,15 @@ struct Publish {
     msg: StreamMessage,
 }
 
+/// Messages buffered per GraphQL subscription topic; a subscriber that
+/// falls further behind skips the oldest.
+const TOPIC_BUFFER: usize = 1024;
+
 pub struct Streams {
     hubs: Mutex<HashMap<String, Hub>>,
+    /// GraphQL subscription topics (`sendSubscriptionMessage(name, data)`).
+    topics: Mutex<HashMap<String, tokio::sync::broadcast::Sender<Arc<Value>>>>,
+    next_subscriber: AtomicU64,
     tx: mpsc::Sender<Publish>,
     next_client: AtomicU64,
 }
@@ -86,6 +93,8 @@ impl Streams {
         let (tx, mut rx) = mpsc::channel::<Publish>(PUBLISH_QUEUE);
         let streams = Arc::new(Streams {
             hubs: Mutex::new(HashMap::new()),
+            topics: Mutex::new(HashMap::new()),
+            next_subscriber: AtomicU64::new(1),
             tx,
             next_client: AtomicU64::new(1),
         });
@@ -143,6 +152,41 @@ impl Streams {
             path: path.to_string(),
             id,
         })
+    }
+
+    /// Receives what is sent to GraphQL subscription `name` from now on.
+    pub fn subscribe_topic(&self, name: &str) -> tokio::sync::broadcast::Receiver<Arc<Value>> {
+        let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
+        topics
+            .entry(name.to_string())
+            .or_insert_with(|| tokio::sync::broadcast::channel(TOPIC_BUFFER).0)
+            .subscribe()
+    }
+
+    /// Sends to every current subscriber of `name`; never blocks.
+    pub fn publish_topic(&self, name: &str, data: Value) {
+        let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(tx) = topics.get(name) {
+            if tx.send(Arc::new(data)).is_err() {
+                // No subscriber left: forget the topic.
+                topics.remove(name);
+            }
+        }
+    }
+
+    pub fn next_subscriber_id(&self) -> u64 {
+        self.next_subscriber.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Live GraphQL subscribers per topic.
+    pub fn topic_status(&self) -> Vec<(String, usize)> {
+        let topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out: Vec<_> = topics
+            .iter()
+            .map(|(n, t)| (n.clone(), t.receiver_count()))
+            .collect();
+        out.sort();
+        out
     }
 
     /// `(path, script, connections)` of every stream, sorted by path.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use async_graphql::dynamic::{
     Enum, Field, FieldFuture, InputObject, InputValue, Object, ResolverContext, Scalar, Schema,
-    TypeRef,
+    Subscription, TypeRef,
 };
 use async_graphql::parser::types::{
     BaseType, FieldDefinition, Type, TypeDefinition, TypeKind, TypeSystemDefinition,
@@ -19,8 +19,9 @@ use async_graphql::parser::types::{
 use async_graphql::parser::Positioned;
 
 use super::value::{to_field_value, Kind, Kinds};
-use super::{GqlKind, GqlRequest, GqlSpec};
-use crate::js::{CallKind, Invocation, ScriptRequest, ScriptRuntime};
+use super::{GqlKind, GqlSpec};
+use crate::events::Streams;
+use crate::js::ScriptRuntime;
 use crate::scripts::routes::LoadedScript;
 
 #[derive(Debug, Clone)]
@@ -48,10 +49,10 @@ pub struct Built {
     pub sdl: String,
 }
 
-struct RootField {
-    script: Arc<LoadedScript>,
-    key: Arc<str>,
-    def: FieldDefinition,
+pub(super) struct RootField {
+    pub script: Arc<LoadedScript>,
+    pub key: Arc<str>,
+    pub def: FieldDefinition,
 }
 
 #[derive(Default)]
@@ -64,6 +65,8 @@ struct Collected {
 pub fn build(
     scripts: &[(Arc<LoadedScript>, Vec<GqlSpec>)],
     runtime: Arc<dyn ScriptRuntime>,
+    streams: Arc<Streams>,
+    limits: super::Limits,
 ) -> Result<Option<Built>, SchemaError> {
     let mut c = Collected::default();
     for (script, specs) in scripts {
@@ -105,16 +108,30 @@ pub fn build(
         ));
     }
     for r in roots(GqlKind::Query) {
-        query = query.field(root_field(r, &runtime, &kinds));
+        query = query.field(super::resolve::root_field(r, &runtime, &kinds));
     }
     let mutations = roots(GqlKind::Mutation);
-    let mut builder = Schema::build("Query", (!mutations.is_empty()).then_some("Mutation"), None);
+    let subscriptions = roots(GqlKind::Subscription);
+    let mut builder = Schema::build(
+        "Query",
+        (!mutations.is_empty()).then_some("Mutation"),
+        (!subscriptions.is_empty()).then_some("Subscription"),
+    );
     if !mutations.is_empty() {
         let mut m = Object::new("Mutation");
         for r in mutations {
-            m = m.field(root_field(r, &runtime, &kinds));
+            m = m.field(super::resolve::root_field(r, &runtime, &kinds));
         }
         builder = builder.register(m);
+    }
+    if !subscriptions.is_empty() {
+        let mut sub = Subscription::new("Subscription");
+        for r in subscriptions {
+            sub = sub.field(super::resolve::subscription_field(
+                r, &runtime, &kinds, &streams,
+            ));
+        }
+        builder = builder.register(sub);
     }
     builder = builder.register(query);
     for (name, (script, _, def)) in &c.types {
@@ -151,6 +168,12 @@ pub fn build(
                 ));
             }
         };
+    }
+    builder = builder
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity);
+    if !limits.introspection {
+        builder = builder.disable_introspection();
     }
     let schema = builder.finish().map_err(|e| {
         SchemaError::new(
@@ -322,7 +345,7 @@ fn canonical(def: &TypeDefinition) -> String {
     }
 }
 
-fn type_ref(t: &Type) -> TypeRef {
+pub(super) fn type_ref(t: &Type) -> TypeRef {
     let base = match &t.base {
         BaseType::Named(n) => TypeRef::Named(n.to_string().into()),
         BaseType::List(inner) => TypeRef::List(Box::new(type_ref(inner))),
@@ -334,7 +357,7 @@ fn type_ref(t: &Type) -> TypeRef {
     }
 }
 
-fn with_args(mut field: Field, def: &FieldDefinition) -> Field {
+pub(super) fn with_args(mut field: Field, def: &FieldDefinition) -> Field {
     if let Some(d) = &def.description {
         field = field.description(d.node.clone());
     }
@@ -367,83 +390,4 @@ fn data_field(def: &FieldDefinition, kinds: &Kinds) -> Field {
         FieldFuture::new(async move { Ok(to_field_value(v, &ty, &kinds)) })
     });
     with_args(field, def)
-}
-
-/// A root field: calls the script's resolver with `(args, ctx)` on the pool.
-fn root_field(r: &RootField, runtime: &Arc<dyn ScriptRuntime>, kinds: &Kinds) -> Field {
-    let (script, key, ty, kinds, runtime) = (
-        r.script.clone(),
-        r.key.clone(),
-        r.def.ty.node.clone(),
-        kinds.clone(),
-        runtime.clone(),
-    );
-    let field = Field::new(
-        r.def.name.node.to_string(),
-        type_ref(&r.def.ty.node),
-        move |ctx: ResolverContext| {
-            let (script, key, ty, kinds, runtime) = (
-                script.clone(),
-                key.clone(),
-                ty.clone(),
-                kinds.clone(),
-                runtime.clone(),
-            );
-            let args = serde_json::Value::Object(
-                ctx.args
-                    .as_index_map()
-                    .iter()
-                    .map(|(k, v)| {
-                        (
-                            k.to_string(),
-                            v.clone().into_json().unwrap_or(serde_json::Value::Null),
-                        )
-                    })
-                    .collect(),
-            );
-            let req = ctx.data_opt::<GqlRequest>().cloned().unwrap_or_default();
-            // async-graphql's dynamic schema drops the path of resolver errors;
-            // it travels in an extension and is put back by the HTTP layer.
-            let path: Vec<String> = ctx.path_node.map(|p| p.to_string_vec()).unwrap_or_default();
-            FieldFuture::new(async move {
-                let (tx, rx) = tokio::sync::oneshot::channel();
-                let request = ScriptRequest {
-                    method: "POST".into(),
-                    path: "/graphql".into(),
-                    headers: req.headers,
-                    body: serde_json::to_vec(&args).unwrap_or_default().into(),
-                    request_id: req.request_id,
-                    context_json: Some(
-                        serde_json::json!({ "variables": req.variables }).to_string(),
-                    ),
-                    ..Default::default()
-                };
-                runtime.invoke(Invocation {
-                    script,
-                    handler_key: key,
-                    kind: CallKind::GraphQl,
-                    request,
-                    reply: tx,
-                });
-                let outcome = rx
-                    .await
-                    .map_err(|_| async_graphql::Error::new("the resolver's JS worker went away"))?;
-                match outcome {
-                    Ok(r) => {
-                        let v = serde_json::from_str(r.value_json.as_deref().unwrap_or("null"))
-                            .unwrap_or(serde_json::Value::Null);
-                        Ok(to_field_value(v, &ty, &kinds))
-                    }
-                    Err(f) => Err(async_graphql::ErrorExtensions::extend_with(
-                        async_graphql::Error::new(f.message),
-                        |_, e| {
-                            e.set("code", f.kind.code());
-                            e.set(super::PATH_EXTENSION, path.clone());
-                        },
-                    )),
-                }
-            })
-        },
-    );
-    with_args(field, &r.def)
 }

@@ -3,9 +3,9 @@
 //! fields with real SDL; the executable schema is an async-graphql dynamic
 //! schema rebuilt (and swapped atomically) whenever a script changes.
 //!
-//! Subscriptions are recorded but not served yet (see docs/graphql.md).
 
 mod build;
+mod resolve;
 mod value;
 
 use std::fmt;
@@ -14,6 +14,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 pub use build::{build, Built, SchemaError};
+pub use Limits as GraphqlLimits;
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Hash)]
 pub enum GqlKind {
@@ -85,10 +86,30 @@ pub fn restore_paths(resp: &mut async_graphql::Response) {
     }
 }
 
+/// Limits applied to every schema build (`[graphql]` in the config).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub introspection: bool,
+    pub max_depth: usize,
+    pub max_complexity: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            introspection: true,
+            max_depth: 32,
+            max_complexity: 10_000,
+        }
+    }
+}
+
 /// What a resolver sees of the HTTP request, put into each execution.
 #[derive(Clone, Debug, Default)]
 pub struct GqlRequest {
     pub headers: Vec<(String, String)>,
     pub request_id: std::sync::Arc<str>,
     pub variables: serde_json::Value,
+    /// The request's user (session cookie or Bearer token), if any.
+    pub auth: Option<std::sync::Arc<crate::js::RequestAuth>>,
 }

@@ -65,3 +65,18 @@ fn scalar(v: serde_json::Value, name: &str) -> Value {
         (_, v) => Value::from_json(v).unwrap_or(Value::Null),
     }
 }
+
+/// A message for a field of object type may be a JSON string; parse it so
+/// that filters and the output see the object.
+pub fn parse_for_type(v: &serde_json::Value, ty: &Type, kinds: &Kinds) -> serde_json::Value {
+    let named = match &ty.base {
+        BaseType::Named(n) => n.as_str(),
+        BaseType::List(_) => return v.clone(),
+    };
+    match (kinds.get(named), v) {
+        (Some(Kind::Object), serde_json::Value::String(s)) => {
+            serde_json::from_str(s).unwrap_or_else(|_| v.clone())
+        }
+        _ => v.clone(),
+    }
+}

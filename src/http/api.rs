@@ -8,10 +8,11 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::auth::AdminUser;
+use super::access::{access_of, require};
+use super::auth::EditorUser;
 use super::error::ApiError;
 use crate::scripts::routes::RouteSpec;
-use crate::scripts::{rfc3339, validate_name, SaveOutcome, ScriptRecord};
+use crate::scripts::{rfc3339, validate_name, Access, SaveOutcome, ScriptRecord};
 use crate::AppState;
 
 fn routes_json(routes: &[RouteSpec]) -> Value {
@@ -33,39 +34,56 @@ fn summary(r: &ScriptRecord) -> Value {
         "created_at": rfc3339(r.created_at),
         "enabled": r.enabled,
         "owner": r.owner,
+        "owner_user": r.owner_user,
+        "owner_group": r.owner_group,
+        "grants": r.grants,
         "routes": routes_json(&r.routes),
         "error": r.error,
     })
 }
 
+/// Editors see only the scripts they may read.
 pub async fn list_scripts(
-    _: AdminUser,
+    EditorUser(user): EditorUser,
     State(state): State<AppState>,
 ) -> Result<Json<Value>, ApiError> {
     let list = state.scripts.list().await?;
-    Ok(Json(
-        json!({ "scripts": list.iter().map(summary).collect::<Vec<_>>() }),
-    ))
+    let list: Vec<Value> = list
+        .iter()
+        .filter(|r| access_of(&state, &user, &r.name).is_some())
+        .map(summary)
+        .collect();
+    Ok(Json(json!({ "scripts": list })))
 }
 
 pub async fn get_script(
-    _: AdminUser,
+    EditorUser(user): EditorUser,
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    require(&state, &user, &name, Access::Read, "script.get").await?;
     let (rec, ver) = state.scripts.get(&name).await?;
     let mut v = summary(&rec);
     v["source"] = ver.source.into();
     Ok(Json(v))
 }
 
+/// An editor may create a new script (owned by them) or change one they
+/// have write access to.
 pub async fn put_script(
-    AdminUser(user): AdminUser,
+    EditorUser(user): EditorUser,
     State(state): State<AppState>,
     Path(name): Path<String>,
     req: axum::extract::Request,
 ) -> Result<Response, ApiError> {
     validate_name(&name).map_err(|m| ApiError::bad_request("invalid_name", m))?;
+    // The catalog knows a new script as soon as it commits, the directory
+    // once it reloads; either means "exists".
+    let exists = state.scripts.catalog().entries.contains_key(name.as_str())
+        || state.auth.directory().script_exists(&name);
+    if exists {
+        require(&state, &user, &name, Access::Write, "script.save").await?;
+    }
     let (parts, body): (Parts, Body) = req.into_parts();
     let limit = state.config.js.max_script_bytes as u64;
     let bytes = super::request::read_body(&parts, body, limit)
@@ -87,7 +105,25 @@ pub async fn put_script(
     let source = String::from_utf8(bytes.to_vec())
         .map_err(|_| ApiError::bad_request("invalid_encoding", "the script must be UTF-8 text"))?;
     let out = state.scripts.save(&name, source, &user.email).await?;
+    if out.created {
+        reload_acl(&state).await;
+    }
+    let action = if out.created {
+        "script.create"
+    } else {
+        "script.save"
+    };
+    super::audit(&state, &user.email, action, &name, "ok").await;
     Ok(saved(out))
+}
+
+/// Ownership lives in the auth directory; a new or deleted script changes it.
+async fn reload_acl(state: &AppState) {
+    let st = state.clone();
+    let done = tokio::task::spawn_blocking(move || st.auth.reload()).await;
+    if let Ok(Err(e)) = done {
+        tracing::error!("could not reload the script owners: {e}");
+    }
 }
 
 fn saved(out: SaveOutcome) -> Response {
@@ -102,11 +138,14 @@ fn saved(out: SaveOutcome) -> Response {
 }
 
 pub async fn delete_script(
-    _: AdminUser,
+    EditorUser(user): EditorUser,
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    require(&state, &user, &name, Access::Write, "script.delete").await?;
     state.scripts.delete(&name).await?;
+    reload_acl(&state).await;
+    super::audit(&state, &user.email, "script.delete", &name, "ok").await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -117,11 +156,12 @@ pub struct Patch {
 }
 
 pub async fn patch_script(
-    _: AdminUser,
+    EditorUser(user): EditorUser,
     State(state): State<AppState>,
     Path(name): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
+    require(&state, &user, &name, Access::Write, "script.update").await?;
     let patch: Patch = super::json_body(&body, r#"{"enabled": false}"#)?;
     let Some(enabled) = patch.enabled else {
         return Err(ApiError::bad_request(
@@ -130,14 +170,21 @@ pub async fn patch_script(
         ));
     };
     let rec = state.scripts.set_enabled(&name, enabled).await?;
+    let action = if enabled {
+        "script.enable"
+    } else {
+        "script.disable"
+    };
+    super::audit(&state, &user.email, action, &name, "ok").await;
     Ok(Json(summary(&rec)))
 }
 
 pub async fn list_versions(
-    _: AdminUser,
+    EditorUser(user): EditorUser,
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    require(&state, &user, &name, Access::Read, "script.versions").await?;
     let versions = state.scripts.versions(&name).await?;
     let list: Vec<Value> = versions
         .iter()
@@ -148,10 +195,11 @@ pub async fn list_versions(
 
 /// One version with its source (for the admin UI's diff).
 pub async fn get_version(
-    _: AdminUser,
+    EditorUser(user): EditorUser,
     State(state): State<AppState>,
     Path((name, n)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
+    require(&state, &user, &name, Access::Read, "script.version").await?;
     let n: u64 = n.parse().map_err(|_| {
         ApiError::bad_request("invalid_version", format!("version {n:?} is not a number"))
     })?;
@@ -167,14 +215,17 @@ pub async fn get_version(
 }
 
 pub async fn restore_version(
-    AdminUser(user): AdminUser,
+    EditorUser(user): EditorUser,
     State(state): State<AppState>,
     Path((name, n)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
+    require(&state, &user, &name, Access::Write, "script.restore").await?;
     let n: u64 = n.parse().map_err(|_| {
         ApiError::bad_request("invalid_version", format!("version {n:?} is not a number"))
     })?;
-    Ok(saved(state.scripts.restore(&name, n, &user.email).await?))
+    let out = state.scripts.restore(&name, n, &user.email).await?;
+    super::audit(&state, &user.email, "script.restore", &name, "ok").await;
+    Ok(saved(out))
 }
 
 #[derive(Deserialize)]
@@ -183,15 +234,20 @@ pub struct LogQuery {
     limit: Option<usize>,
 }
 
+/// Editors see the logs of the scripts they may read.
 pub async fn logs(
-    _: AdminUser,
+    EditorUser(user): EditorUser,
     State(state): State<AppState>,
     Query(q): Query<LogQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let limit = q.limit.unwrap_or(100).clamp(1, 10_000);
+    if let Some(name) = &q.script {
+        require(&state, &user, name, Access::Read, "script.logs").await?;
+    }
     let entries = state.logs.read(q.script, limit).await?;
     let list: Vec<Value> = entries
         .into_iter()
+        .filter(|(script, _)| user.is_admin() || access_of(&state, &user, script).is_some())
         .map(|(script, e)| json!({ "time": rfc3339(e.time), "level": e.level, "message": e.message, "request_id": e.request_id, "script": script }))
         .collect();
     Ok(Json(json!({ "entries": list })))

@@ -33,7 +33,11 @@ pub async fn run_script(
     invoke: impl FnOnce(Invocation),
 ) -> Response {
     let ms = state.config.server.request_timeout_ms;
-    let request_id = state.request_id();
+    // The HTTP layer put the id there (echoed from X-Request-Id or new).
+    let request_id = match req.extensions().get::<crate::observe::RequestId>() {
+        Some(id) => id.0.clone(),
+        None => state.request_id(),
+    };
     match tokio::time::timeout(
         Duration::from_millis(ms),
         handle(state, req, request_id.clone(), invoke),
@@ -82,6 +86,10 @@ async fn handle(
     let script = route.script.clone();
     let stream = route.spec.stream;
     let handler_key = route.handler_key.clone();
+    let tag = crate::observe::RouteTag {
+        route: Arc::from(route.spec.path.as_str()),
+        script: Some(script.name.clone()),
+    };
     drop(catalog);
     let body = read_body(&parts, body, limit).await?;
     let ip = parts
@@ -111,6 +119,7 @@ async fn handle(
         files: Vec::new(),
         request_id: request_id.clone(),
         context_json: None,
+        auth: super::auth::script_auth(state, &parts.headers),
     };
     parse_form(&mut sreq).await?;
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -135,14 +144,18 @@ async fn handle(
     let outcome = rx
         .await
         .map_err(|_| ApiError::internal("a JS worker dropped a request", &request_id))?;
-    Ok(match outcome {
+    let failed = outcome.as_ref().err().map(|f| f.kind);
+    state.observe.metrics.js_outcome(&script.name, failed);
+    let mut resp = match outcome {
         Ok(ScriptResponse {
             value_json: Some(meta),
             ..
         }) => super::streams::open(state, &path, &meta, last_event_id.as_deref(), &request_id),
         Ok(resp) => to_http(resp, &request_id),
         Err(f) => failure_response(state, &script.name, f, &request_id),
-    })
+    };
+    resp.extensions_mut().insert(tag);
+    Ok(resp)
 }
 
 fn welcome() -> Response {

@@ -147,18 +147,26 @@ impl From<ScriptError> for ApiError {
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> ApiError {
         let msg = e.to_string();
-        match e {
-            AuthError::EmailTaken(_) => ApiError::new(StatusCode::CONFLICT, "email_taken", msg),
-            AuthError::InvalidEmail(_) | AuthError::WeakPassword => {
-                ApiError::bad_request("invalid_input", msg)
+        let code = e.code();
+        let status = match e {
+            AuthError::EmailTaken(_) | AuthError::Conflict(_) | AuthError::Cycle(_) => {
+                StatusCode::CONFLICT
             }
-            AuthError::BadCredentials | AuthError::InvalidToken => {
-                ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", msg)
+            AuthError::InvalidEmail(_) | AuthError::WeakPassword | AuthError::Invalid(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            AuthError::BadCredentials | AuthError::InvalidToken => StatusCode::UNAUTHORIZED,
+            AuthError::NotFound(_) => StatusCode::NOT_FOUND,
+            AuthError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AuthError::RateLimited(secs) => {
+                return ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, msg)
+                    .with("retry_after", secs)
             }
             AuthError::Store(s) => {
-                ApiError::internal(s, &uuid::Uuid::new_v4().simple().to_string())
+                return ApiError::internal(s, &uuid::Uuid::new_v4().simple().to_string())
             }
-        }
+        };
+        ApiError::new(status, code, msg)
     }
 }
 

@@ -1,5 +1,5 @@
 //! `/graphql`: GraphQL over HTTP (POST JSON, GET for queries), executed on
-//! the current catalog's schema.
+//! the current catalog's schema. Subscriptions: see `graphql_stream`.
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -10,6 +10,8 @@ use serde_json::json;
 
 use crate::graphql::GqlRequest;
 use crate::AppState;
+
+use async_graphql::parser::types::OperationType;
 
 #[derive(Deserialize)]
 pub struct GetParams {
@@ -24,8 +26,18 @@ pub async fn get(
     headers: HeaderMap,
     Query(p): Query<GetParams>,
 ) -> Response {
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if p.query.is_none() && wants_html && (state.config.dev || state.config.graphql.graphiql) {
+        return super::ui::graphiql();
+    }
     let Some(query) = p.query else {
-        return error(StatusCode::BAD_REQUEST, "send a query: GET /graphql?query={...} or POST JSON {\"query\": ...} (GraphiQL is not embedded yet)");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "send a query: GET /graphql?query={...} or POST JSON {\"query\": ...}; GraphiQL is served here in --dev or with [graphql] graphiql = true",
+        );
     };
     let variables = match p
         .variables
@@ -42,61 +54,46 @@ pub async fn get(
         }
     };
     let body = json!({ "query": query, "operationName": p.operation_name, "variables": variables });
-    execute(&state, Method::GET, &headers, body).await
+    execute(
+        &state,
+        Method::GET,
+        &headers,
+        &serde_json::to_vec(&body).unwrap_or_default(),
+    )
+    .await
 }
 
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    match serde_json::from_slice::<serde_json::Value>(&body) {
-        Ok(v) if v.is_object() => execute(&state, Method::POST, &headers, v).await,
-        Ok(_) | Err(_) => error(
-            StatusCode::BAD_REQUEST,
-            "send JSON like {\"query\": \"{ hello }\", \"variables\": {}}",
-        ),
-    }
+    execute(&state, Method::POST, &headers, &body).await
 }
 
-async fn execute(
-    state: &AppState,
-    method: Method,
-    headers: &HeaderMap,
-    body: serde_json::Value,
-) -> Response {
+async fn execute(state: &AppState, method: Method, headers: &HeaderMap, body: &[u8]) -> Response {
     let Some(built) = state.scripts.catalog().graphql.clone() else {
-        return error(StatusCode::NOT_FOUND, "no GraphQL schema: no enabled script calls registerGraphQLQuery or registerGraphQLMutation");
+        return error(
+            StatusCode::NOT_FOUND,
+            "no GraphQL schema: no enabled script calls registerGraphQLQuery or registerGraphQLMutation",
+        );
     };
-    let variables = body
-        .get("variables")
-        .cloned()
-        .unwrap_or(serde_json::Value::Null);
-    let request: async_graphql::Request = match serde_json::from_value(body) {
+    let (request, variables) = match parse_request(body) {
         Ok(r) => r,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                &format!("not a GraphQL request: {e}"),
-            )
-        }
+        Err(resp) => return *resp,
     };
-    if method == Method::GET && is_mutation(&request) {
+    if operation_is(&request, OperationType::Subscription) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "subscriptions are served at /graphql/stream (graphql-sse) and /graphql/ws (graphql-ws)",
+        );
+    }
+    if method == Method::GET && operation_is(&request, OperationType::Mutation) {
         return error(
             StatusCode::METHOD_NOT_ALLOWED,
             "mutations must be sent with POST",
         );
     }
-    let ctx = GqlRequest {
-        headers: headers
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-        request_id: state.request_id(),
-        variables,
-    };
-    let mut resp = built.schema.execute(request.data(ctx)).await;
+    let mut resp = built
+        .schema
+        .execute(request.data(context(state, headers, variables)))
+        .await;
     crate::graphql::restore_paths(&mut resp);
     let wants_spec = headers
         .get(header::ACCEPT)
@@ -121,7 +118,49 @@ async fn execute(
     r
 }
 
-fn is_mutation(req: &async_graphql::Request) -> bool {
+/// What resolvers see of the HTTP request.
+pub(super) fn context(
+    state: &AppState,
+    headers: &HeaderMap,
+    variables: serde_json::Value,
+) -> GqlRequest {
+    GqlRequest {
+        headers: headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        request_id: state.request_id(),
+        variables,
+        auth: super::auth::script_auth(state, headers),
+    }
+}
+
+/// A JSON GraphQL request body and its variables (for resolvers' `ctx`).
+pub(super) fn parse_request(
+    body: &[u8],
+) -> Result<(async_graphql::Request, serde_json::Value), Box<Response>> {
+    let bad = |m: String| Box::new(error(StatusCode::BAD_REQUEST, &m));
+    let v: serde_json::Value = serde_json::from_slice(body)
+        .ok()
+        .filter(serde_json::Value::is_object)
+        .ok_or_else(|| {
+            bad("send JSON like {\"query\": \"{ hello }\", \"variables\": {}}".into())
+        })?;
+    let variables = v
+        .get("variables")
+        .cloned()
+        .unwrap_or(serde_json::Value::Null);
+    let request =
+        serde_json::from_value(v).map_err(|e| bad(format!("not a GraphQL request: {e}")))?;
+    Ok((request, variables))
+}
+
+fn operation_is(req: &async_graphql::Request, ty: OperationType) -> bool {
     let Ok(doc) = async_graphql::parser::parse_query(&req.query) else {
         return false;
     };
@@ -130,11 +169,11 @@ fn is_mutation(req: &async_graphql::Request) -> bool {
             .operation_name
             .as_deref()
             .is_none_or(|want| name.is_some_and(|n| n.as_str() == want));
-        selected && op.node.ty == async_graphql::parser::types::OperationType::Mutation
+        selected && op.node.ty == ty
     })
 }
 
-fn error(status: StatusCode, message: &str) -> Response {
+pub(super) fn error(status: StatusCode, message: &str) -> Response {
     (
         status,
         axum::Json(json!({ "errors": [{ "message": message }] })),

@@ -34,6 +34,10 @@ pub async fn live() -> Json<Value> {
 }
 
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    if state.observe.is_draining() {
+        let body = json!({ "status": "not_ready", "reason": "shutting down" });
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(body));
+    }
     let store = store_status(&state).await;
     let ok = store == "ok";
     let code = if ok {

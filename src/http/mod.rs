@@ -1,24 +1,33 @@
 //! The HTTP adapter: [`app`] builds the one router used in production and
 //! in tests. Only this module (and `server`) knows axum.
 
+mod access;
 mod api;
 mod auth;
 mod backup;
 mod dispatch;
 mod error;
 mod graphql;
+mod graphql_stream;
+mod groups;
 mod health;
+pub mod hygiene;
+mod kv;
 mod request;
+mod setup_page;
 mod streams;
 mod ui;
+mod users;
 
 use std::time::Duration;
 
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 
 use crate::AppState;
 
+use access::audit;
+pub use auth::OverTls;
 pub use dispatch::run_script;
 pub use error::ApiError;
 
@@ -26,6 +35,48 @@ pub fn app(state: AppState) -> Router {
     let timeout = Duration::from_millis(state.config.server.request_timeout_ms);
     let engine = Router::new()
         .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/refresh", post(auth::refresh))
+        .route("/auth/setup", get(auth::setup_status).post(auth::setup))
+        .route("/api/me", get(users::me))
+        .route("/api/users", get(users::list).post(users::create))
+        .route(
+            "/api/users/{id}",
+            get(users::get).patch(users::patch).delete(users::delete),
+        )
+        .route(
+            "/api/sessions",
+            get(users::sessions).delete(users::revoke_all),
+        )
+        .route("/api/sessions/{id}", delete(users::revoke_session))
+        .route("/api/tokens", get(users::tokens).post(users::create_token))
+        .route("/api/tokens/{id}", delete(users::delete_token))
+        .route("/api/groups", get(groups::list).post(groups::create))
+        .route("/api/groups/{name}", delete(groups::delete))
+        .route(
+            "/api/groups/{name}/members",
+            put(groups::add_member).delete(groups::remove_member),
+        )
+        .route("/api/scripts/{name}/owner", put(groups::set_owner))
+        .route(
+            "/api/scripts/{name}/grants",
+            put(groups::set_grant).delete(groups::remove_grant),
+        )
+        .route(
+            "/api/permissions",
+            get(groups::permissions).post(groups::create_permission),
+        )
+        .route("/api/permissions/{name}", delete(groups::delete_permission))
+        .route(
+            "/api/permissions/{name}/grants",
+            put(groups::grant_permission).delete(groups::revoke_permission),
+        )
+        .route("/api/audit", get(groups::audit))
+        // Until the admin UI has its own setup page.
+        .route(
+            "/admin/setup",
+            get(setup_page::show).post(setup_page::submit),
+        )
         .route("/api/scripts", get(api::list_scripts))
         .route(
             "/api/scripts/{name}",
@@ -41,9 +92,14 @@ pub fn app(state: AppState) -> Router {
             post(api::restore_version),
         )
         .route("/api/logs", get(api::logs))
+        .route("/api/scripts/{name}/kv", get(kv::browse))
         .route("/api/streams", get(streams::list))
         .merge(ui::routes())
         .fallback(engine_not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::slide_session,
+        ))
         .layer(axum::middleware::from_fn(
             move |req, next: axum::middleware::Next| async move {
                 match tokio::time::timeout(timeout, next.run(req)).await {
@@ -56,6 +112,9 @@ pub fn app(state: AppState) -> Router {
         ));
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/stream", post(graphql_stream::sse))
+        .route("/graphql/sse", post(graphql_stream::legacy_sse))
+        .route("/graphql/ws", get(graphql_stream::ws))
         .route("/health", get(health::health))
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
@@ -64,7 +123,34 @@ pub fn app(state: AppState) -> Router {
         .nest("/engine", engine)
         .route("/engine", get(engine_not_found))
         .fallback(dispatch::dispatch)
+        .layer(axum::middleware::from_fn(tag_route))
         .with_state(state)
+}
+
+/// Route label for metrics and the access log: the matched pattern, so
+/// that `/engine/api/scripts/{name}` is one series, not one per script.
+async fn tag_route(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| std::sync::Arc::<str>::from(m.as_str()));
+    let mut resp = next.run(req).await;
+    if let Some(route) = route {
+        if resp
+            .extensions()
+            .get::<crate::observe::RouteTag>()
+            .is_none()
+        {
+            resp.extensions_mut().insert(crate::observe::RouteTag {
+                route,
+                script: None,
+            });
+        }
+    }
+    resp
 }
 
 async fn engine_not_found(uri: axum::extract::OriginalUri) -> ApiError {

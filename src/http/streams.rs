@@ -76,5 +76,11 @@ pub async fn list(_: AdminUser, State(state): State<AppState>) -> Json<Value> {
         .into_iter()
         .map(|(path, script, connections)| json!({ "path": path, "script": &*script, "connections": connections }))
         .collect();
-    Json(json!({ "streams": streams }))
+    let subscriptions: Vec<Value> = state
+        .streams
+        .topic_status()
+        .into_iter()
+        .map(|(name, subscribers)| json!({ "name": name, "subscribers": subscribers }))
+        .collect();
+    Json(json!({ "streams": streams, "subscriptions": subscriptions }))
 }

@@ -49,13 +49,23 @@ pub(crate) fn call_handler(sc: &ScriptContext, inv: &Invocation, seq: u64, dev: 
     *sc.shared.request_id.borrow_mut() = Some(inv.request.request_id.clone());
     let step = sc.ctx.with(|ctx| {
         let built = match inv.kind {
-            CallKind::GraphQl => graphql_args(&ctx, &inv.request),
-            _ => build_request(&ctx, &inv.request).map(|r| (r.clone().into_value(), r)),
+            CallKind::Request | CallKind::StreamConnect => {
+                build_request(&ctx, &inv.request).map(|r| (r.clone().into_value(), r))
+            }
+            _ => graphql_args(&ctx, &inv.request),
         };
         let (first, req) = match built {
             Ok(r) => r,
             Err(e) => return Step::Done(Err(failure(describe(&ctx, e, &sc.shared)))),
         };
+        match inv.kind {
+            CallKind::GqlFilter { sub } => return Step::Done(run_filter(&ctx, sub, first)),
+            CallKind::GqlRelease { sub } => {
+                let _ = subscribers(&ctx).and_then(|m| m.remove(sub as f64));
+                return Step::Done(Ok(data_response("null".into())));
+            }
+            _ => {}
+        }
         let handler = find_handler(&ctx, &inv.handler_key);
         let value = match handler {
             // A stream without onConnect accepts everyone, with no metadata.
@@ -66,6 +76,18 @@ pub(crate) fn call_handler(sc: &ScriptContext, inv: &Invocation, seq: u64, dev: 
             },
             Err(e) => return Step::Done(thrown(&ctx, sc, e, &req, mode)),
         };
+        // Before any queued job runs: another request's continuation must
+        // not see this caller as the global `auth`.
+        if inv.request.auth.is_some() {
+            super::auth::clear(&ctx);
+        }
+        if let (CallKind::GqlSubscribe { sub }, Some(filter)) = (inv.kind, value.as_function()) {
+            let kept = subscribers(&ctx).and_then(|m| m.set(sub as f64, filter.clone()));
+            return Step::Done(match kept {
+                Ok(()) => Ok(data_response(FILTER_MARKER.into())),
+                Err(e) => Err(failure(describe(&ctx, e, &sc.shared))),
+            });
+        }
         let Some(promise) = value.as_promise().cloned() else {
             return Step::Done(respond(&ctx, sc, value, mode));
         };
@@ -78,9 +100,53 @@ pub(crate) fn call_handler(sc: &ScriptContext, inv: &Invocation, seq: u64, dev: 
             },
         }
     });
+    if inv.request.auth.is_some() {
+        sc.ctx.with(|ctx| super::auth::clear(&ctx));
+    }
     *sc.shared.request_id.borrow_mut() = None;
     sc.leave();
     step
+}
+
+/// The value of a subscribe call that kept a filter function.
+pub const FILTER_MARKER: &str = r#"{"__aiwebengine_filter":true}"#;
+
+fn data_response(json: String) -> crate::js::ScriptResponse {
+    crate::js::ScriptResponse {
+        status: 200,
+        headers: Vec::new(),
+        body: Default::default(),
+        value_json: Some(json),
+    }
+}
+
+/// Subscribers' filter functions of this context, by subscriber id.
+fn subscribers<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
+    let internal = internal(ctx)?;
+    if let Ok(m) = internal.get::<_, Object>("subscribers") {
+        return Ok(m);
+    }
+    let m = Object::new(ctx.clone())?;
+    internal.set("subscribers", m.clone())?;
+    Ok(m)
+}
+
+/// `true`/`false` from the filter; `null` when this context no longer has
+/// it (the script changed), which ends the subscription.
+fn run_filter<'js>(ctx: &Ctx<'js>, sub: u64, data: Value<'js>) -> Outcome {
+    let filter: Option<Function> = subscribers(ctx).ok().and_then(|m| m.get(sub as f64).ok());
+    let verdict = match filter {
+        None => "null",
+        Some(f) => match f.call::<_, Value>((data,)) {
+            Ok(v) if v.get::<rquickjs::Coerced<bool>>().is_ok_and(|b| b.0) => "true",
+            Ok(_) => "false",
+            Err(_) => {
+                let _ = ctx.catch();
+                "false"
+            }
+        },
+    };
+    Ok(data_response(verdict.into()))
 }
 
 /// GraphQL resolvers get `(args, ctx)`; `ctx` stands in for `req` in the
@@ -107,6 +173,8 @@ fn graphql_args<'js>(
     }
     gctx.set("headers", headers)?;
     gctx.set("requestId", &*r.request_id)?;
+    // `ctx.auth` (and the global `auth`) describe the GraphQL request's user.
+    super::auth::install(ctx, &gctx, r)?;
     Ok((args, gctx))
 }
 
@@ -117,7 +185,7 @@ fn call_with<'js>(
     req: &Object<'js>,
 ) -> rquickjs::Result<Value<'js>> {
     match kind {
-        CallKind::GraphQl => f.call((first, req.clone())),
+        CallKind::GraphQl | CallKind::GqlSubscribe { .. } => f.call((first, req.clone())),
         _ => f.call((first,)),
     }
 }

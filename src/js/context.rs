@@ -123,8 +123,10 @@ impl ScriptContext {
                 native.set("timer", timer_fn(&ctx, shared.clone())?)?;
                 native.set("stream", stream_fn(&ctx, shared.clone())?)?;
                 native.set("graphql", graphql_fn(&ctx, shared.clone())?)?;
+                native.set("gqlPublish", gql_publish_fn(&ctx, shared.clone())?)?;
                 ctx.globals().set("__aw_native", native)?;
-                ctx.eval::<(), _>(prelude(cfg.eval, cfg.console))
+                ctx.eval::<(), _>(prelude(cfg.eval, cfg.console))?;
+                super::prelude_kv::install(&ctx, shared.clone())
             })();
             r.map_err(|e| load_error(&ctx, e, &shared))
         })
@@ -351,6 +353,23 @@ fn graphql_fn<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Funct
                 list.push(spec);
             }
             Ok::<String, rquickjs::Error>(key)
+        },
+    )
+}
+
+fn gql_publish_fn<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Function<'js>> {
+    Function::new(
+        ctx.clone(),
+        move |name: String, text: String, is_string: bool| {
+            if shared.replaying.get() {
+                return;
+            }
+            let data = if is_string {
+                serde_json::Value::String(text)
+            } else {
+                serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+            };
+            shared.host.publish_subscription(&name, data);
         },
     )
 }

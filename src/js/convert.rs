@@ -71,6 +71,7 @@ pub(crate) fn build_request<'js>(
         files.set(i, o)?;
     }
     req.set("files", files)?;
+    super::auth::install(ctx, &req, r)?;
     Ok(req)
 }
 

@@ -4,13 +4,17 @@
 //! Nothing here knows HTTP or redb: requests arrive as [`ScriptRequest`],
 //! answers leave as [`Outcome`], and effects go out through [`Host`].
 
+mod auth;
 mod call;
 mod context;
 mod convert;
 mod errors;
 mod inline;
+mod kv;
 mod pool;
 mod prelude;
+mod prelude_kv;
+mod utils;
 mod worker;
 
 use std::sync::Arc;
@@ -20,6 +24,7 @@ use tokio::sync::oneshot;
 
 use crate::scripts::routes::{LoadedScript, RouteSpec};
 
+pub use auth::RequestAuth;
 pub use inline::InlineWorker;
 pub use pool::QuickJsPool;
 
@@ -63,6 +68,8 @@ pub struct ScriptRequest {
     pub request_id: Arc<str>,
     /// GraphQL: extra JSON fields for the resolver's `ctx` (e.g. variables).
     pub context_json: Option<String>,
+    /// The caller, when the request carried a valid session or token.
+    pub auth: Option<Arc<RequestAuth>>,
 }
 
 #[derive(Debug)]
@@ -130,6 +137,26 @@ pub enum CallKind {
     /// A GraphQL resolver, called as `(args, ctx)` with the arguments as
     /// JSON in `request.body`; its value is the field's data.
     GraphQl,
+    /// A subscription resolver for subscriber `sub` (`request.query`): a
+    /// returned function is kept as that subscriber's filter.
+    GqlSubscribe { sub: u64 },
+    /// Runs subscriber `sub`'s filter on the message in `request.body`.
+    GqlFilter { sub: u64 },
+    /// Forgets subscriber `sub`'s filter.
+    GqlRelease { sub: u64 },
+}
+
+impl CallKind {
+    /// Calls that must run on the worker holding the script's subscription
+    /// filters.
+    pub fn pinned(self) -> bool {
+        matches!(
+            self,
+            CallKind::GqlSubscribe { .. }
+                | CallKind::GqlFilter { .. }
+                | CallKind::GqlRelease { .. }
+        )
+    }
 }
 
 pub struct Invocation {
@@ -211,6 +238,12 @@ pub trait Host: Send + Sync + 'static {
     fn script_log(&self, script: &str, level: LogLevel, message: String, request_id: Option<&str>);
     /// Queues a stream message for fan-out; `path = None` means every stream.
     fn publish(&self, path: Option<&str>, msg: StreamMessage);
+    /// The `kv` data service; None where scripts have no data (seeding).
+    fn kv(&self) -> Option<Arc<crate::kv::Kv>> {
+        None
+    }
+    /// `sendSubscriptionMessage(name, data)`: to every subscriber of `name`.
+    fn publish_subscription(&self, _name: &str, _data: serde_json::Value) {}
 }
 
 /// The seam for other script languages (REQ-JS-008). QuickJS is the only

@@ -12,13 +12,20 @@ use super::{
     FailureKind, Host, Invocation, JsConfig, LoadError, Registration, ScriptFailure, ScriptRuntime,
 };
 
+/// The shared queue, and one queue per worker for calls that must reach the
+/// context holding their state (GraphQL subscription filters).
+struct Senders {
+    shared: Sender<Invocation>,
+    pinned: Vec<Sender<Invocation>>,
+}
+
 /// Jobs queued per worker before new requests are refused with 503.
 const QUEUE_PER_WORKER: usize = 4096;
 
 pub struct QuickJsPool {
     cfg: Arc<JsConfig>,
     host: Arc<dyn Host>,
-    sender: ArcSwapOption<Sender<Invocation>>,
+    sender: ArcSwapOption<Senders>,
     threads: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -38,8 +45,12 @@ impl QuickJsPool {
         };
         let (tx, rx) = crossbeam_channel::bounded(workers * QUEUE_PER_WORKER);
         let mut threads = Vec::with_capacity(workers);
+        let mut pinned = Vec::with_capacity(workers);
         for i in 0..workers {
-            let (cfg, host, handle, jobs) = (cfg.clone(), host.clone(), handle.clone(), rx.clone());
+            let (ptx, prx) = crossbeam_channel::bounded(QUEUE_PER_WORKER);
+            pinned.push(ptx);
+            let (cfg, host, handle) = (cfg.clone(), host.clone(), handle.clone());
+            let jobs = (rx.clone(), prx);
             let t = std::thread::Builder::new()
                 .name(format!("js-worker-{i}"))
                 // QuickJS checks its own stack limit; the OS stack must be larger.
@@ -50,8 +61,15 @@ impl QuickJsPool {
         Ok(QuickJsPool {
             cfg,
             host,
-            sender: ArcSwapOption::from_pointee(tx),
+            sender: ArcSwapOption::from_pointee(Senders { shared: tx, pinned }),
             threads: Mutex::new(threads),
+        })
+    }
+
+    /// Invocations waiting for a pool worker (for `/metrics`).
+    pub fn queue_depth(&self) -> usize {
+        self.sender.load().as_ref().map_or(0, |s| {
+            s.shared.len() + s.pinned.iter().map(|p| p.len()).sum::<usize>()
         })
     }
 
@@ -86,8 +104,13 @@ impl ScriptRuntime for QuickJsPool {
             }));
         };
         let guard = self.sender.load();
-        let Some(sender) = guard.as_ref() else {
+        let Some(senders) = guard.as_ref() else {
             return refuse(inv, "the JavaScript workers are shutting down");
+        };
+        let sender = match inv.kind.pinned() {
+            // Same script, same worker: its context holds the state.
+            true => &senders.pinned[pin_index(&inv.script.name, senders.pinned.len())],
+            false => &senders.shared,
         };
         match sender.try_send(inv) {
             Ok(()) => {}
@@ -101,12 +124,20 @@ impl ScriptRuntime for QuickJsPool {
     }
 }
 
-/// A pool thread: jobs from the shared queue, timers from its own inbox.
+fn pin_index(script: &str, workers: usize) -> usize {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    script.hash(&mut h);
+    (h.finish() % workers.max(1) as u64) as usize
+}
+
+/// A pool thread: jobs from the shared queue and its pinned queue, timers
+/// from its own inbox.
 fn pool_thread(
     cfg: Arc<JsConfig>,
     host: Arc<dyn Host>,
     handle: tokio::runtime::Handle,
-    jobs: Receiver<Invocation>,
+    (jobs, pinned): (Receiver<Invocation>, Receiver<Invocation>),
 ) {
     let (tx, rx) = crossbeam_channel::unbounded::<LocalMsg>();
     let deliver: Deliver = Arc::new(move |m| {
@@ -126,6 +157,7 @@ fn pool_thread(
                 Ok(inv) => worker.handle(inv),
                 Err(_) => break,
             },
+            recv(pinned) -> msg => if let Ok(inv) = msg { worker.handle(inv) },
             recv(rx) -> msg => if let Ok(m) = msg { worker.on_local(m) },
             default(std::time::Duration::from_secs(1)) => worker.sweep(),
         }

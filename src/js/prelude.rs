@@ -52,6 +52,13 @@ pub const PRELUDE: &str = r#"
   globalThis.registerGraphQLQuery = registerGraphQL('Query');
   globalThis.registerGraphQLMutation = registerGraphQL('Mutation');
   globalThis.registerGraphQLSubscription = registerGraphQL('Subscription');
+  globalThis.sendSubscriptionMessage = function sendSubscriptionMessage(name, data) {
+    if (typeof name !== 'string' || name === '') throw new TypeError('sendSubscriptionMessage(name, data): name must be the subscription field name');
+    const isString = typeof data === 'string';
+    const text = isString ? data : JSON.stringify(data);
+    if (text === undefined) throw new TypeError('sendSubscriptionMessage(name, data): data must be a string or JSON-serializable');
+    native.gqlPublish(name, text, isString);
+  };
   const streamArgs = (data, options) => {
     const text = typeof data === 'string' ? data : JSON.stringify(data);
     if (text === undefined) throw new TypeError('stream message data must be a string or a JSON-serializable value');
@@ -106,4 +113,5 @@ pub fn prelude(eval: bool, console: bool) -> String {
     PRELUDE
         .replace("%EVAL%", if eval { "true" } else { "false" })
         .replace("%CONSOLE%", if console { "true" } else { "false" })
+        + super::auth::PRELUDE
 }

@@ -18,8 +18,22 @@ use super::{FailureKind, Host, Invocation, Isolation, JsConfig, LogLevel, Outcom
 use crate::scripts::routes::LoadedScript;
 
 pub enum LocalMsg {
-    Timer { generation: u64, id: u64 },
+    Timer {
+        generation: u64,
+        id: u64,
+    },
+    /// An async host operation (kv) finished: resolve (Ok) or reject (Err
+    /// with a message) the promise of operation `id`.
+    Settle {
+        generation: u64,
+        id: u64,
+        result: Result<Settlement, String>,
+    },
 }
+
+/// Builds an operation's result value inside the owning context.
+pub(crate) type Settlement =
+    Box<dyn for<'js> FnOnce(&rquickjs::Ctx<'js>) -> rquickjs::Result<rquickjs::Value<'js>> + Send>;
 
 /// Hands a timer expiry back to the thread that owns the worker.
 pub(crate) type Deliver = Arc<dyn Fn(LocalMsg) + Send + Sync>;
@@ -77,6 +91,13 @@ impl Worker {
     pub fn on_local(&mut self, msg: LocalMsg) {
         match msg {
             LocalMsg::Timer { generation, id } => self.fire_timer(generation, id),
+            LocalMsg::Settle {
+                generation,
+                id,
+                result,
+            } => self.run_callback(generation, "an async operation", move |ctx| {
+                super::kv::settle_js(ctx, id, result)
+            }),
         }
     }
 
@@ -267,19 +288,32 @@ impl Worker {
     }
 
     fn fire_timer(&mut self, generation: u64, id: u64) {
+        self.run_callback(generation, "a timer callback", move |ctx| {
+            internal(ctx)
+                .and_then(|i| i.get::<_, Function>("fire"))
+                .and_then(|f| f.call::<_, ()>((id,)))
+        });
+    }
+
+    /// Runs host-triggered JS (a timer, a settled operation) in a context,
+    /// then settles whatever requests it unblocked.
+    fn run_callback(
+        &mut self,
+        generation: u64,
+        what: &str,
+        f: impl for<'js> FnOnce(&rquickjs::Ctx<'js>) -> rquickjs::Result<()>,
+    ) {
         let Some(entry) = self.entries.get(&generation) else {
             return;
         };
         let started = std::time::Instant::now();
         entry.sc.enter();
         entry.sc.ctx.with(|ctx| {
-            let r = internal(&ctx)
-                .and_then(|i| i.get::<_, Function>("fire"))
-                .and_then(|f| f.call::<_, ()>((id,)));
+            let r = f(&ctx);
             if let Err(e) = r {
                 let d = describe(&ctx, e, &entry.sc.shared);
                 if d.kind == FailureKind::Runtime {
-                    let msg = format!("uncaught error in a timer callback: {}", d.message);
+                    let msg = format!("uncaught error in {what}: {}", d.message);
                     entry.sc.shared.host.script_log(
                         &entry.sc.shared.script,
                         LogLevel::Error,

@@ -17,8 +17,19 @@ pub struct ScriptRecord {
     pub enabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Display name of the owner: the creator's email, or the owning group.
     #[serde(default)]
     pub owner: Option<String>,
+    /// The owning user's id, once ownership was set by an admin (before
+    /// that, `owner` holds the creator's email).
+    #[serde(default)]
+    pub owner_user: Option<String>,
+    /// The owning group, when a group owns the script.
+    #[serde(default)]
+    pub owner_group: Option<String>,
+    /// Explicit grants to users or groups.
+    #[serde(default)]
+    pub grants: Vec<ScriptGrant>,
     #[serde(default)]
     pub routes: Vec<RouteSpec>,
     #[serde(default)]
@@ -28,6 +39,24 @@ pub struct ScriptRecord {
     /// Why the script is not serving, when it is stored but broken.
     #[serde(default)]
     pub error: Option<String>,
+}
+
+/// What a grant allows: `read` sees a script, `write` also changes it.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Access {
+    Read,
+    Write,
+}
+
+/// An explicit grant on a script to one user (by id) or one group (by name).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ScriptGrant {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    pub access: Access,
 }
 
 /// One saved version (table `script_versions`).

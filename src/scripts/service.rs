@@ -90,13 +90,20 @@ impl Catalog {
     fn rebuilt(
         entries: BTreeMap<Arc<str>, Arc<CatalogEntry>>,
         runtime: &Arc<dyn ScriptRuntime>,
+        streams: &Arc<Streams>,
+        limits: graphql::Limits,
     ) -> Catalog {
         let serving: Vec<_> = entries
             .values()
             .filter(|e| e.enabled)
             .map(|e| (e.script.clone(), e.routes.clone()))
             .collect();
-        let graphql = match graphql::build(&graphql_specs(&entries), runtime.clone()) {
+        let graphql = match graphql::build(
+            &graphql_specs(&entries),
+            runtime.clone(),
+            streams.clone(),
+            limits,
+        ) {
             Ok(built) => built.map(Arc::new),
             Err(e) => {
                 // Saves validate the schema first, so this means stored
@@ -123,6 +130,7 @@ pub struct ScriptService {
     runtime: Arc<dyn ScriptRuntime>,
     catalog: ArcSwap<Catalog>,
     streams: Arc<Streams>,
+    graphql_limits: graphql::Limits,
     max_script_bytes: usize,
     /// Serializes changes so that conflict check, commit and swap are atomic.
     write_lock: tokio::sync::Mutex<()>,
@@ -143,6 +151,7 @@ impl ScriptService {
         runtime: Arc<dyn ScriptRuntime>,
         streams: Arc<Streams>,
         max_script_bytes: usize,
+        limits: graphql::Limits,
     ) -> Result<Self, StoreError> {
         let entries = store.read(|txn| {
             let scripts = txn.open_table(tables::SCRIPTS)?;
@@ -173,13 +182,14 @@ impl ScriptService {
             }
             Ok(entries)
         })?;
-        let catalog = Catalog::rebuilt(entries, &runtime);
+        let catalog = Catalog::rebuilt(entries, &runtime, &streams, limits);
         streams.sync(&catalog.stream_paths());
         Ok(ScriptService {
             store,
             runtime,
             catalog: ArcSwap::from_pointee(catalog),
             streams,
+            graphql_limits: limits,
             max_script_bytes,
             write_lock: tokio::sync::Mutex::new(()),
         })
@@ -187,7 +197,7 @@ impl ScriptService {
 
     /// Publishes a new catalog; the streams follow it.
     fn swap(&self, entries: BTreeMap<Arc<str>, Arc<CatalogEntry>>) {
-        let catalog = Catalog::rebuilt(entries, &self.runtime);
+        let catalog = Catalog::rebuilt(entries, &self.runtime, &self.streams, self.graphql_limits);
         self.streams.sync(&catalog.stream_paths());
         self.catalog.store(Arc::new(catalog));
     }
@@ -264,9 +274,14 @@ impl ScriptService {
                 specs.to_vec(),
             ));
         }
-        graphql::build(&all, self.runtime.clone())
-            .map(|_| ())
-            .map_err(ScriptError::Schema)
+        graphql::build(
+            &all,
+            self.runtime.clone(),
+            self.streams.clone(),
+            self.graphql_limits,
+        )
+        .map(|_| ())
+        .map_err(ScriptError::Schema)
     }
 
     fn check_conflicts(&self, name: &str, routes: &[RouteSpec]) -> Result<(), ScriptError> {
@@ -384,6 +399,7 @@ impl ScriptService {
             .ok_or_else(|| ScriptError::NotFound(name.to_string()))?;
         if enabled && !entry.enabled {
             self.check_conflicts(name, &entry.routes)?;
+            self.check_graphql(name, &entry.script.source, &entry.graphql)?;
         }
         let store = self.store.clone();
         let n = name.to_string();
@@ -465,6 +481,12 @@ pub fn write_version(
             .as_ref()
             .and_then(|r| r.owner.clone())
             .or_else(|| Some(author.to_string())),
+        owner_user: existing.as_ref().and_then(|r| r.owner_user.clone()),
+        owner_group: existing.as_ref().and_then(|r| r.owner_group.clone()),
+        grants: existing
+            .as_ref()
+            .map(|r| r.grants.clone())
+            .unwrap_or_default(),
         routes: reg.routes,
         graphql: reg.graphql,
         size: source.len() as u64,

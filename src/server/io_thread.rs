@@ -94,7 +94,12 @@ async fn serve(
     ));
     let router = crate::app(state.clone());
     let mut builder = auto::Builder::new(LocalExec);
-    builder.http1().timer(TokioTimer::new());
+    let header_timeout = Duration::from_millis(state.config.server.header_read_timeout_ms);
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let max_connections = state.config.server.max_connections as i64;
     builder.http2().timer(TokioTimer::new());
     let graceful = GracefulShutdown::new();
     loop {
@@ -112,6 +117,14 @@ async fn serve(
                 continue;
             }
         };
+        let metrics = &state.observe.metrics;
+        if metrics.connections.get() >= max_connections {
+            // Over the limit: close at once rather than queue (slowloris).
+            metrics.connections_refused.inc();
+            drop(stream);
+            continue;
+        }
+        let open = OpenConn::new(&state);
         let _ = stream.set_nodelay(true);
         let conn = Conn { peer, secure };
         let (state, router, inline, edge) =
@@ -140,6 +153,7 @@ async fn serve(
                     .serve_connection_with_upgrades(TokioIo::new(tls), svc)
                     .into_owned();
                 let _ = watcher.watch(conn).await;
+                drop(open);
             });
             continue;
         }
@@ -149,6 +163,7 @@ async fn serve(
         let conn = graceful.watch(conn);
         tokio::task::spawn_local(async move {
             let _ = conn.await;
+            drop(open);
         });
     }
     drop((listener, https));
@@ -176,18 +191,38 @@ async fn handle(
     inline: Rc<InlineWorker>,
     edge: Arc<Edge>,
     conn: Conn,
-    req: hyper::Request<Incoming>,
+    mut req: hyper::Request<Incoming>,
 ) -> Result<hyper::Response<Body>, Infallible> {
-    if !conn.secure {
-        if let Some(redirect) = edge.redirect(&req, conn.peer) {
-            return Ok(redirect);
-        }
+    if conn.secure {
+        req.extensions_mut().insert(crate::http::OverTls);
+    } else if let Some(redirect) = edge.redirect(&req, conn.peer) {
+        return Ok(redirect);
     }
-    let mut resp = dispatch(state, router, inline, conn.peer, req).await;
+    let req = req.map(Body::new);
+    let peer = conn.peer;
+    let st = state.clone();
+    let next = move |req| dispatch(st.clone(), router.clone(), inline.clone(), peer, req);
+    let mut resp = crate::http::hygiene::serve(&state, peer, req, next).await;
     if conn.secure {
         edge.add_hsts(resp.headers_mut());
     }
     Ok(resp)
+}
+
+/// Counts an open connection in the metrics until dropped.
+struct OpenConn(AppState);
+
+impl OpenConn {
+    fn new(state: &AppState) -> OpenConn {
+        state.observe.metrics.connections.inc();
+        OpenConn(state.clone())
+    }
+}
+
+impl Drop for OpenConn {
+    fn drop(&mut self) {
+        self.0.observe.metrics.connections.dec();
+    }
 }
 
 async fn dispatch(
@@ -195,9 +230,9 @@ async fn dispatch(
     router: axum::Router,
     inline: Rc<InlineWorker>,
     peer: SocketAddr,
-    req: hyper::Request<Incoming>,
+    req: hyper::Request<Body>,
 ) -> hyper::Response<Body> {
-    let mut req = req.map(Body::new);
+    let mut req = req;
     req.extensions_mut().insert(ConnectInfo(peer));
     if is_reserved(req.uri().path()) {
         return match router.oneshot(req).await {

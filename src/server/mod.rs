@@ -90,6 +90,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     drop(listener);
     // The http line comes last: once it is out, every listener is serving.
     let mut renewal = None;
+    let browser = browser_base(addr, https.as_ref().map(|h| h.1));
     if let Some((l, https_addr, started)) = https {
         drop(l);
         println!("listening on https://{https_addr}");
@@ -97,11 +98,15 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         renewal = started.renewal;
     }
     println!("listening on http://{addr}");
+    if let Some(token) = state.auth.issue_setup_token() {
+        println!("no administrator yet: open {browser}/engine/admin/setup?token={token} within an hour to create one (or run `aiwebengine admin create`)");
+    }
     use std::io::Write;
     let _ = std::io::stdout().flush();
     tracing::info!(data = %config.data.display(), "aiwebengine {} serving", crate::VERSION_LINE);
     shutdown_signal().await;
     tracing::info!("shutting down: no new connections, finishing in-flight requests");
+    state.observe.set_draining();
     if let Some(r) = renewal {
         r.abort();
     }
@@ -115,6 +120,25 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     state.shutdown().await;
     tracing::info!("data file closed; bye");
     Ok(())
+}
+
+/// The base URL a browser should use: HTTPS when it is on, and a real
+/// address rather than the unspecified one.
+fn browser_base(http: SocketAddr, https: Option<SocketAddr>) -> String {
+    let (scheme, mut addr) = match https {
+        Some(a) => ("https", a),
+        None => ("http", http),
+    };
+    if addr.ip().is_unspecified() {
+        let ip = if_addrs::get_if_addrs()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| i.ip())
+            .find(|ip| ip.is_ipv4() && !ip.is_loopback())
+            .unwrap_or(std::net::Ipv4Addr::LOCALHOST.into());
+        addr.set_ip(ip);
+    }
+    format!("{scheme}://{addr}")
 }
 
 fn bind(addr: &str, flag: &'static str) -> Result<(TcpListener, SocketAddr), ServeError> {

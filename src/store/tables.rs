@@ -20,14 +20,24 @@ pub const USERS: TableDefinition<&str, &[u8]> = TableDefinition::new("users");
 pub const USER_EMAILS: TableDefinition<&str, &str> = TableDefinition::new("user_emails");
 /// Session id -> [`crate::auth::Session`].
 pub const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
-/// Group id -> group record (accounts issue).
+/// Group name -> [`crate::auth::Group`].
 pub const GROUPS: TableDefinition<&str, &[u8]> = TableDefinition::new("groups");
+/// API token id -> [`crate::auth::ApiToken`] (only a hash of the secret).
+/// Added after format 1 shipped: readers treat a missing table as empty.
+pub const API_TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("api_tokens");
+/// Permission name -> [`crate::auth::Permission`]; missing table = empty.
+pub const PERMISSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("permissions");
+/// Sequence -> [`crate::auth::AuditEntry`]; missing table = empty.
+pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 /// Setting key -> value (admin-editable settings).
 pub const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("settings");
 /// Asset path -> asset record (assets issue).
 pub const ASSETS: TableDefinition<&str, &[u8]> = TableDefinition::new("assets");
 /// (namespace, encoded key) -> value: the data scripts store (data API issue).
 pub const KV: TableDefinition<(&str, &[u8]), &[u8]> = TableDefinition::new("kv");
+/// (expires at, namespace, encoded key) -> (): the kv expiry index, swept
+/// in the background.
+pub const KV_EXPIRY: TableDefinition<(u64, &str, &[u8]), ()> = TableDefinition::new("kv_expiry");
 
 /// Key in [`META`] holding the format version as a big-endian u32.
 pub const FORMAT_VERSION_KEY: &str = "format_version";

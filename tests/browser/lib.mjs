@@ -24,7 +24,7 @@ export function binary() {
   return found[0].path;
 }
 
-export async function startServer() {
+export async function startServer({ args = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'aiwebengine-browser-'));
   const data = join(dir, 'data.redb');
   const bin = binary();
@@ -32,7 +32,7 @@ export async function startServer() {
   for (const v of ['AIWEBENGINE_DATA', 'AIWEBENGINE_HTTP', 'AIWEBENGINE_HTTPS', 'AIWEBENGINE_CONFIG']) delete env[v];
   const made = spawnSync(bin, ['admin', 'create', EMAIL, '--password-stdin', '--data', data], { input: `${PASSWORD}\n`, env });
   if (made.status !== 0) throw new Error(`admin create failed: ${made.stderr}`);
-  const child = spawn(bin, ['serve', '--data', data, '--http', '127.0.0.1:0', '--https', 'off'], {
+  const child = spawn(bin, ['serve', '--data', data, '--http', '127.0.0.1:0', '--https', 'off', ...args], {
     env: { ...env, AIWEBENGINE_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise((resolve, reject) => {

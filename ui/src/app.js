@@ -9,6 +9,7 @@ import { scriptsPage } from './pages/scripts.js';
 import { editorPage } from './pages/editor.js';
 import { routesPage } from './pages/routes.js';
 import { logsPage } from './pages/logs.js';
+import { streamsPage } from './pages/streams.js';
 
 import { BASE } from './dom.js';
 
@@ -18,10 +19,11 @@ const ROUTES = [
   [/^\/scripts\/new$/, (ctx) => editorPage(ctx, null), 'New script'],
   [/^\/scripts\/([^/]+)$/, (ctx, name) => editorPage(ctx, decodeURIComponent(name)), 'Script'],
   [/^\/routes$/, routesPage, 'Routes'],
+  [/^\/streams$/, streamsPage, 'Streams'],
   [/^\/logs$/, logsPage, 'Logs'],
 ];
 
-const NAV = [['/', 'Dashboard'], ['/scripts', 'Scripts'], ['/routes', 'Routes'], ['/logs', 'Logs']];
+const NAV = [['/', 'Dashboard'], ['/scripts', 'Scripts'], ['/routes', 'Routes'], ['/streams', 'Streams'], ['/logs', 'Logs']];
 
 let dispose = null;
 let rendered = false;

@@ -1,0 +1,302 @@
+// Type definitions for aiwebengine scripts (docs/javascript-apis.md).
+//
+// Scripts are classic scripts, not modules: these are globals. Reference
+// this file from a jsconfig.json/tsconfig.json ("files" or "include"), or
+// put `/// <reference path="aiwebengine.d.ts" />` at the top of a script,
+// to get completion and checking in editors. Standard ECMAScript built-ins
+// (ES2023) come from the "lib" setting: use "lib": ["ES2023"] without "DOM".
+
+// ---------------------------------------------------------------- routes
+
+type HttpMethod = "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "OPTIONS" | "HEAD";
+
+/** One uploaded file of a multipart/form-data request. */
+interface UploadedFile {
+  /** The form field name. */
+  name: string;
+  filename: string;
+  /** Defaults to application/octet-stream. */
+  contentType: string;
+  size: number;
+  bytes: Uint8Array;
+}
+
+/** The authenticated user, as `req.auth` and the global `auth` see it. */
+interface AuthInfo {
+  readonly isAuthenticated: boolean;
+  readonly userId: string | null;
+  readonly userEmail: string | null;
+  readonly userName: string | null;
+  readonly provider: string | null;
+  readonly role: "unauthenticated" | "authenticated" | "editor" | "admin";
+  readonly isEditor: boolean;
+  readonly isAdmin: boolean;
+  readonly groups: readonly string[];
+  canManageScript(name: string): boolean;
+  hasPermission(name: string): boolean;
+  currentUser(): {
+    id: string; email: string; name: string; provider: string;
+    role: string; groups: string[]; permissions: string[];
+  } | null;
+  /** Throws a 401 response (or a redirect to the login page for pages). */
+  requireAuth(): NonNullable<ReturnType<AuthInfo["currentUser"]>>;
+  requireEditor(): NonNullable<ReturnType<AuthInfo["currentUser"]>>;
+  requireAdmin(): NonNullable<ReturnType<AuthInfo["currentUser"]>>;
+  requirePermission(name: string): NonNullable<ReturnType<AuthInfo["currentUser"]>>;
+}
+
+/** The request a handler is called with. */
+interface Request {
+  /** Upper case; "HEAD" for a HEAD answered by the GET handler. */
+  method: HttpMethod;
+  /** As sent (not percent-decoded), without the query. */
+  path: string;
+  version: "HTTP/1.0" | "HTTP/1.1" | "HTTP/2.0";
+  /** Decoded query parameters; a repeated key becomes an array. */
+  query: Record<string, string | string[]>;
+  /** Decoded path parameters; "*" for the wildcard. */
+  params: Record<string, string>;
+  /** Lower-case names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  cookies: Record<string, string>;
+  ip: string;
+  requestId: string;
+  /** The body as UTF-8 text; "" when empty. */
+  body: string;
+  /** The parsed body for JSON content types, else null. */
+  json: any;
+  /** Text fields of urlencoded and multipart forms. */
+  form: Record<string, string | string[]>;
+  files: UploadedFile[];
+  /** Who is calling (stays valid across awaits, unlike the global `auth`). */
+  auth: AuthInfo;
+}
+
+/** The object form of a response; every field is optional. */
+interface ResponseObject {
+  /** 100..599; default 200. */
+  status?: number;
+  /** A string, bytes, or any other value sent as JSON. */
+  body?: string | Uint8Array | ArrayBuffer | object | number | boolean | null;
+  contentType?: string;
+  headers?: Record<string, string | number | boolean>;
+}
+
+type HandlerResult = string | Uint8Array | ArrayBuffer | ResponseObject;
+type Handler = (req: Request) => HandlerResult | Promise<HandlerResult>;
+
+interface RegisterOptions {
+  /** This route's request-body limit in bytes (instead of server.body_limit_bytes). */
+  maxBodyBytes?: number;
+}
+
+/** Registers a route. `handler` may be the name of a global function. */
+declare function register(path: string, handler: Handler | string, method?: HttpMethod | Lowercase<HttpMethod>, options?: RegisterOptions): void;
+
+/** Answers a failed handler: `fn(err, req)` returns the response. */
+declare function setErrorHandler(fn: (err: Error, req: Request) => HandlerResult): void;
+
+// ---------------------------------------------------------------- streams (SSE)
+
+interface StreamMessageOptions {
+  event?: string;
+  id?: string | number;
+  retry?: number;
+  /** Only connections whose onConnect metadata has all these values. */
+  filter?: Record<string, unknown>;
+}
+
+declare function registerWebStream(path: string, options?: {
+  /** Returns the connection's metadata; throw a response to refuse it. */
+  onConnect?: (req: Request) => unknown | Promise<unknown>;
+}): void;
+declare function sendStreamMessage(data: unknown, options?: StreamMessageOptions): void;
+declare function sendStreamMessageToPath(path: string, data: unknown, options?: StreamMessageOptions): void;
+
+// ---------------------------------------------------------------- GraphQL
+
+interface GraphQLContext {
+  headers: Record<string, string>;
+  requestId: string;
+  [key: string]: unknown;
+}
+type GraphQLResolver = (args: Record<string, any>, ctx: GraphQLContext) => unknown | Promise<unknown>;
+
+declare function registerGraphQLQuery(name: string, sdl: string, resolver: GraphQLResolver | string): void;
+declare function registerGraphQLMutation(name: string, sdl: string, resolver: GraphQLResolver | string): void;
+/** The resolver may return a filter `(data) => boolean` for this subscriber. */
+declare function registerGraphQLSubscription(
+  name: string,
+  sdl: string,
+  resolver: ((args: Record<string, any>, ctx: GraphQLContext) => ((data: any) => boolean) | unknown) | string,
+): void;
+declare function sendSubscriptionMessage(name: string, data: unknown): void;
+
+// ---------------------------------------------------------------- logs, timers
+
+declare function writeLog(message: unknown): void;
+declare const console: {
+  log(...args: unknown[]): void;
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+  debug(...args: unknown[]): void;
+};
+declare function setTimeout<A extends unknown[]>(fn: (...args: A) => void, ms?: number, ...args: A): number;
+declare function clearTimeout(id: number | undefined): void;
+declare function sleep(ms: number): Promise<void>;
+declare function queueMicrotask(fn: () => void): void;
+
+/** The current request's user while a handler runs synchronously. */
+declare const auth: AuthInfo;
+
+// ---------------------------------------------------------------- kv
+
+type KvKeyPart = string | number | bigint | boolean | Uint8Array;
+type KvKey = readonly KvKeyPart[];
+
+interface KvEntry<T = unknown> {
+  key: KvKey;
+  value: T;
+  /** 20 hex digits, growing with every commit. */
+  versionstamp: string;
+}
+interface KvEntryMaybe<T = unknown> {
+  key: KvKey;
+  value: T | null;
+  versionstamp: string | null;
+}
+interface KvCommitResult {
+  ok: true;
+  versionstamp: string;
+}
+interface KvCommitError {
+  ok: false;
+  versionstamp: null;
+}
+interface KvSetOptions {
+  /** Milliseconds after which the entry is gone. */
+  expireIn?: number;
+}
+type KvListSelector =
+  | { prefix: KvKey }
+  | { prefix: KvKey; start: KvKey }
+  | { prefix: KvKey; end: KvKey }
+  | { start: KvKey; end: KvKey };
+interface KvListOptions {
+  limit?: number;
+  reverse?: boolean;
+  /** From a previous iterator's `cursor`. */
+  cursor?: string;
+  /** Entries fetched per round trip (default 100, at most 1000). */
+  batchSize?: number;
+}
+interface KvListIterator<T = unknown> extends AsyncIterableIterator<KvEntry<T>> {
+  /** Continues after the last entry returned so far. */
+  readonly cursor: string;
+}
+interface AtomicCheck {
+  key: KvKey;
+  /** null: the key must not exist. */
+  versionstamp: string | null;
+}
+interface AtomicOperation {
+  check(...checks: AtomicCheck[]): this;
+  set(key: KvKey, value: unknown, options?: KvSetOptions): this;
+  delete(key: KvKey): this;
+  /** Adds n to the stored number (or bigint); a missing key counts as 0. */
+  sum(key: KvKey, n: number | bigint): this;
+  commit(): Promise<KvCommitResult | KvCommitError>;
+}
+interface Kv {
+  get<T = unknown>(key: KvKey): Promise<KvEntryMaybe<T>>;
+  getMany<T extends readonly unknown[]>(keys: readonly KvKey[]): Promise<{ [K in keyof T]: KvEntryMaybe<T[K]> }>;
+  set(key: KvKey, value: unknown, options?: KvSetOptions): Promise<KvCommitResult>;
+  delete(key: KvKey): Promise<void>;
+  list<T = unknown>(selector: KvListSelector, options?: KvListOptions): KvListIterator<T>;
+  atomic(): AtomicOperation;
+  /** A shared namespace granted in config ([kv] shared = ["name"]). */
+  open(name: string): Kv;
+}
+/** The script's own ordered, transactional key-value store. */
+declare const kv: Kv;
+
+// ---------------------------------------------------------------- web utilities
+
+declare function atob(data: string): string;
+declare function btoa(data: string): string;
+declare function structuredClone<T>(value: T): T;
+
+declare class TextEncoder {
+  readonly encoding: "utf-8";
+  encode(input?: string): Uint8Array;
+  encodeInto(input: string, dest: Uint8Array): { read: number; written: number };
+}
+declare class TextDecoder {
+  constructor(label?: "utf-8" | "utf8", options?: { fatal?: boolean; ignoreBOM?: boolean });
+  readonly encoding: "utf-8";
+  readonly fatal: boolean;
+  readonly ignoreBOM: boolean;
+  decode(input?: Uint8Array | ArrayBuffer | ArrayBufferView): string;
+}
+
+declare class URLSearchParams implements Iterable<[string, string]> {
+  constructor(init?: string | [string, string][] | Record<string, string | number | boolean> | URLSearchParams);
+  readonly size: number;
+  append(name: string, value: string): void;
+  delete(name: string, value?: string): void;
+  get(name: string): string | null;
+  getAll(name: string): string[];
+  has(name: string, value?: string): boolean;
+  set(name: string, value: string): void;
+  sort(): void;
+  forEach(fn: (value: string, key: string, parent: URLSearchParams) => void, thisArg?: unknown): void;
+  keys(): IterableIterator<string>;
+  values(): IterableIterator<string>;
+  entries(): IterableIterator<[string, string]>;
+  [Symbol.iterator](): IterableIterator<[string, string]>;
+  toString(): string;
+}
+declare class URL {
+  constructor(url: string | URL, base?: string | URL);
+  static canParse(url: string, base?: string): boolean;
+  static parse(url: string, base?: string): URL | null;
+  href: string;
+  readonly origin: string;
+  protocol: string;
+  username: string;
+  password: string;
+  host: string;
+  hostname: string;
+  port: string;
+  pathname: string;
+  search: string;
+  hash: string;
+  readonly searchParams: URLSearchParams;
+  toString(): string;
+  toJSON(): string;
+}
+
+type HashAlgorithm = "sha256" | "sha384" | "sha512" | "sha1" | "SHA-256" | "SHA-384" | "SHA-512" | "SHA-1";
+type BinaryLike = string | Uint8Array | ArrayBuffer | ArrayBufferView;
+declare const crypto: {
+  randomUUID(): string;
+  getRandomValues<T extends Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array>(array: T): T;
+  hash(alg: HashAlgorithm, data: BinaryLike, encoding?: "hex" | "base64" | "base64url"): string;
+  hash(alg: HashAlgorithm, data: BinaryLike, encoding: "bytes"): Uint8Array;
+  hmac(alg: HashAlgorithm, key: BinaryLike, data: BinaryLike, encoding?: "hex" | "base64" | "base64url"): string;
+  hmac(alg: HashAlgorithm, key: BinaryLike, data: BinaryLike, encoding: "bytes"): Uint8Array;
+  timingSafeEqual(a: BinaryLike, b: BinaryLike): boolean;
+};
+
+declare function escapeHtml(s: unknown): string;
+declare function escapeJs(s: unknown): string;
+declare function escapeUrl(s: unknown): string;
+/** The response with a Content-Security-Policy header (a strict default when no policy is given). */
+declare function withCsp(response: string | Uint8Array | ArrayBuffer | ResponseObject, policy?: string): ResponseObject;
+/**
+ * format: "rfc3339" (default), "rfc7231", or a pattern of
+ * YYYY YY MMMM MMM MM M DD D dddd ddd HH H hh h mm ss SSS A Z ZZ and [literal].
+ * timeZone: "UTC" (default) or a fixed offset such as "+02:00".
+ */
+declare function formatDate(date: Date | number | string, options?: { format?: string; timeZone?: string }): string;

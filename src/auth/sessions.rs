@@ -1,0 +1,256 @@
+//! Login, login tokens (JWTs carrying a session id), the live-session set,
+//! CSRF tokens bound to a session, and revocation.
+
+use jsonwebtoken::{Header, Validation};
+use redb::ReadableTable;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    now_secs, password, random_hex, verify_password, AuthError, AuthService, LiveSession,
+    Principal, Role, Session, User, MAX_SESSION_SECONDS, SESSION_SECONDS,
+};
+use crate::store::{decode, encode, get_value, tables, StoreError};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub sid: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+/// What a successful login hands out.
+pub struct LoggedIn {
+    pub token: String,
+    pub csrf: String,
+    pub user: User,
+    pub expires_at: i64,
+}
+
+impl AuthService {
+    /// Blocking: verifies the password and records a new session.
+    pub fn login(&self, email: &str, password: &str, ip: &str) -> Result<LoggedIn, AuthError> {
+        let key = email.trim().to_lowercase();
+        let user = self.store.read(|txn| {
+            let Some(id) = txn
+                .open_table(tables::USER_EMAILS)?
+                .get(key.as_str())?
+                .map(|v| v.value().to_string())
+            else {
+                return Ok(None);
+            };
+            get_value::<User>(&txn.open_table(tables::USERS)?, &id)
+        })?;
+        let user = match user {
+            Some(u) if !u.disabled && verify_password(password, &u.password_hash) => u,
+            Some(_) => return Err(AuthError::BadCredentials),
+            None => {
+                // Same work for unknown emails, so timing does not reveal accounts.
+                let _ = verify_password(password, password::DUMMY_HASH);
+                return Err(AuthError::BadCredentials);
+            }
+        };
+        self.start_session(user, ip)
+    }
+
+    /// Blocking: records a session for `user` and signs its token.
+    pub fn start_session(&self, user: User, ip: &str) -> Result<LoggedIn, AuthError> {
+        let now = now_secs();
+        let session = Session {
+            id: uuid::Uuid::new_v4().simple().to_string(),
+            user_id: user.id.clone(),
+            created_at: now,
+            expires_at: now + SESSION_SECONDS,
+            ip: ip.to_string(),
+        };
+        // The user is read again inside the transaction: a change made since
+        // the password check (disabling, say) must neither be lost nor bypassed.
+        let user = self.store.write(|txn| {
+            let mut users = txn.open_table(tables::USERS)?;
+            let Some(mut u) = get_value::<User>(&users, &user.id)?.filter(|u| !u.disabled) else {
+                return Ok(None);
+            };
+            u.last_login = Some(now * 1000);
+            users.insert(u.id.as_str(), encode(&u)?.as_slice())?;
+            txn.open_table(tables::SESSIONS)?
+                .insert(session.id.as_str(), encode(&session)?.as_slice())?;
+            Ok(Some(u))
+        })?;
+        let user = user.ok_or(AuthError::BadCredentials)?;
+        let live = LiveSession {
+            user_id: user.id.clone(),
+            expires_at: session.expires_at,
+        };
+        {
+            let mut map = self.live.write().unwrap_or_else(|e| e.into_inner());
+            // Expired sessions are dropped from memory now and then.
+            if map.len() % 1024 == 1023 {
+                map.retain(|_, s| s.expires_at > now);
+            }
+            map.insert(session.id.clone(), live);
+        }
+        self.sign(user, &session, now)
+    }
+
+    /// Blocking: slides a live session's expiry forward (up to
+    /// [`MAX_SESSION_SECONDS`] after login) and signs a new token for it.
+    pub fn refresh(&self, p: &Principal) -> Result<LoggedIn, AuthError> {
+        let sid = p.session_id.as_deref().ok_or_else(|| {
+            AuthError::Invalid("API tokens are not refreshed; only login sessions are".into())
+        })?;
+        let now = now_secs();
+        let session = self.store.write(|txn| {
+            let mut t = txn.open_table(tables::SESSIONS)?;
+            let Some(mut s) = get_value::<Session>(&t, sid)? else {
+                return Ok(None);
+            };
+            s.expires_at = (now + SESSION_SECONDS).min(s.created_at + MAX_SESSION_SECONDS);
+            t.insert(sid, encode(&s)?.as_slice())?;
+            Ok(Some(s))
+        })?;
+        let session = session.ok_or(AuthError::InvalidToken)?;
+        {
+            let mut live = self.live.write().unwrap_or_else(|e| e.into_inner());
+            // Revoked meanwhile: stays revoked.
+            let entry = live.get_mut(sid).ok_or(AuthError::InvalidToken)?;
+            entry.expires_at = session.expires_at;
+        }
+        let user = self.get_user(&p.id)?;
+        self.sign(user, &session, now)
+    }
+
+    fn sign(&self, user: User, session: &Session, now: i64) -> Result<LoggedIn, AuthError> {
+        let claims = Claims {
+            sub: user.id.clone(),
+            sid: session.id.clone(),
+            email: user.email.clone(),
+            name: user.name.clone(),
+            role: user.role,
+            iat: now,
+            exp: session.expires_at,
+        };
+        let token = jsonwebtoken::encode(&Header::default(), &claims, &self.encoding)
+            .map_err(|e| StoreError::Codec(e.to_string()))?;
+        Ok(LoggedIn {
+            token,
+            csrf: self.csrf_token(&session.id),
+            user,
+            expires_at: session.expires_at,
+        })
+    }
+
+    /// Seconds left on a login token, without checking it is live.
+    pub fn token_seconds_left(&self, token: &str) -> Option<i64> {
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &self.decoding, &Validation::default()).ok()?;
+        Some(data.claims.exp - now_secs())
+    }
+
+    /// Checks a bearer or cookie token (a login token or an API token)
+    /// against memory only: signature, expiry, the live session, the user.
+    pub fn authenticate(&self, token: &str) -> Result<Principal, AuthError> {
+        if token.starts_with(super::API_TOKEN_PREFIX) {
+            return self.authenticate_api_token(token);
+        }
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &Validation::default())
+            .map_err(|_| AuthError::InvalidToken)?;
+        let claims = data.claims;
+        let now = now_secs();
+        let ok = self
+            .live
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&claims.sid)
+            .is_some_and(|s| s.user_id == claims.sub && s.expires_at > now);
+        if !ok {
+            return Err(AuthError::InvalidToken);
+        }
+        let mut p = self
+            .directory()
+            .principal(&claims.sub)
+            .ok_or(AuthError::InvalidToken)?;
+        p.session_id = Some(claims.sid);
+        Ok(p)
+    }
+
+    /// The CSRF token of a session: an HMAC of its id, so nothing is stored
+    /// and a token from one session is worthless in another.
+    pub fn csrf_token(&self, session_id: &str) -> String {
+        let tag = ring::hmac::sign(&self.csrf_key, format!("csrf:{session_id}").as_bytes());
+        tag.as_ref()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// Blocking: the user's unexpired sessions, newest first.
+    pub fn sessions_of(&self, user_id: &str) -> Result<Vec<Session>, AuthError> {
+        let now = now_secs();
+        let mut out: Vec<Session> = self.store.read(|txn| {
+            let mut out = Vec::new();
+            for row in txn.open_table(tables::SESSIONS)?.iter()? {
+                let s: Session = decode(row?.1.value())?;
+                if s.user_id == user_id && s.expires_at > now {
+                    out.push(s);
+                }
+            }
+            Ok(out)
+        })?;
+        out.sort_by_key(|s| std::cmp::Reverse(s.created_at));
+        Ok(out)
+    }
+
+    /// Blocking: revokes one session of `user_id` (or of anyone, for None).
+    pub fn revoke_session(&self, id: &str, user_id: Option<&str>) -> Result<(), AuthError> {
+        let not_found = || AuthError::NotFound(format!("no session {id}"));
+        {
+            let mut live = self.live.write().unwrap_or_else(|e| e.into_inner());
+            match live.get(id) {
+                Some(s) if user_id.is_none_or(|u| u == s.user_id) => {
+                    live.remove(id);
+                }
+                _ => return Err(not_found()),
+            }
+        }
+        self.store.write(|txn| {
+            txn.open_table(tables::SESSIONS)?.remove(id)?;
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// Blocking: revokes every session of a user ("log out everywhere",
+    /// password change, disabling, deletion). Memory first: effective at once.
+    pub fn revoke_user_sessions(&self, user_id: &str) -> Result<usize, AuthError> {
+        let n = {
+            let mut live = self.live.write().unwrap_or_else(|e| e.into_inner());
+            let before = live.len();
+            live.retain(|_, s| s.user_id != user_id);
+            before - live.len()
+        };
+        self.store.write(|txn| {
+            let mut t = txn.open_table(tables::SESSIONS)?;
+            let mut doomed = Vec::new();
+            for row in t.iter()? {
+                let (k, v) = row?;
+                let s: Session = decode(v.value())?;
+                if s.user_id == user_id || s.expires_at <= now_secs() {
+                    doomed.push(k.value().to_string());
+                }
+            }
+            for k in doomed {
+                t.remove(k.as_str())?;
+            }
+            Ok(())
+        })?;
+        Ok(n)
+    }
+}
+
+/// A random secret in hex, for tokens shown once.
+pub(super) fn secret() -> String {
+    random_hex(32)
+}
