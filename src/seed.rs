@@ -27,14 +27,14 @@ impl Host for SilentHost {
     fn publish(&self, _: Option<&str>, _: crate::js::StreamMessage) {}
 }
 
-/// Stores every `seed/scripts/*.js` as a disabled script.
+/// Stores every `seed/scripts/*.js` and `seed/examples/*.js` as a disabled script.
 pub fn seed(txn: &WriteTransaction, js: &JsConfig) -> Result<(), StoreError> {
     let host: Arc<dyn Host> = Arc::new(SilentHost);
-    for path in SeedFiles::iter().filter(|p| p.starts_with("scripts/") && p.ends_with(".js")) {
+    for path in SeedFiles::iter().filter(|p| (p.starts_with("scripts/") || p.starts_with("examples/")) && p.ends_with(".js")) {
         let Some(file) = SeedFiles::get(&path) else {
             continue;
         };
-        let name = path.trim_start_matches("scripts/");
+        let name = path.rsplit('/').next().unwrap_or(&path);
         let source = String::from_utf8_lossy(&file.data).into_owned();
         let reg = registration_pass(js, host.clone(), name, &source).map_err(|e| {
             StoreError::Codec(format!("seed script {name} does not load: {}", e.message))

@@ -277,3 +277,13 @@ async fn test_req_gql_001_resolvers_see_the_requests_user() {
     .await;
     assert_eq!(r.json()["data"]["me"], ADMIN_EMAIL);
 }
+
+#[tokio::test]
+async fn test_req_gql_001_oversized_body_is_413() {
+    let eng = Engine::start_with(Opts::config("[server]\nbody_limit_bytes = 1000\n")).await;
+    eng.deploy("blog.js", BLOG).await;
+    let big = format!("{{ hello }} #{}", "x".repeat(2000));
+    let r = send(eng.req("POST", "/graphql").json(&json!({ "query": big }))).await;
+    assert_eq!(r.status, 413, "{}", r.text());
+    assert_eq!(r.code(), "payload_too_large");
+}

@@ -63,8 +63,22 @@ pub async fn get(
     .await
 }
 
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    execute(&state, Method::POST, &headers, &body).await
+pub async fn post(State(state): State<AppState>, req: axum::extract::Request) -> Response {
+    match read(&state, req).await {
+        Ok((headers, body)) => execute(&state, Method::POST, &headers, &body).await,
+        Err(resp) => resp,
+    }
+}
+
+/// Headers and body of a GraphQL request, the body bounded by
+/// `server.body_limit_bytes` (413 with the usual JSON error past it).
+pub(super) async fn read(state: &AppState, req: axum::extract::Request) -> Result<(HeaderMap, Bytes), Response> {
+    let (parts, body) = req.into_parts();
+    let limit = state.config.server.body_limit_bytes;
+    match super::request::read_body(&parts, body, limit).await {
+        Ok(b) => Ok((parts.headers, b)),
+        Err(e) => Err(e.into_response()),
+    }
 }
 
 async fn execute(state: &AppState, method: Method, headers: &HeaderMap, body: &[u8]) -> Response {

@@ -17,17 +17,19 @@ use crate::AppState;
 
 /// graphql-sse: every execution result is an `event: next`, then one
 /// `event: complete`.
-pub async fn sse(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    stream_results(&state, &headers, &body, true)
+pub async fn sse(State(state): State<AppState>, req: axum::extract::Request) -> Response {
+    match super::graphql::read(&state, req).await {
+        Ok((headers, body)) => stream_results(&state, &headers, &body, true),
+        Err(resp) => resp,
+    }
 }
 
 /// The older engine's transport: `data: {"data": ...}` per result.
-pub async fn legacy_sse(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    stream_results(&state, &headers, &body, false)
+pub async fn legacy_sse(State(state): State<AppState>, req: axum::extract::Request) -> Response {
+    match super::graphql::read(&state, req).await {
+        Ok((headers, body)) => stream_results(&state, &headers, &body, false),
+        Err(resp) => resp,
+    }
 }
 
 fn stream_results(
