@@ -30,7 +30,9 @@ impl Host for SilentHost {
 /// Stores every `seed/scripts/*.js` and `seed/examples/*.js` as a disabled script.
 pub fn seed(txn: &WriteTransaction, js: &JsConfig) -> Result<(), StoreError> {
     let host: Arc<dyn Host> = Arc::new(SilentHost);
-    for path in SeedFiles::iter().filter(|p| (p.starts_with("scripts/") || p.starts_with("examples/")) && p.ends_with(".js")) {
+    for path in SeedFiles::iter()
+        .filter(|p| (p.starts_with("scripts/") || p.starts_with("examples/")) && p.ends_with(".js"))
+    {
         let Some(file) = SeedFiles::get(&path) else {
             continue;
         };

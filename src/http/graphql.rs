@@ -72,7 +72,10 @@ pub async fn post(State(state): State<AppState>, req: axum::extract::Request) ->
 
 /// Headers and body of a GraphQL request, the body bounded by
 /// `server.body_limit_bytes` (413 with the usual JSON error past it).
-pub(super) async fn read(state: &AppState, req: axum::extract::Request) -> Result<(HeaderMap, Bytes), Response> {
+pub(super) async fn read(
+    state: &AppState,
+    req: axum::extract::Request,
+) -> Result<(HeaderMap, Bytes), Response> {
     let (parts, body) = req.into_parts();
     let limit = state.config.server.body_limit_bytes;
     match super::request::read_body(&parts, body, limit).await {
