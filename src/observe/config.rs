@@ -16,7 +16,7 @@ pub struct LoggingSection {
 impl Default for LoggingSection {
     fn default() -> Self {
         LoggingSection {
-            access_format: "common".into(),
+            access_format: "off".into(),
             access_file: None,
         }
     }
