@@ -49,6 +49,8 @@ pub struct JsSection {
     pub log_ring: u64,
     pub max_contexts_per_worker: usize,
     pub inline_slow_ms: u64,
+    /// `[js.fetch]`: outbound HTTP (off until a host is allowed).
+    pub fetch: crate::fetch::FetchConfig,
 }
 
 impl Default for JsSection {
@@ -65,6 +67,7 @@ impl Default for JsSection {
             log_ring: 1000,
             max_contexts_per_worker: 64,
             inline_slow_ms: 10,
+            fetch: crate::fetch::FetchConfig::default(),
         }
     }
 }

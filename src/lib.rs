@@ -33,6 +33,7 @@ pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod events;
+pub mod fetch;
 pub mod graphql;
 pub mod http;
 pub mod js;
