@@ -26,9 +26,29 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"query":"{ hello(name: \\"bob\\") }"}'
 LUA
 curl -s "$URL/graphql" -d '{"query":"{ hello(name: \"bob\") }"}'; echo
-run() { taskset -c 1 wrk -t1 -c32 -d"$DURATION" "$@" | awk '/Requests\/sec/ {print $2}'; }
+# Server CPU time (user+system, all threads) in clock ticks, from /proc.
+cpu() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
+# Prints "req/s cpu-us-per-request". CPU per request is the steadier figure
+# on a shared machine: other load slows wrk and the server alike, but does
+# not change how much CPU one request costs.
+run() {
+  local before after out
+  before=$(cpu)
+  out=$(taskset -c 1 wrk -t1 -c32 -d"$DURATION" "$@")
+  after=$(cpu)
+  python3 - "$out" "$before" "$after" "$(getconf CLK_TCK)" <<'PY'
+import re, sys
+out, b, a, tck = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+total = int(re.search(r"(\d+) requests in", out).group(1))
+print(f"{rps:.0f} {(a - b) / tck * 1e6 / total:.1f}")
+PY
+}
 run "$URL/hello?name=bob" >/dev/null  # warm-up, and promotes the route to inline
-route=$(run "$URL/hello?name=bob")
-gql=$(run -s "$TMP/post.lua" "$URL/graphql")
+run -s "$TMP/post.lua" "$URL/graphql" >/dev/null  # promotes the resolver to inline
+read -r route route_us <<<"$(run "$URL/hello?name=bob")"
+read -r gql gql_us <<<"$(run -s "$TMP/post.lua" "$URL/graphql")"
 ratio=$(python3 -c "print(f'{$gql/$route:.2f}')")
-printf '| request | req/s (c=32) |\n|---|---:|\n| GET /hello | %s |\n| POST /graphql { hello } | %s |\n\nGraphQL / route: %sx (target >= 0.5x)\n' "$route" "$gql" "$ratio" | tee bench/results/graphql.md
+cpu_ratio=$(python3 -c "print(f'{$route_us/$gql_us:.2f}')")
+printf '| request | req/s (c=32) | server CPU per request |\n|---|---:|---:|\n| GET /hello | %s | %s us |\n| POST /graphql { hello } | %s | %s us |\n\nGraphQL / route: %sx by req/s, %sx by CPU per request (target >= 0.5x)\n' \
+  "$route" "$route_us" "$gql" "$gql_us" "$ratio" "$cpu_ratio" | tee bench/results/graphql.md

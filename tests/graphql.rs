@@ -287,3 +287,43 @@ async fn test_req_gql_001_oversized_body_is_413() {
     assert_eq!(r.status, 413, "{}", r.text());
     assert_eq!(r.code(), "payload_too_large");
 }
+
+/// After 32 fast runs a resolver is called on the I/O thread itself; sync
+/// and async resolvers (one awaits a timer, one kv) keep answering right,
+/// including several fields of one query resolved concurrently.
+#[tokio::test]
+async fn test_req_gql_001_resolvers_stay_correct_once_promoted_inline() {
+    let eng = Engine::start().await;
+    eng.deploy(
+        "fast.js",
+        r#"
+        registerGraphQLQuery("twice", "twice(n: Int!): Int", (a) => a.n * 2);
+        registerGraphQLQuery("later", "later(n: Int!): Int", async (a) => {
+          await new Promise((r) => setTimeout(r, 1));
+          return a.n + 1;
+        });
+        registerGraphQLMutation("bump", "bump: Int", async () => {
+          const r = await kv.atomic().sum(["n"], 1n).commit();
+          return Number((await kv.get(["n"])).value);
+        });
+        "#,
+    )
+    .await;
+    for i in 0..60 {
+        let r = gql(
+            &eng,
+            "query($n: Int!) { twice(n: $n) later(n: $n) x: twice(n: 1) }",
+            json!({ "n": i }),
+        )
+        .await;
+        assert_eq!(
+            r["data"],
+            json!({"twice": i * 2, "later": i + 1, "x": 2}),
+            "{r}"
+        );
+    }
+    for i in 1..=40 {
+        let r = gql(&eng, "mutation { bump }", Value::Null).await;
+        assert_eq!(r["data"]["bump"], i, "{r}");
+    }
+}

@@ -47,6 +47,8 @@ pub struct Built {
     pub schema: Schema,
     /// SDL of the whole schema, for introspection-free clients and docs.
     pub sdl: String,
+    /// Parsed documents of the queries run against this schema.
+    pub docs: super::docs::DocCache,
 }
 
 pub(super) struct RootField {
@@ -188,7 +190,11 @@ pub fn build(
         )
     })?;
     let sdl = schema.sdl();
-    Ok(Some(Built { schema, sdl }))
+    Ok(Some(Built {
+        schema,
+        sdl,
+        docs: Default::default(),
+    }))
 }
 
 fn collect(

@@ -5,6 +5,7 @@
 //!
 
 mod build;
+mod docs;
 mod resolve;
 mod value;
 
@@ -14,6 +15,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 pub use build::{build, Built, SchemaError};
+pub use docs::operation_is;
 pub use Limits as GraphqlLimits;
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Hash)]
@@ -112,4 +114,8 @@ pub struct GqlRequest {
     pub variables: serde_json::Value,
     /// The request's user (session cookie or Bearer token), if any.
     pub auth: Option<std::sync::Arc<crate::js::RequestAuth>>,
+    /// Set when the request is served on an I/O thread: resolver calls go
+    /// here and that thread runs them inline or hands them to the pool, so
+    /// a fast resolver costs no thread hop.
+    pub local: Option<tokio::sync::mpsc::UnboundedSender<crate::js::Invocation>>,
 }

@@ -46,13 +46,21 @@ impl Call {
             context_json: Some(serde_json::json!({ "variables": req.variables }).to_string()),
             ..Default::default()
         };
-        self.runtime.invoke(Invocation {
+        let inv = Invocation {
             script: self.script.clone(),
             handler_key: self.key.clone(),
             kind,
             request,
             reply: tx,
-        });
+        };
+        match &req.local {
+            Some(local) => {
+                if let Err(returned) = local.send(inv) {
+                    self.runtime.invoke(returned.0);
+                }
+            }
+            None => self.runtime.invoke(inv),
+        }
         let outcome = rx
             .await
             .map_err(|_| async_graphql::Error::new("the resolver's JS worker went away"))?;

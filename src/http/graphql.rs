@@ -85,32 +85,80 @@ pub(super) async fn read(
 }
 
 async fn execute(state: &AppState, method: Method, headers: &HeaderMap, body: &[u8]) -> Response {
+    execute_with(state, method, headers, body, None).await
+}
+
+/// `POST /graphql` on an I/O thread: resolver calls come back through a
+/// local channel and `invoke` runs them (inline when the script is fast,
+/// else on the pool), instead of always hopping to a pool thread.
+pub async fn post_local(
+    state: &AppState,
+    req: axum::extract::Request,
+    invoke: impl Fn(crate::js::Invocation),
+) -> Response {
+    let (headers, body) = match read(state, req).await {
+        Ok(hb) => hb,
+        Err(resp) => return tagged(resp),
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let exec = execute_with(state, Method::POST, &headers, &body, Some(tx));
+    tokio::pin!(exec);
+    let resp = loop {
+        tokio::select! {
+            biased;
+            resp = &mut exec => break resp,
+            Some(inv) = rx.recv() => invoke(inv),
+        }
+    };
+    tagged(resp)
+}
+
+/// The metrics route label the router's `tag_route` would have added.
+fn tagged(mut resp: Response) -> Response {
+    resp.extensions_mut().insert(crate::observe::RouteTag {
+        route: std::sync::Arc::from("/graphql"),
+        script: None,
+    });
+    resp
+}
+
+async fn execute_with(
+    state: &AppState,
+    method: Method,
+    headers: &HeaderMap,
+    body: &[u8],
+    local: Option<tokio::sync::mpsc::UnboundedSender<crate::js::Invocation>>,
+) -> Response {
     let Some(built) = state.scripts.catalog().graphql.clone() else {
         return error(
             StatusCode::NOT_FOUND,
             "no GraphQL schema: no enabled script calls registerGraphQLQuery or registerGraphQLMutation",
         );
     };
-    let (request, variables) = match parse_request(body) {
+    let (mut request, variables) = match parse_request(body) {
         Ok(r) => r,
         Err(resp) => return *resp,
     };
-    if operation_is(&request, OperationType::Subscription) {
+    let doc = built.docs.prepare(&mut request);
+    let operation_is = |ty| {
+        doc.as_deref()
+            .is_some_and(|d| crate::graphql::operation_is(d, request.operation_name.as_deref(), ty))
+    };
+    if operation_is(OperationType::Subscription) {
         return error(
             StatusCode::BAD_REQUEST,
             "subscriptions are served at /graphql/stream (graphql-sse) and /graphql/ws (graphql-ws)",
         );
     }
-    if method == Method::GET && operation_is(&request, OperationType::Mutation) {
+    if method == Method::GET && operation_is(OperationType::Mutation) {
         return error(
             StatusCode::METHOD_NOT_ALLOWED,
             "mutations must be sent with POST",
         );
     }
-    let mut resp = built
-        .schema
-        .execute(request.data(context(state, headers, variables)))
-        .await;
+    let mut ctx = context(state, headers, variables);
+    ctx.local = local;
+    let mut resp = built.schema.execute(request.data(ctx)).await;
     crate::graphql::restore_paths(&mut resp);
     let wants_spec = headers
         .get(header::ACCEPT)
@@ -154,6 +202,7 @@ pub(super) fn context(
         request_id: state.request_id(),
         variables,
         auth: super::auth::script_auth(state, headers),
+        local: None,
     }
 }
 
@@ -175,19 +224,6 @@ pub(super) fn parse_request(
     let request =
         serde_json::from_value(v).map_err(|e| bad(format!("not a GraphQL request: {e}")))?;
     Ok((request, variables))
-}
-
-fn operation_is(req: &async_graphql::Request, ty: OperationType) -> bool {
-    let Ok(doc) = async_graphql::parser::parse_query(&req.query) else {
-        return false;
-    };
-    doc.operations.iter().any(|(name, op)| {
-        let selected = req
-            .operation_name
-            .as_deref()
-            .is_none_or(|want| name.is_some_and(|n| n.as_str() == want));
-        selected && op.node.ty == ty
-    })
 }
 
 pub(super) fn error(status: StatusCode, message: &str) -> Response {

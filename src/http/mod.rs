@@ -29,6 +29,7 @@ use crate::AppState;
 use access::audit;
 pub use auth::OverTls;
 pub use dispatch::run_script;
+pub use graphql::post_local as graphql_post_local;
 pub use error::ApiError;
 
 pub fn app(state: AppState) -> Router {

@@ -234,6 +234,17 @@ async fn dispatch(
 ) -> hyper::Response<Body> {
     let mut req = req;
     req.extensions_mut().insert(ConnectInfo(peer));
+    if req.uri().path() == "/graphql" && req.method() == hyper::Method::POST {
+        let pool = state.runtime.clone();
+        return crate::http::graphql_post_local(&state, req, move |inv| {
+            if inv.script.runs_inline() {
+                inline.invoke(inv)
+            } else {
+                pool.invoke(inv)
+            }
+        })
+        .await;
+    }
     if is_reserved(req.uri().path()) {
         return match router.oneshot(req).await {
             Ok(resp) => resp,
