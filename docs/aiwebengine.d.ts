@@ -45,8 +45,8 @@ interface AuthInfo {
   requirePermission(name: string): NonNullable<ReturnType<AuthInfo["currentUser"]>>;
 }
 
-/** The request a handler is called with. */
-interface Request {
+/** The request a handler is called with (`Request` is fetch's class). */
+interface ScriptRequest {
   /** Upper case; "HEAD" for a HEAD answered by the GET handler. */
   method: HttpMethod;
   /** As sent (not percent-decoded), without the query. */
@@ -83,7 +83,7 @@ interface ResponseObject {
 }
 
 type HandlerResult = string | Uint8Array | ArrayBuffer | ResponseObject;
-type Handler = (req: Request) => HandlerResult | Promise<HandlerResult>;
+type Handler = (req: ScriptRequest) => HandlerResult | Promise<HandlerResult>;
 
 interface RegisterOptions {
   /** This route's request-body limit in bytes (instead of server.body_limit_bytes). */
@@ -94,7 +94,7 @@ interface RegisterOptions {
 declare function register(path: string, handler: Handler | string, method?: HttpMethod | Lowercase<HttpMethod>, options?: RegisterOptions): void;
 
 /** Answers a failed handler: `fn(err, req)` returns the response. */
-declare function setErrorHandler(fn: (err: Error, req: Request) => HandlerResult): void;
+declare function setErrorHandler(fn: (err: Error, req: ScriptRequest) => HandlerResult): void;
 
 // ---------------------------------------------------------------- streams (SSE)
 
@@ -108,7 +108,7 @@ interface StreamMessageOptions {
 
 declare function registerWebStream(path: string, options?: {
   /** Returns the connection's metadata; throw a response to refuse it. */
-  onConnect?: (req: Request) => unknown | Promise<unknown>;
+  onConnect?: (req: ScriptRequest) => unknown | Promise<unknown>;
 }): void;
 declare function sendStreamMessage(data: unknown, options?: StreamMessageOptions): void;
 declare function sendStreamMessageToPath(path: string, data: unknown, options?: StreamMessageOptions): void;
@@ -300,3 +300,184 @@ declare function withCsp(response: string | Uint8Array | ArrayBuffer | ResponseO
  * timeZone: "UTC" (default) or a fixed offset such as "+02:00".
  */
 declare function formatDate(date: Date | number | string, options?: { format?: string; timeZone?: string }): string;
+
+// ---------------------------------------------------------------- fetch
+
+type HeadersInit = Headers | Record<string, string> | [string, string][];
+/** A file entry of a FormData; an uploaded req.files[i] may be appended too. */
+interface FormDataFile { name: string; type: string; size: number; bytes: Uint8Array }
+type BodyInit = string | Uint8Array | ArrayBuffer | ArrayBufferView | URLSearchParams | FormData;
+
+interface RequestInit {
+  method?: string;
+  headers?: HeadersInit;
+  body?: BodyInit | null;
+  signal?: AbortSignal | null;
+  /** Milliseconds for the whole fetch, body included (engine extension); only shortens js.fetch.timeout_ms and the request's deadline. */
+  timeout?: number;
+  redirect?: "follow" | "error" | "manual";
+}
+interface ResponseInit {
+  status?: number;
+  statusText?: string;
+  headers?: HeadersInit;
+}
+
+declare class Headers implements Iterable<[string, string]> {
+  constructor(init?: HeadersInit);
+  append(name: string, value: string): void;
+  delete(name: string): void;
+  get(name: string): string | null;
+  getSetCookie(): string[];
+  has(name: string): boolean;
+  set(name: string, value: string): void;
+  forEach(fn: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void;
+  keys(): IterableIterator<string>;
+  values(): IterableIterator<string>;
+  entries(): IterableIterator<[string, string]>;
+  [Symbol.iterator](): IterableIterator<[string, string]>;
+}
+
+declare class FormData implements Iterable<[string, string | FormDataFile]> {
+  constructor();
+  append(name: string, value: string | Uint8Array | ArrayBuffer | { bytes: Uint8Array; filename?: string; contentType?: string }, filename?: string): void;
+  set(name: string, value: string | Uint8Array | ArrayBuffer | { bytes: Uint8Array; filename?: string; contentType?: string }, filename?: string): void;
+  get(name: string): string | FormDataFile | null;
+  getAll(name: string): (string | FormDataFile)[];
+  has(name: string): boolean;
+  delete(name: string): void;
+  forEach(fn: (value: string | FormDataFile, key: string, parent: FormData) => void, thisArg?: unknown): void;
+  keys(): IterableIterator<string>;
+  values(): IterableIterator<string | FormDataFile>;
+  entries(): IterableIterator<[string, string | FormDataFile]>;
+  [Symbol.iterator](): IterableIterator<[string, string | FormDataFile]>;
+}
+
+/** A body read chunk by chunk (not a global; see Response.body). */
+interface BodyStream extends AsyncIterable<Uint8Array> {
+  readonly locked: boolean;
+  getReader(): {
+    read(): Promise<{ done: false; value: Uint8Array } | { done: true; value: undefined }>;
+    cancel(reason?: unknown): Promise<void>;
+    releaseLock(): void;
+  };
+  cancel(reason?: unknown): Promise<void>;
+  values(): AsyncIterableIterator<Uint8Array>;
+}
+
+interface Body {
+  readonly body: BodyStream | null;
+  readonly bodyUsed: boolean;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  bytes(): Promise<Uint8Array>;
+  text(): Promise<string>;
+  json(): Promise<any>;
+}
+
+declare class Request implements Body {
+  constructor(input: string | URL | Request, init?: RequestInit);
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Headers;
+  readonly signal: AbortSignal | null;
+  readonly redirect: "follow" | "error" | "manual";
+  readonly body: BodyStream | null;
+  readonly bodyUsed: boolean;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  bytes(): Promise<Uint8Array>;
+  text(): Promise<string>;
+  json(): Promise<any>;
+  clone(): Request;
+}
+
+declare class Response implements Body {
+  constructor(body?: BodyInit | null, init?: ResponseInit);
+  static json(data: unknown, init?: ResponseInit): Response;
+  static redirect(url: string | URL, status?: 301 | 302 | 303 | 307 | 308): Response;
+  static error(): Response;
+  readonly type: "basic" | "default" | "error";
+  readonly url: string;
+  readonly redirected: boolean;
+  readonly status: number;
+  readonly ok: boolean;
+  readonly statusText: string;
+  /** Read-only for a fetched response. */
+  readonly headers: Headers;
+  readonly body: BodyStream | null;
+  readonly bodyUsed: boolean;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  bytes(): Promise<Uint8Array>;
+  text(): Promise<string>;
+  json(): Promise<any>;
+  /** Not for a fetched (streamed) body. */
+  clone(): Response;
+}
+
+declare class DOMException extends Error {
+  constructor(message?: string, name?: string);
+}
+
+declare class AbortSignal {
+  private constructor();
+  static abort(reason?: unknown): AbortSignal;
+  static timeout(ms: number): AbortSignal;
+  static any(signals: Iterable<AbortSignal>): AbortSignal;
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  onabort: ((event: { type: "abort"; target: AbortSignal }) => void) | null;
+  throwIfAborted(): void;
+  addEventListener(type: "abort", listener: (event: { type: "abort"; target: AbortSignal }) => void): void;
+  removeEventListener(type: "abort", listener: (event: { type: "abort"; target: AbortSignal }) => void): void;
+}
+declare class AbortController {
+  readonly signal: AbortSignal;
+  abort(reason?: unknown): void;
+}
+
+/**
+ * Outbound HTTP (off until the host is in js.fetch.allow or
+ * js.fetch.scripts."<script>"). Rejects with a TypeError naming the rule and
+ * config key on a refusal, a DOMException "TimeoutError" on a timeout and
+ * the signal's reason (an "AbortError") when aborted.
+ */
+declare function fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+
+/** A script as `scripts.list()` and `scripts.get()` describe it. */
+interface ScriptInfo {
+  name: string;
+  version: number;
+  enabled: boolean;
+  size: number;
+  owner: string | null;
+  createdAt: string;
+  updatedAt: string;
+  error: string | null;
+  routes: { method: string; path: string }[];
+  /** Only from `scripts.get()`. */
+  source?: string;
+}
+
+type ScriptPutResult =
+  | { ok: true; name: string; version: number; created: boolean; enabled: boolean }
+  | { ok: false; error: string; line: number | null; column: number | null };
+
+interface ScriptsApi {
+  list(): Promise<ScriptInfo[]>;
+  get(name: string): Promise<ScriptInfo | null>;
+  put(name: string, source: string): Promise<ScriptPutResult>;
+  delete(name: string): Promise<boolean>;
+  logs(name?: string | null, options?: { limit?: number }): Promise<
+    { script: string; time: string; level: string; message: string; requestId: string | null }[]
+  >;
+  /** The same calls with the script owner's rights instead of the caller's. */
+  asOwner(): ScriptsApi;
+}
+
+/** Script management with the request user's rights (admins all, editors what they own). */
+declare const scripts: ScriptsApi;
+/** Older engine: names of the scripts the owner may see. */
+declare function listScripts(): string[];
+declare function getScript(name: string): string | null;
+declare function upsertScript(name: string, source: string): true;
+declare function deleteScript(name: string): boolean;
+declare function listLogs(): string[];

@@ -16,6 +16,8 @@
 //! - [`js`]: QuickJS worker pool, per-script runtimes and limits, host API.
 //! - [`scripts`]: script records and versions, the route table.
 //! - [`logs`]: per-script log rings in the data file.
+//! - [`assets`]: static assets in chunks, uploads, ownership, image variants.
+//! - [`manage`]: script management on someone's behalf, for `scripts.*` in JS.
 //! - [`kv`]: the scripts' ordered, transactional key-value data (group commit).
 //! - [`observe`]: request ids, the access log, the Prometheus registry.
 //! - [`events`]: pub/sub feeding Server-Sent Events streams.
@@ -28,6 +30,7 @@
 #![deny(clippy::unwrap_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod assets;
 pub mod auth;
 pub mod backup;
 pub mod cli;
@@ -39,6 +42,7 @@ pub mod http;
 pub mod js;
 pub mod kv;
 pub mod logs;
+pub mod manage;
 #[path = "../migrations/mod.rs"]
 pub mod migrations;
 pub mod observe;

@@ -29,13 +29,18 @@ pub struct Inner {
     pub streams: Arc<Streams>,
     /// The scripts' data API (also browsed read-only by the admin API).
     pub kv: Arc<crate::kv::Kv>,
+    /// Stored assets: serving, uploads, `assets.*` in JS.
+    pub assets: Arc<crate::assets::Assets>,
     /// What the JS host API calls into; shared by every worker.
     pub host: Arc<dyn Host>,
     pub started: Instant,
     /// Metrics, the access log, the shutting-down flag.
     pub observe: crate::observe::Observe,
-    /// Rate limits, CORS, compression and security headers.
-    pub hygiene: crate::http::hygiene::Hygiene,
+    /// Rate limits, CORS, compression and security headers; swapped whole
+    /// by a config reload.
+    pub hygiene: Arc<arc_swap::ArcSwap<crate::http::hygiene::Hygiene>>,
+    /// The running config with the source of each value, and reloads.
+    pub live: Arc<crate::config::Live>,
     request_prefix: u32,
     request_counter: AtomicU64,
 }
@@ -58,6 +63,12 @@ pub enum StartError {
 impl AppState {
     /// Opens (or creates) the data file and starts the JS workers.
     pub async fn start(config: Config) -> Result<AppState, StartError> {
+        AppState::start_live(Arc::new(crate::config::Live::fixed(config))).await
+    }
+
+    /// [`AppState::start`] with the config's layers, for reloads.
+    pub async fn start_live(live: Arc<crate::config::Live>) -> Result<AppState, StartError> {
+        let config = live.current().config.clone();
         let (path, js) = (config.data.clone(), config.js_config());
         let store = tokio::task::spawn_blocking(move || {
             Store::open(&path, &|txn| crate::seed::seed(txn, &js))
@@ -67,10 +78,28 @@ impl AppState {
         let logs = LogService::start(store.clone(), config.js.log_ring)?;
         let streams = Streams::start(&tokio::runtime::Handle::current());
         let kv = crate::kv::Kv::start(store.clone(), config.kv.limits())?;
-        let host: Arc<dyn Host> = Arc::new(EngineHost {
-            logs: logs.clone(),
-            streams: streams.clone(),
-            kv: kv.clone(),
+        let (st, cfg) = (store.clone(), config.assets.clone());
+        let assets = tokio::task::spawn_blocking(move || crate::assets::Assets::open(st, cfg))
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))??;
+        let fetcher = crate::fetch::Fetcher::new(
+            config.js.fetch.clone(),
+            std::time::Duration::from_millis(config.server.request_timeout_ms),
+            tokio::runtime::Handle::current(),
+        )
+        .map_err(|e| std::io::Error::other(format!("cannot build the fetch client: {e}")))?;
+        let manager = Arc::new(crate::manage::ScriptManager::new(
+            tokio::runtime::Handle::current(),
+        ));
+        let host: Arc<dyn Host> = Arc::new(ScriptHost {
+            engine: EngineHost {
+                logs: logs.clone(),
+                streams: streams.clone(),
+                kv: kv.clone(),
+            },
+            fetcher: Arc::new(fetcher),
+            manager: manager.clone(),
+            assets: assets.clone(),
         });
         let runtime = Arc::new(QuickJsPool::start(
             config.js_config(),
@@ -93,9 +122,12 @@ impl AppState {
         .map_err(|e| std::io::Error::other(e.to_string()))??;
         crate::backup::schedule::start(&store, &config.storage);
         let observe = crate::observe::Observe::start(&config)?;
-        let hygiene = crate::http::hygiene::Hygiene::new(&config);
-        Ok(AppState {
-            inner: Arc::new(Inner {
+        let hygiene = Arc::new(arc_swap::ArcSwap::from_pointee(
+            crate::http::hygiene::Hygiene::new(&config),
+        ));
+        live.attach_store(store.downgrade());
+        live.on_reload(crate::http::config_api::hygiene_hook(hygiene.clone()));
+        let inner = Arc::new(Inner {
                 config,
                 store,
                 scripts,
@@ -104,14 +136,26 @@ impl AppState {
                 logs,
                 streams,
                 kv,
+                assets,
                 host,
                 started: Instant::now(),
                 observe,
                 hygiene,
+                live,
                 request_prefix: rand::random(),
                 request_counter: AtomicU64::new(0),
-            }),
-        })
+        });
+        manager.bind(Arc::downgrade(&inner));
+        inner
+            .assets
+            .bind(crate::assets::owner::hooks(Arc::downgrade(&inner)));
+        let probe = inner.assets.clone();
+        inner
+            .scripts
+            .set_asset_probe(Box::new(move |m: &dyn Fn(&str) -> bool| {
+                probe.find_public(m)
+            }));
+        Ok(AppState { inner })
     }
 
     /// A short unique id for a request, cheap enough for the hot path.
@@ -130,5 +174,50 @@ impl AppState {
             state.logs.shutdown();
         })
         .await;
+    }
+}
+
+/// [`EngineHost`] plus the engine's fetch client. Every `Host` method is
+/// forwarded: one added to the trait must be forwarded here too.
+struct ScriptHost {
+    engine: EngineHost,
+    fetcher: Arc<crate::fetch::Fetcher>,
+    manager: Arc<crate::manage::ScriptManager>,
+    assets: Arc<crate::assets::Assets>,
+}
+
+impl Host for ScriptHost {
+    fn script_log(
+        &self,
+        script: &str,
+        level: crate::js::LogLevel,
+        message: String,
+        request_id: Option<&str>,
+    ) {
+        self.engine.script_log(script, level, message, request_id)
+    }
+
+    fn publish(&self, path: Option<&str>, msg: crate::js::StreamMessage) {
+        self.engine.publish(path, msg)
+    }
+
+    fn kv(&self) -> Option<Arc<crate::kv::Kv>> {
+        self.engine.kv()
+    }
+
+    fn publish_subscription(&self, name: &str, data: serde_json::Value) {
+        self.engine.publish_subscription(name, data)
+    }
+
+    fn fetcher(&self) -> Option<Arc<crate::fetch::Fetcher>> {
+        Some(self.fetcher.clone())
+    }
+
+    fn scripts(&self) -> Option<Arc<crate::manage::ScriptManager>> {
+        Some(self.manager.clone())
+    }
+
+    fn assets(&self) -> Option<Arc<crate::assets::Assets>> {
+        Some(self.assets.clone())
     }
 }

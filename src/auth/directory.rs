@@ -228,6 +228,42 @@ impl Directory {
         })
     }
 
+    /// A group acting as a script's owner: editor rights over what the
+    /// group (or a group containing it) owns or was granted.
+    pub fn group_principal(&self, name: &str) -> Option<Principal> {
+        let group = self.groups.get(name)?;
+        let groups: Arc<[String]> = self
+            .groups
+            .keys()
+            .filter(|g| self.descendants(g).contains(name))
+            .cloned()
+            .collect();
+        let user = UserInfo {
+            id: format!("group:{}", group.name),
+            email: format!("group {}", group.name),
+            name: group.name.clone(),
+            role: Role::Editor,
+            disabled: false,
+            provider: "group".into(),
+        };
+        Some(Principal {
+            user: Arc::new(user),
+            groups,
+            session_id: None,
+            token_id: None,
+        })
+    }
+
+    /// The owner of `script` as a principal: its owning user, or its group.
+    pub fn owner_principal(&self, script: &str) -> Option<Principal> {
+        let acl = self.scripts.get(script)?;
+        match (&acl.owner_user, &acl.owner_group) {
+            (Some(id), _) => self.principal(id),
+            (None, Some(g)) => self.group_principal(g),
+            _ => None,
+        }
+    }
+
     /// The named permissions a user holds (admins hold every one).
     pub fn permissions_of(&self, user_id: &str) -> Vec<String> {
         let groups = self.groups_of(user_id);

@@ -121,6 +121,9 @@ fn check_tables(txn: &ReadTransaction) -> Result<Summary, BackupError> {
         count(txn, def)?;
     }
     count(txn, tables::KV)?;
+    decode_all::<&str, crate::assets::AssetRecord>(txn, tables::ASSETS)?;
+    decode_all::<&str, crate::assets::image::VariantRecord>(txn, tables::ASSET_VARIANTS)?;
+    crate::assets::blob::check_complete(txn)?;
     Ok(Summary {
         format,
         scripts,

@@ -3,14 +3,19 @@
 //! Exit status: 0 success, 1 runtime failure (one line on stderr), 2 usage
 //! or configuration error.
 
+mod config;
+
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::auth::{create_user, Role};
-use crate::config::Config;
+use crate::config::{schema, Config, ConfigError, Inputs, Live, Settings};
+use crate::observe::logging::Logging;
 use crate::store::Store;
 
 #[derive(Parser)]
@@ -33,10 +38,13 @@ enum Command {
     Restore(crate::backup::cli::RestoreArgs),
     /// Check a data file or a backup: signature, format, every record.
     Verify(crate::backup::cli::VerifyArgs),
+    /// Inspect and check configuration; make encrypted secrets.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
 }
 
 #[derive(Args)]
-struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// Data file; created on first run.
     #[arg(long, env = "AIWEBENGINE_DATA", default_value = "./aiwebengine.redb")]
     data: PathBuf,
@@ -46,7 +54,8 @@ struct ServeArgs {
     /// HTTPS listen address (port 0 picks a free port), or `off`.
     #[arg(long, env = "AIWEBENGINE_HTTPS", default_value = "0.0.0.0:8443")]
     https: String,
-    /// Config file (TOML); may be given more than once, later files win.
+    /// Config file (.toml, .yaml, .yml, .json, .json5); may be given more
+    /// than once, later files win.
     #[arg(long, env = "AIWEBENGINE_CONFIG", value_delimiter = ',')]
     config: Vec<PathBuf>,
     /// Development mode: detailed script errors and best-effort responses.
@@ -77,29 +86,30 @@ struct CreateArgs {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    init_tracing();
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
     // Process-wide by nature; the server also names ring explicitly, so this
     // only serves code that asks rustls for the default provider.
     let _ = rustls::crypto::ring::default_provider().install_default();
+    let Some((_, sub)) = matches.subcommand() else {
+        return ExitCode::from(2);
+    };
+    // `serve` installs the log from its config; the rest log plainly.
+    let _logging = match &cli.command {
+        Command::Serve(_) => None,
+        _ => Some(Logging::console_only()),
+    };
     match cli.command {
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => serve(&args, sub),
         Command::Admin(AdminCommand::Create(args)) => admin_create(args),
         Command::Backup(args) => crate::backup::cli::backup(args),
         Command::Restore(args) => crate::backup::cli::restore(args),
         Command::Verify(args) => crate::backup::cli::verify(args),
+        Command::Config(cmd) => config::run(cmd, sub.subcommand().map(|(_, m)| m)),
     }
-}
-
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("AIWEBENGINE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(ansi)
-        .with_writer(std::io::stderr)
-        .try_init();
 }
 
 fn fail(code: u8, msg: impl std::fmt::Display) -> ExitCode {
@@ -107,12 +117,77 @@ fn fail(code: u8, msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn serve(args: ServeArgs) -> ExitCode {
-    let https = Some(args.https);
-    let config = match Config::new(args.data, args.http, https, args.dev, &args.config) {
-        Ok(c) => c,
-        Err(e) => return fail(2, e),
+/// Every problem on its own `error:` line; exit status 2.
+fn config_fail(e: &ConfigError) -> ExitCode {
+    for line in &e.0 {
+        eprintln!("error: {line}");
+    }
+    ExitCode::from(2)
+}
+
+/// The layers `serve` (and `config show`) read: the files, and the flags
+/// given on the command line (clap's defaults and the variables it reads
+/// are left to the config's own layers).
+fn inputs(args: &ServeArgs, m: &ArgMatches) -> Inputs {
+    let given = |id: &str| m.value_source(id) == Some(ValueSource::CommandLine);
+    let mut flags = Vec::new();
+    let values = [
+        ("data", serde_json::json!(args.data)),
+        ("http", serde_json::json!(args.http)),
+        ("https", serde_json::json!(args.https)),
+        ("dev", serde_json::json!(args.dev)),
+    ];
+    for (id, value) in values {
+        let flag = format!("--{id}");
+        if let Some((_, key)) = schema::FLAGS.iter().find(|(f, _)| *f == flag) {
+            if given(id) {
+                flags.push((flag, key.to_string(), value));
+            }
+        }
+    }
+    Inputs {
+        files: args.config.clone(),
+        flags,
+        no_env: false,
+    }
+}
+
+/// The settings kept in the data file, read before the server opens it
+/// (a held file fails here as it would at open).
+fn stored_settings(config: &Config) -> Result<Settings, crate::store::StoreError> {
+    if !config.data.exists() {
+        return Ok(Settings::new());
+    }
+    let store = Store::open(&config.data, &|_| Ok(()))?;
+    crate::config::settings::read(&store)
+}
+
+fn serve(args: &ServeArgs, m: &ArgMatches) -> ExitCode {
+    let inputs = inputs(args, m);
+    let first = match crate::config::resolve(&inputs, &Settings::new()) {
+        Ok(r) => r,
+        Err(e) => return config_fail(&e),
     };
+    let settings = match stored_settings(&first.config) {
+        Ok(s) => s,
+        Err(e) => return fail(1, e),
+    };
+    let resolved = match settings.is_empty() {
+        true => first,
+        false => match crate::config::resolve(&inputs, &settings) {
+            Ok(r) => r,
+            Err(e) => return config_fail(&e),
+        },
+    };
+    let logging = match Logging::install(&resolved.config.logging) {
+        Ok(l) => l,
+        Err(e) => return fail(1, format!("cannot open the log file (logging.file): {e}")),
+    };
+    for w in &resolved.warnings {
+        tracing::warn!("{w}");
+    }
+    let live = Arc::new(Live::new(inputs, resolved));
+    live.on_reload(logging.hook());
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -120,7 +195,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(1, format!("cannot start the async runtime: {e}")),
     };
-    match rt.block_on(crate::server::run(config)) {
+    match rt.block_on(crate::server::run_live(live)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(e.exit_code(), e),
     }
@@ -140,11 +215,7 @@ fn admin_create(args: CreateArgs) -> ExitCode {
             line.trim_end_matches(['\r', '\n']).to_string()
         }
     };
-    let js = Config::new(args.data.clone(), String::new(), None, false, &[]).map(|c| c.js_config());
-    let js = match js {
-        Ok(js) => js,
-        Err(e) => return fail(2, e),
-    };
+    let js = Config::defaults().js_config();
     let store = match Store::open(&args.data, &|txn| crate::seed::seed(txn, &js)) {
         Ok(s) => s,
         Err(e) => return fail(1, e),

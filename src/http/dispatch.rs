@@ -59,6 +59,10 @@ async fn handle(
     invoke: impl FnOnce(Invocation),
 ) -> Result<Response, ApiError> {
     let (parts, body) = req.into_parts();
+    // Stored assets and `assets.dir` answer GET/HEAD where no route does.
+    if let Some(resp) = super::assets::try_serve(state, &parts).await {
+        return Ok(resp);
+    }
     let catalog = state.scripts.catalog();
     let (route, params) = match catalog
         .table

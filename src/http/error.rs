@@ -134,6 +134,14 @@ impl From<ScriptError> for ApiError {
                 .with("method", method)
                 .with("path", path)
                 .with("owner", owner),
+            ScriptError::AssetConflict {
+                method,
+                path,
+                asset,
+            } => ApiError::new(StatusCode::CONFLICT, "asset_conflict", msg)
+                .with("method", method)
+                .with("path", path)
+                .with("asset", asset),
             ScriptError::NotFound(_) | ScriptError::VersionNotFound { .. } => {
                 ApiError::not_found(msg)
             }

@@ -3,8 +3,10 @@
 
 mod access;
 mod api;
+mod assets;
 mod auth;
 mod backup;
+pub mod config_api;
 mod dispatch;
 mod error;
 mod graphql;
@@ -95,6 +97,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/logs", get(api::logs))
         .route("/api/scripts/{name}/kv", get(kv::browse))
         .route("/api/streams", get(streams::list))
+        .route("/api/config", get(config_api::get).put(config_api::put))
+        .route("/api/config/reload", post(config_api::reload))
         .merge(ui::routes())
         .fallback(engine_not_found)
         .layer(axum::middleware::from_fn_with_state(
@@ -121,6 +125,16 @@ pub fn app(state: AppState) -> Router {
         .route("/health/ready", get(health::ready))
         // Outside `engine`: a large snapshot may outlast the request timeout.
         .route("/engine/api/backup", get(backup::download))
+        // Outside `engine` too: an upload streams for longer than the
+        // request timeout, with its own size limit (assets.max_upload_bytes).
+        .route(
+            "/engine/api/assets",
+            get(assets::list).post(assets::upload_many),
+        )
+        .route(
+            "/engine/api/assets/{*path}",
+            get(assets::meta).put(assets::upload).delete(assets::delete),
+        )
         .nest("/engine", engine)
         .route("/engine", get(engine_not_found))
         .fallback(dispatch::dispatch)

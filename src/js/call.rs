@@ -47,6 +47,8 @@ pub(crate) fn call_handler(sc: &ScriptContext, inv: &Invocation, seq: u64, dev: 
     };
     sc.enter();
     *sc.shared.request_id.borrow_mut() = Some(inv.request.request_id.clone());
+    *sc.shared.caller.borrow_mut() =
+        super::context::Caller::Request(inv.request.auth.as_ref().map(|a| a.user_id.clone()));
     let step = sc.ctx.with(|ctx| {
         let built = match inv.kind {
             CallKind::Request | CallKind::StreamConnect => {
@@ -104,6 +106,7 @@ pub(crate) fn call_handler(sc: &ScriptContext, inv: &Invocation, seq: u64, dev: 
         sc.ctx.with(|ctx| super::auth::clear(&ctx));
     }
     *sc.shared.request_id.borrow_mut() = None;
+    *sc.shared.caller.borrow_mut() = super::context::Caller::TopLevel;
     sc.leave();
     step
 }

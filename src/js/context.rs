@@ -23,6 +23,19 @@ pub(crate) struct TimerSink {
     pub generation: u64,
 }
 
+/// Whose rights `scripts.*` uses for the JS running now.
+#[derive(Clone, Debug, Default)]
+pub(crate) enum Caller {
+    /// Top-level code, timers with no request waiting: the script's owner.
+    #[default]
+    TopLevel,
+    /// A handler (or the continuation of the only request awaiting in this
+    /// context): that request's user id, None when nobody is logged in.
+    Request(Option<String>),
+    /// Continuations while several requests await: nobody can tell.
+    Ambiguous,
+}
+
 /// State shared between the worker and the native functions of one context.
 pub(crate) struct Shared {
     pub script: Arc<str>,
@@ -33,6 +46,7 @@ pub(crate) struct Shared {
     /// context is discarded, never reused after a half-done mutation.
     pub limit_hit: Cell<Option<super::FailureKind>>,
     pub request_id: RefCell<Option<Arc<str>>>,
+    pub caller: RefCell<Caller>,
     pub registering: bool,
     /// True while a serving context runs the script's top-level code: its
     /// effects already happened once, in the registration pass.
@@ -40,6 +54,9 @@ pub(crate) struct Shared {
     pub routes: RefCell<Vec<RouteSpec>>,
     pub graphql: RefCell<Vec<crate::graphql::GqlSpec>>,
     pub timers: Option<TimerSink>,
+    /// When the request whose handler runs now reached the worker; `fetch`
+    /// derives the request's deadline from it.
+    pub request_started: Cell<Option<Instant>>,
 }
 
 pub(crate) struct ScriptContext {
@@ -71,11 +88,13 @@ impl ScriptContext {
             interrupted: Cell::new(false),
             limit_hit: Cell::new(None),
             request_id: RefCell::new(None),
+            caller: RefCell::new(Caller::TopLevel),
             registering,
             replaying: Cell::new(false),
             routes: RefCell::new(Vec::new()),
             graphql: RefCell::new(Vec::new()),
             timers,
+            request_started: Cell::new(None),
         });
         let watch = shared.clone();
         rt.set_interrupt_handler(Some(Box::new(move || match watch.deadline.get() {
@@ -126,7 +145,10 @@ impl ScriptContext {
                 native.set("gqlPublish", gql_publish_fn(&ctx, shared.clone())?)?;
                 ctx.globals().set("__aw_native", native)?;
                 ctx.eval::<(), _>(prelude(cfg.eval, cfg.console))?;
-                super::prelude_kv::install(&ctx, shared.clone())
+                super::prelude_kv::install(&ctx, shared.clone())?;
+                super::scripts_api::install(&ctx, shared.clone())?;
+                super::prelude_assets::install(&ctx, shared.clone())?;
+                super::prelude_fetch::install(&ctx, shared.clone())
             })();
             r.map_err(|e| load_error(&ctx, e, &shared))
         })

@@ -4,16 +4,21 @@
 //! Nothing here knows HTTP or redb: requests arrive as [`ScriptRequest`],
 //! answers leave as [`Outcome`], and effects go out through [`Host`].
 
+mod assets;
 mod auth;
 mod call;
 mod context;
 mod convert;
 mod errors;
+mod fetch;
 mod inline;
 mod kv;
 mod pool;
 mod prelude;
+mod prelude_assets;
+mod prelude_fetch;
 mod prelude_kv;
+mod scripts_api;
 mod utils;
 mod worker;
 
@@ -244,6 +249,19 @@ pub trait Host: Send + Sync + 'static {
     }
     /// `sendSubscriptionMessage(name, data)`: to every subscriber of `name`.
     fn publish_subscription(&self, _name: &str, _data: serde_json::Value) {}
+    /// Outbound HTTP (`fetch`); None where scripts have none (seeding).
+    fn fetcher(&self) -> Option<Arc<crate::fetch::Fetcher>> {
+        None
+    }
+    /// `scripts.*` and the older script globals; None where scripts have
+    /// none (seeding).
+    fn scripts(&self) -> Option<Arc<crate::manage::ScriptManager>> {
+        None
+    }
+    /// Stored assets (`assets.*`); None where scripts have none (seeding).
+    fn assets(&self) -> Option<Arc<crate::assets::Assets>> {
+        None
+    }
 }
 
 /// The seam for other script languages (REQ-JS-008). QuickJS is the only

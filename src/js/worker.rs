@@ -12,7 +12,7 @@ use rquickjs::{Function, Object};
 use tokio::sync::oneshot;
 
 use super::call::{call_handler, internal, poll_parked, Step};
-use super::context::{ScriptContext, TimerSink};
+use super::context::{Caller, ScriptContext, TimerSink};
 use super::errors::describe;
 use super::{FailureKind, Host, Invocation, Isolation, JsConfig, LogLevel, Outcome, ScriptFailure};
 use crate::scripts::routes::LoadedScript;
@@ -29,7 +29,17 @@ pub enum LocalMsg {
         id: u64,
         result: Result<Settlement, String>,
     },
+    /// Runs `f` in the context of `generation` (a fetch event), then
+    /// settles the requests it unblocked.
+    Run {
+        generation: u64,
+        f: Callback,
+    },
 }
+
+/// Host-triggered JS to run in a worker's context.
+pub(crate) type Callback =
+    Box<dyn for<'js> FnOnce(&rquickjs::Ctx<'js>) -> rquickjs::Result<()> + Send>;
 
 /// Builds an operation's result value inside the owning context.
 pub(crate) type Settlement =
@@ -60,6 +70,8 @@ struct Parked {
     seq: u64,
     reply: oneshot::Sender<Outcome>,
     request_id: Arc<str>,
+    /// The request's user id, for `scripts.*` in its continuations.
+    user: Option<String>,
     /// JS time spent on this context while the request was parked; time
     /// awaiting host operations is not counted.
     js_used: Duration,
@@ -98,6 +110,7 @@ impl Worker {
             } => self.run_callback(generation, "an async operation", move |ctx| {
                 super::kv::settle_js(ctx, id, result)
             }),
+            LocalMsg::Run { generation, f } => self.run_callback(generation, "a fetch callback", f),
         }
     }
 
@@ -122,7 +135,9 @@ impl Worker {
             .expect("context_for returned it");
         entry.last_used = self.clock;
         let started = std::time::Instant::now();
+        entry.sc.shared.request_started.set(Some(started));
         let step = call_handler(&entry.sc, &inv, seq, dev);
+        entry.sc.shared.request_started.set(None);
         let slice = started.elapsed();
         if slice > self.setup.slow_after || entry.sc.broken() {
             inv.script.mark_slow();
@@ -140,6 +155,7 @@ impl Worker {
                     seq,
                     reply: inv.reply,
                     request_id: inv.request.request_id.clone(),
+                    user: inv.request.auth.as_ref().map(|a| a.user_id.clone()),
                     js_used: Duration::ZERO,
                 });
             }
@@ -307,6 +323,13 @@ impl Worker {
             return;
         };
         let started = std::time::Instant::now();
+        let mut waiting = self.parked.iter().filter(|p| p.generation == generation);
+        let caller = match (waiting.next(), waiting.next()) {
+            (None, _) => Caller::TopLevel,
+            (Some(p), None) => Caller::Request(p.user.clone()),
+            (Some(_), Some(_)) => Caller::Ambiguous,
+        };
+        *entry.sc.shared.caller.borrow_mut() = caller;
         entry.sc.enter();
         entry.sc.ctx.with(|ctx| {
             let r = f(&ctx);
@@ -325,6 +348,7 @@ impl Worker {
             while ctx.execute_pending_job() {}
         });
         entry.sc.leave();
+        *entry.sc.shared.caller.borrow_mut() = Caller::TopLevel;
         let slice = started.elapsed();
         if slice > self.setup.slow_after || entry.sc.broken() {
             entry.script.mark_slow();

@@ -2,10 +2,27 @@
 
 use serde::Deserialize;
 
-/// `[logging]`: the access log (docs/operations.md, "Metrics and logs").
+/// `[logging]`: the server's own log (REQ-LOG-001/002, see
+/// [`super::logging`]) and the access log (docs/operations.md).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LoggingSection {
+    /// `EnvFilter` directives: "info", "warn,aiwebengine::http=debug", ...
+    pub level: String,
+    /// "pretty" (human text) or "json" (one object per line).
+    pub format: String,
+    /// Write the log to stderr.
+    pub console: bool,
+    /// Also write it to this file, rotated beside it.
+    pub file: Option<std::path::PathBuf>,
+    /// "hourly", "daily", "weekly" or "never" ("minutely" exists for tests).
+    pub rotation: String,
+    /// Log files kept, the current one included; 0 keeps all.
+    pub retention_files: usize,
+    /// Rotated files older than this many days are deleted; 0 keeps all.
+    pub retention_days: u64,
+    /// Rotated files are compressed: "gzip", "zstd" or "none".
+    pub compress: String,
     /// "common", "combined", "json" or "off".
     pub access_format: String,
     /// Append access lines to this file instead of the server log
@@ -16,6 +33,14 @@ pub struct LoggingSection {
 impl Default for LoggingSection {
     fn default() -> Self {
         LoggingSection {
+            level: "info".into(),
+            format: "pretty".into(),
+            console: true,
+            file: None,
+            rotation: "daily".into(),
+            retention_files: 7,
+            retention_days: 0,
+            compress: "gzip".into(),
             access_format: "off".into(),
             access_file: None,
         }

@@ -6,6 +6,7 @@
 
 mod access;
 pub mod config;
+pub mod logging;
 mod metrics;
 mod process;
 

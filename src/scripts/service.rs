@@ -2,13 +2,13 @@
 //! (record + version row + derived routes); the in-memory catalog and route
 //! table are swapped only after it commits.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use redb::{ReadableTable, ReadableTableMetadata};
 
-use super::routes::{is_reserved, LoadedScript, Pattern, RouteSpec, RouteTable};
+use super::routes::{is_reserved, LoadedScript, Lookup, Pattern, RouteSpec, RouteTable};
 use super::{now_millis, validate_name, ScriptRecord, ScriptVersion};
 use crate::events::Streams;
 use crate::graphql::{self, GqlSpec};
@@ -32,6 +32,12 @@ pub enum ScriptError {
         method: String,
         path: String,
         owner: String,
+    },
+    #[error("{method} {path} would hide the stored asset /{asset}; change the route or delete the asset first")]
+    AssetConflict {
+        method: String,
+        path: String,
+        asset: String,
     },
     #[error("{}", .0.message)]
     Schema(graphql::SchemaError),
@@ -120,6 +126,10 @@ impl Catalog {
     }
 }
 
+/// Finds a stored asset whose public path (`/img/a.png`) a predicate
+/// accepts; bound by the engine, so scripts know nothing else of assets.
+pub type AssetProbe = Box<dyn Fn(&dyn Fn(&str) -> bool) -> Option<String> + Send + Sync>;
+
 pub struct SaveOutcome {
     pub record: ScriptRecord,
     pub created: bool,
@@ -134,6 +144,11 @@ pub struct ScriptService {
     max_script_bytes: usize,
     /// Serializes changes so that conflict check, commit and swap are atomic.
     write_lock: tokio::sync::Mutex<()>,
+    /// Stored assets, for the conflict check (set once at start).
+    assets: std::sync::OnceLock<AssetProbe>,
+    /// Who is saving which script right now: a new script's top-level code
+    /// runs before it has an owner, and acts for its author meanwhile.
+    authors: std::sync::Mutex<HashMap<String, String>>,
 }
 
 async fn blocking<T: Send + 'static>(
@@ -192,6 +207,8 @@ impl ScriptService {
             graphql_limits: limits,
             max_script_bytes,
             write_lock: tokio::sync::Mutex::new(()),
+            assets: std::sync::OnceLock::new(),
+            authors: Default::default(),
         })
     }
 
@@ -200,6 +217,20 @@ impl ScriptService {
         let catalog = Catalog::rebuilt(entries, &self.runtime, &self.streams, self.graphql_limits);
         self.streams.sync(&catalog.stream_paths());
         self.catalog.store(Arc::new(catalog));
+    }
+
+    /// The author of a save in progress of `name`, if any.
+    pub fn saving_author(&self, name: &str) -> Option<String> {
+        self.authors_lock().get(name).cloned()
+    }
+
+    fn authors_lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        self.authors.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Lets saves refuse GET routes that would hide a stored asset.
+    pub fn set_asset_probe(&self, probe: AssetProbe) {
+        let _ = self.assets.set(probe);
     }
 
     /// The current catalog; lock-free, for the request path.
@@ -226,7 +257,11 @@ impl ScriptService {
         }
         let rt = self.runtime.clone();
         let (n, s) = (name.to_string(), source.clone());
-        let reg = blocking(move || rt.register(&n, &s).map_err(ScriptError::Load)).await?;
+        self.authors_lock()
+            .insert(name.to_string(), author.to_string());
+        let reg = blocking(move || rt.register(&n, &s).map_err(ScriptError::Load)).await;
+        self.authors_lock().remove(name);
+        let reg = reg?;
         if let Some(r) = reg.routes.iter().find(|r| is_reserved(&r.path)) {
             return Err(ScriptError::Reserved {
                 path: r.path.clone(),
@@ -298,6 +333,26 @@ impl ScriptService {
                         owner: owner.to_string(),
                     });
                 }
+            }
+        }
+        self.check_assets(routes)
+    }
+
+    /// A GET route (or stream) must not match a stored asset's path.
+    fn check_assets(&self, routes: &[RouteSpec]) -> Result<(), ScriptError> {
+        let Some(probe) = self.assets.get() else {
+            return Ok(());
+        };
+        let nobody = Arc::new(LoadedScript::new("".into(), 0, "".into()));
+        for r in routes.iter().filter(|r| r.method == "GET") {
+            let table = RouteTable::build(&[(nobody.clone(), vec![r.clone()])]);
+            let hit = |p: &str| matches!(table.lookup("GET", p), Lookup::Found { .. });
+            if let Some(asset) = probe(&hit) {
+                return Err(ScriptError::AssetConflict {
+                    method: r.method.clone(),
+                    path: r.path.clone(),
+                    asset,
+                });
             }
         }
         Ok(())

@@ -9,8 +9,10 @@
 //! HTTPS ([`tls`]) is served by the same threads: each accepts on both
 //! listeners. Plain HTTP redirects to it and HTTPS adds HSTS ([`edge`]).
 
+mod notify;
 mod edge;
 mod io_thread;
+mod reload;
 pub mod tls;
 
 use std::net::{SocketAddr, TcpListener};
@@ -49,20 +51,29 @@ impl ServeError {
 /// Runs until SIGINT/SIGTERM, then lets in-flight requests finish (up to
 /// `server.shutdown_grace_ms`) and closes the data file.
 pub async fn run(config: Config) -> Result<(), ServeError> {
+    run_live(Arc::new(crate::config::Live::fixed(config))).await
+}
+
+/// [`run`] with the config's layers: SIGHUP and the management API reload
+/// them (REQ-CFG-004).
+pub async fn run_live(live: Arc<crate::config::Live>) -> Result<(), ServeError> {
+    let config = live.current().config.clone();
     // Configured PEM files are checked before the data file is opened.
     let files = match (&config.https, tls::Source::from_config(&config.tls)) {
         (Some(_), tls::Source::Files { cert, key }) => Some(tls::load_files(&cert, &key)?),
         _ => None,
     };
     raise_fd_limit();
-    let state = AppState::start(config.clone()).await?;
+    let state = AppState::start_live(live.clone()).await?;
     let (listener, addr) = bind(&config.http, "--http")?;
     let mut https = None;
     if let Some(https_addr) = &config.https {
         let (l, addr) = bind(https_addr, "--https")?;
         let started = tls::start(files, &config.tls.names, &state.store).await?;
+        live.on_reload(reload::tls_hook(started.tls.slot.clone()));
         https = Some((l, addr, started));
     }
+    let sighup = reload::on_sighup(live.clone());
     let edge = Arc::new(edge::Edge::new(
         &config.tls,
         https.as_ref().map(|h| h.1.port()),
@@ -104,11 +115,13 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     use std::io::Write;
     let _ = std::io::stdout().flush();
     tracing::info!(data = %config.data.display(), "aiwebengine {} serving", crate::VERSION_LINE);
+    notify::ready();
     shutdown_signal().await;
+    notify::stopping();
     tracing::info!("shutting down: no new connections, finishing in-flight requests");
     state.observe.set_draining();
-    if let Some(r) = renewal {
-        r.abort();
+    for task in [renewal, sighup].into_iter().flatten() {
+        task.abort();
     }
     let _ = stop_tx.send(true);
     let _ = tokio::task::spawn_blocking(move || {

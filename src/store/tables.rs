@@ -31,8 +31,15 @@ pub const PERMISSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("perm
 pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 /// Setting key -> value (admin-editable settings).
 pub const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("settings");
-/// Asset path -> asset record (assets issue).
+/// Asset path -> [`crate::assets::AssetRecord`]; missing table = empty.
 pub const ASSETS: TableDefinition<&str, &[u8]> = TableDefinition::new("assets");
+/// (blob id, index) -> raw content bytes (not an envelope) of an asset or
+/// image variant; see [`crate::assets`].
+pub const ASSET_CHUNKS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("asset_chunks");
+/// Blob id -> start time (ms) of an upload not yet committed; swept at start.
+pub const ASSET_STAGING: TableDefinition<u64, u64> = TableDefinition::new("asset_staging");
+/// "sha256|params" -> [`crate::assets::image::VariantRecord`].
+pub const ASSET_VARIANTS: TableDefinition<&str, &[u8]> = TableDefinition::new("asset_variants");
 /// (namespace, encoded key) -> value: the data scripts store (data API issue).
 pub const KV: TableDefinition<(&str, &[u8]), &[u8]> = TableDefinition::new("kv");
 /// (expires at, namespace, encoded key) -> (): the kv expiry index, swept

@@ -1,7 +1,7 @@
 // The admin UI in headless chromium against the real binary.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, logIn, setSource, get, shot, EMAIL } from './lib.mjs';
+import { startServer, launch, openPage, logIn, fillLogin, apiLogin, call, setSource, get, shot, EMAIL } from './lib.mjs';
 
 let server;
 let browser;
@@ -149,13 +149,20 @@ test('keyboard: the skip link comes first and arrow keys switch the script tabs'
   assert.deepEqual(p.problems(), []);
 });
 
-test('an expired or unknown token sends the user back to the login page', async () => {
+test('a revoked session sends the user to the login page, and back after logging in', async () => {
   const p = await page();
   await logIn(p);
-  await p.evaluate(() => sessionStorage.setItem('aiwebengine.token', 'not-a-valid-token'));
-  await p.goto(`${server.url}/engine/admin/scripts`);
+  await p.getByRole('link', { name: 'Routes' }).click();
+  await p.getByRole('heading', { name: 'Routes' }).waitFor();
+  // "Log out everywhere" from another client ends this browser's session too.
+  const token = await apiLogin(server.url);
+  assert.equal((await call(server.url, token, 'DELETE', '/engine/api/sessions')).status, 200);
+  await p.getByRole('link', { name: 'Scripts', exact: true }).click();
   await p.getByText('Your session has ended. Please log in again.').waitFor();
   assert.match(p.url(), /\/engine\/admin\/login\?next=%2Fscripts/);
+  await fillLogin(p);
+  await p.getByRole('heading', { name: 'Scripts', exact: true }).waitFor();
+  assert.match(p.url(), /\/engine\/admin\/scripts$/);
   assert.deepEqual(p.problems(), []);
 });
 

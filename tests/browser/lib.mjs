@@ -24,27 +24,37 @@ export function binary() {
   return found[0].path;
 }
 
-export async function startServer({ args = [] } = {}) {
+// `admin: false` starts without an administrator: the server then prints
+// a one-time setup link, resolved by `setupUrl()`.
+export async function startServer({ args = [], admin = true } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'aiwebengine-browser-'));
   const data = join(dir, 'data.redb');
   const bin = binary();
   const env = { ...process.env };
-  for (const v of ['AIWEBENGINE_DATA', 'AIWEBENGINE_HTTP', 'AIWEBENGINE_HTTPS', 'AIWEBENGINE_CONFIG']) delete env[v];
-  const made = spawnSync(bin, ['admin', 'create', EMAIL, '--password-stdin', '--data', data], { input: `${PASSWORD}\n`, env });
-  if (made.status !== 0) throw new Error(`admin create failed: ${made.stderr}`);
+  // The server reads AIWEBENGINE_* as config (and warns about unknown ones).
+  for (const v of Object.keys(env)) if (v.startsWith('AIWEBENGINE_')) delete env[v];
+  if (admin) {
+    const made = spawnSync(bin, ['admin', 'create', EMAIL, '--password-stdin', '--data', data], { input: `${PASSWORD}\n`, env });
+    if (made.status !== 0) throw new Error(`admin create failed: ${made.stderr}`);
+  }
   const child = spawn(bin, ['serve', '--data', data, '--http', '127.0.0.1:0', '--https', 'off', ...args], {
     env: { ...env, AIWEBENGINE_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'],
   });
+  let gotSetup;
+  const setup = new Promise((resolve) => { gotSetup = resolve; });
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not print "listening on" within 20 s')), 20_000);
     child.on('exit', (code) => reject(new Error(`server exited with ${code} before listening`)));
     createInterface({ input: child.stdout }).on('line', (line) => {
       const m = line.match(/^listening on (http:\/\/\S+)/);
       if (m) { clearTimeout(timer); resolve(m[1]); }
+      const s = line.match(/(http:\/\/\S+\/engine\/admin\/setup\?token=\S+)/);
+      if (s) gotSetup(s[1]);
     });
   });
   return {
     url,
+    setupUrl: () => setup,
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
@@ -90,12 +100,35 @@ export async function shot(page, name) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
 
-export async function logIn(page) {
+export async function logIn(page, { email = EMAIL, password = PASSWORD, landing = 'Dashboard' } = {}) {
   await page.goto(`${page.base}/engine/admin/`);
-  await page.getByLabel('Email').fill(EMAIL);
-  await page.getByLabel('Password').fill(PASSWORD);
+  await fillLogin(page, email, password);
+  await page.getByRole('heading', { name: landing, exact: true }).waitFor();
+}
+
+export async function fillLogin(page, email = EMAIL, password = PASSWORD) {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+}
+
+// The JSON API with a bearer login token, for setting up test data.
+export async function apiLogin(base, email = EMAIL, password = PASSWORD) {
+  const res = await fetch(`${base}/engine/auth/login`, { method: 'POST', body: JSON.stringify({ email, password }) });
+  if (res.status !== 200) throw new Error(`login as ${email}: ${res.status} ${await res.text()}`);
+  return (await res.json()).token;
+}
+
+export async function call(base, token, method, path, body) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: res.status, json, text };
 }
 
 // Replaces the editor's text as a paste would (typing would trigger

@@ -1,8 +1,8 @@
 // The admin UI: a small router over history URLs under /engine/admin/ (the
 // server answers every such path with index.html), a shell with navigation,
 // and one module per page.
-import { session, logout, setUnauthorizedHandler } from './api.js';
-import { h, clear } from './dom.js';
+import { loadMe, logout, currentUser, isAdmin, isEditor, setUnauthorizedHandler } from './api.js';
+import { BASE, h, clear } from './dom.js';
 import { loginPage } from './pages/login.js';
 import { dashboardPage } from './pages/dashboard.js';
 import { scriptsPage } from './pages/scripts.js';
@@ -10,8 +10,14 @@ import { editorPage } from './pages/editor.js';
 import { routesPage } from './pages/routes.js';
 import { logsPage } from './pages/logs.js';
 import { streamsPage } from './pages/streams.js';
-
-import { BASE } from './dom.js';
+import { usersPage } from './pages/users.js';
+import { groupsPage } from './pages/groups.js';
+import { permissionsPage } from './pages/permissions.js';
+import { auditPage } from './pages/audit.js';
+import { settingsPage } from './pages/settings.js';
+import { tokensPage } from './pages/tokens.js';
+import { sessionsPage } from './pages/sessions.js';
+import { accountPage } from './pages/account.js';
 
 const ROUTES = [
   [/^\/$/, dashboardPage, 'Dashboard'],
@@ -21,20 +27,41 @@ const ROUTES = [
   [/^\/routes$/, routesPage, 'Routes'],
   [/^\/streams$/, streamsPage, 'Streams'],
   [/^\/logs$/, logsPage, 'Logs'],
+  [/^\/users$/, usersPage, 'Users'],
+  [/^\/groups$/, groupsPage, 'Groups'],
+  [/^\/permissions$/, permissionsPage, 'Permissions'],
+  [/^\/audit$/, auditPage, 'Audit log'],
+  [/^\/settings$/, settingsPage, 'Settings'],
+  [/^\/account$/, accountPage, 'Your account'],
+  [/^\/tokens$/, tokensPage, 'API tokens'],
+  [/^\/sessions$/, sessionsPage, 'Sessions'],
 ];
 
-const NAV = [['/', 'Dashboard'], ['/scripts', 'Scripts'], ['/routes', 'Routes'], ['/streams', 'Streams'], ['/logs', 'Logs']];
+// Navigation groups; `who` says which role sees the group (the server
+// enforces the same rules: a hidden page's calls answer 403 anyway).
+const NAV = [
+  ['Engine', 'editor', [['/', 'Dashboard'], ['/scripts', 'Scripts'], ['/routes', 'Routes'], ['/streams', 'Streams'], ['/logs', 'Logs']]],
+  ['Administration', 'admin', [['/users', 'Users'], ['/groups', 'Groups'], ['/permissions', 'Permissions'],
+    ['/audit', 'Audit log'], ['/settings', 'Settings']]],
+  ['Your account', 'any', [['/account', 'Profile'], ['/tokens', 'API tokens'], ['/sessions', 'Sessions']]],
+];
 
 let dispose = null;
 let rendered = false;
 // A page with unsaved work sets this; navigation asks before leaving.
-export const guard = { dirty: () => false };
+// `onLogout` lets it keep a draft when the session ends under it.
+export const guard = { dirty: () => false, onLogout: () => {} };
 
 export function navigate(path, { replace = false, force = false, state = null } = {}) {
   if (!force && guard.dirty() && !window.confirm('Leave this page? Your unsaved changes will be lost.')) return;
-  guard.dirty = () => false;
+  resetGuard();
   history[replace ? 'replaceState' : 'pushState'](state, '', BASE + path);
   render();
+}
+
+function resetGuard() {
+  guard.dirty = () => false;
+  guard.onLogout = () => {};
 }
 
 function currentPath() {
@@ -48,16 +75,22 @@ function render() {
   const root = document.getElementById('app');
   const path = currentPath();
   const ctx = { navigate, guard };
-  if (!session() || path === '/login') {
+  if (!currentUser() || path === '/login') {
+    if (currentUser()) {
+      // Already logged in: go where the login would have led.
+      const next = new URLSearchParams(location.search).get('next');
+      navigate(safeNext(next), { replace: true, force: true });
+      return;
+    }
     if (path !== '/login') {
       history.replaceState(null, '', `${BASE}/login?next=${encodeURIComponent(path + location.search)}`);
     }
-    clear(root, loginPage(ctx));
+    clear(root, loginPage({ ...ctx, done: (next) => navigate(safeNext(next), { replace: true, force: true }) }));
     document.title = 'Log in · aiwebengine';
     return;
   }
   const main = h('main', { id: 'main', tabindex: '-1' });
-  clear(root, shell(path), main);
+  clear(root, h('div', { class: 'layout' }, ...shell(path), main));
   const route = ROUTES.find(([re]) => re.test(path));
   if (!route) {
     document.title = 'Not found · aiwebengine';
@@ -75,18 +108,46 @@ function render() {
   rendered = true;
 }
 
+// Only paths inside the UI: never another host, never the login page.
+export function safeNext(next) {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/login')) return '/';
+  return next;
+}
+
 function shell(path) {
-  const s = session();
+  const me = currentUser();
   const section = '/' + (path.split('/')[1] || '');
-  return h('header', { class: 'topbar' },
+  const sees = (who) => who === 'any' || (who === 'admin' ? isAdmin() : isEditor());
+  const menu = h('button', { type: 'button', class: 'menu-button', 'aria-expanded': 'false', 'aria-controls': 'sidenav' }, 'Menu');
+  const nav = h('nav', { id: 'sidenav', class: 'sidenav', 'aria-label': 'Main' },
+    NAV.filter(([, who]) => sees(who)).map(([group, , links], i) => h('div', { class: 'nav-group' },
+      h('div', { class: 'nav-title', id: `nav-group-${i}` }, group),
+      h('ul', { 'aria-labelledby': `nav-group-${i}` }, links.map(([href, label]) => h('li', null,
+        h('a', { href: BASE + href, 'aria-current': section === href ? 'page' : null }, label)))))));
+  menu.addEventListener('click', () => {
+    const open = menu.getAttribute('aria-expanded') !== 'true';
+    menu.setAttribute('aria-expanded', String(open));
+    nav.classList.toggle('open', open);
+  });
+  const top = h('header', { class: 'topbar' },
     h('a', { class: 'skip', href: '#main' }, 'Skip to content'),
+    menu,
     h('a', { class: 'brand', href: `${BASE}/` }, 'aiwebengine'),
-    h('nav', { 'aria-label': 'Main' },
-      h('ul', null, NAV.map(([href, label]) => h('li', null,
-        h('a', { href: BASE + href, 'aria-current': section === href ? 'page' : null }, label))))),
     h('div', { class: 'who' },
-      h('span', { class: 'email', title: 'Logged in as' }, (s && s.user && s.user.email) || ''),
-      h('button', { type: 'button', class: 'link', onclick: () => { logout(); navigate('/login', { force: true }); } }, 'Log out')));
+      h('a', { class: 'email', href: `${BASE}/account`, title: 'Your account' }, me.email),
+      h('span', { class: `role role-${me.role}` }, me.role),
+      h('button', { type: 'button', class: 'link', onclick: doLogout }, 'Log out')));
+  return [top, nav];
+}
+
+async function doLogout() {
+  if (guard.dirty() && !window.confirm('Log out? Your unsaved changes will be lost.')) return;
+  try {
+    await logout();
+  } catch { /* the session is gone either way */ }
+  resetGuard();
+  history.pushState(null, '', `${BASE}/login?out=1`);
+  render();
 }
 
 // Same-origin links under BASE are handled here, without a page load.
@@ -106,12 +167,29 @@ window.addEventListener('beforeunload', (e) => {
   if (guard.dirty()) e.preventDefault();
 });
 
+// A call answered 401: the session ended (expired, revoked, logged out
+// elsewhere). Back to the login page, then back here.
 setUnauthorizedHandler(() => {
   const path = currentPath();
   if (path === '/login') return;
-  guard.dirty = () => false;
-  history.replaceState(null, '', `${BASE}/login?next=${encodeURIComponent(path)}&expired=1`);
+  guard.onLogout();
+  resetGuard();
+  history.replaceState(null, '', `${BASE}/login?next=${encodeURIComponent(path + location.search)}&expired=1`);
   render();
 });
 
-render();
+async function boot() {
+  try {
+    await loadMe();
+  } catch (e) {
+    const root = document.getElementById('app');
+    clear(root, h('div', { class: 'login-wrap' }, h('div', { class: 'login-card' },
+      h('h1', null, 'aiwebengine admin'),
+      h('div', { class: 'notice notice-error', role: 'alert' }, `Could not load the admin UI: ${e.message}`),
+      h('button', { type: 'button', class: 'primary', onclick: () => location.reload() }, 'Try again'))));
+    return;
+  }
+  render();
+}
+
+boot();

@@ -153,13 +153,14 @@ where
     let seen = access
         .enabled()
         .then(|| seen(state, &req, access.wants_headers()));
-    let client = state.hygiene.limiter.client_ip(peer.ip(), req.headers());
+    let hy = state.hygiene.load_full();
+    let client = hy.limiter.client_ip(peer.ip(), req.headers());
     let mut resp = respond(state, client, req, next).await;
     drop(in_flight);
     finish(state, resp.headers_mut(), &rid);
     let elapsed = start.elapsed();
     let tag = resp.extensions().get::<RouteTag>();
-    let route = tag.map_or(&state.hygiene.unmatched, |t| &t.route);
+    let route = tag.map_or(&hy.unmatched, |t| &t.route);
     obs.metrics.record(route, resp.status().as_u16(), elapsed);
     if let Some(seen) = seen {
         let header =
@@ -213,7 +214,7 @@ fn finish(state: &AppState, headers: &mut HeaderMap, rid: &str) {
             headers.insert("x-request-id", v);
         }
     }
-    for (k, v) in &state.hygiene.headers {
+    for (k, v) in &state.hygiene.load().headers {
         if !headers.contains_key(k) {
             headers.insert(k.clone(), v.clone());
         }
@@ -230,7 +231,7 @@ where
     F: FnMut(Request<Body>) -> Fut + Clone + 'static,
     Fut: Future<Output = Response<Body>> + 'static,
 {
-    let hy = &state.hygiene;
+    let hy = state.hygiene.load_full();
     if req.uri().path() == "/metrics" {
         return metrics_endpoint::serve(state, client, &req);
     }

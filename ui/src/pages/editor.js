@@ -6,6 +6,9 @@ import { createEditor } from '../cm.js';
 import { statusBadge, routeList } from './scripts.js';
 import { tryPanel } from './tryit.js';
 import { historyPanel } from './history.js';
+import { accessPanel, ownerText } from './access.js';
+
+const DRAFT = 'aiwebengine.draft.';
 
 const TEMPLATE = `// A script registers routes. A handler gets the request and returns the
 // response: a string, or { status, headers, body }.
@@ -32,6 +35,8 @@ export function editorPage({ main, navigate, guard, title }, name) {
   const deleteBtn = h('button', { type: 'button', class: 'danger', onclick: () => remove(), hidden: isNew }, 'Delete');
   const host = h('div', { class: 'editor-host' });
   const side = h('aside', { class: 'side', hidden: isNew, 'aria-label': 'Script tools' });
+  const layout = h('div', { class: 'editor-layout' }, h('section', { class: 'editor-pane', 'aria-label': 'Editor' }, host,
+    h('p', { class: 'muted small hint' }, 'Ctrl+S / ⌘S saves · Ctrl+F searches · Esc then Tab leaves the editor')), side);
 
   clear(main,
     h('div', { class: 'page-head' },
@@ -39,21 +44,25 @@ export function editorPage({ main, navigate, guard, title }, name) {
       h('div', { class: 'toolbar' }, dirtyMark, saveBtn, toggleBtn, deleteBtn)),
     isNew ? h('div', { class: 'field-row' }, h('label', { for: 'script-name' }, 'Name'), nameInput,
       h('span', { id: 'name-help', class: 'muted small' }, 'Letters, digits, ".", "_" and "-"; for example shop-api.js')) : null,
-    msg,
-    h('div', { class: 'editor-layout' }, h('section', { class: 'editor-pane', 'aria-label': 'Editor' }, host,
-      h('p', { class: 'muted small hint' }, 'Ctrl+S / ⌘S saves · Ctrl+F searches · Esc then Tab leaves the editor')), side));
+    msg, layout);
 
   const editor = createEditor(host, { doc: isNew ? TEMPLATE : '', onSave: () => save(), onChange: () => markDirty() });
   const isDirty = () => saved !== null && editor.getValue() !== saved;
   guard.dirty = isDirty;
+  // When the session ends under unsaved work, keep the text for after the
+  // login (this tab only).
+  const draftKey = DRAFT + (isNew ? '(new)' : name);
+  guard.onLogout = () => { if (isDirty()) sessionStorage.setItem(draftKey, editor.getValue()); };
   const markDirty = () => { dirtyMark.hidden = !isDirty(); };
 
   let tryit = null;
   let hist = null;
+  let access = null;
   if (!isNew) {
     tryit = tryPanel();
     hist = historyPanel(name, { onRestore: restored, onError: (e) => notice(msg, 'error', e.message), isDirty });
-    side.append(...tabs([['Try it', tryit.el], ['History', hist.el]]));
+    access = accessPanel(name, { onChanged: (s) => showMeta({ ...meta, ...s }) });
+    side.append(...tabs([['Try it', tryit.el], ['History', hist.el], ['Access', access.el]]));
   }
   const onKey = (e) => {
     if (!e.defaultPrevented && (e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's') { e.preventDefault(); save(); }
@@ -61,30 +70,47 @@ export function editorPage({ main, navigate, guard, title }, name) {
   document.addEventListener('keydown', onKey);
 
   if (isNew) {
+    const draft = takeDraft();
+    if (draft !== null && draft !== TEMPLATE) {
+      editor.setValue(draft);
+      notice(msg, 'info', 'Your unsaved text from before the session ended is back in the editor.');
+    }
     markDirty();
     queueMicrotask(() => nameInput.focus());
   } else load();
+
+  function takeDraft() {
+    const d = sessionStorage.getItem(draftKey);
+    sessionStorage.removeItem(draftKey);
+    return d;
+  }
 
   async function load() {
     try {
       const s = await api('GET', scriptPath(name));
       saved = s.source;
-      editor.setValue(s.source);
+      const draft = takeDraft();
+      editor.setValue(draft !== null ? draft : s.source);
       showMeta(s);
       markDirty();
       hist.refresh(s.version);
+      access.update(s);
       const flash = takeFlash();
       if (flash) notice(msg, 'ok', flash);
+      if (draft !== null && draft !== s.source) {
+        notice(msg, 'info', `Your unsaved changes from before the session ended are back in the editor (on top of version ${s.version}). Save to keep them.`);
+      }
     } catch (e) {
       notice(msg, 'error', e.message);
-      if (e.status === 404) { saveBtn.disabled = true; toggleBtn.hidden = true; deleteBtn.hidden = true; side.hidden = true; }
+      // 403 (not yours) or 404: nothing to edit.
+      saveBtn.hidden = true; toggleBtn.hidden = true; deleteBtn.hidden = true; layout.hidden = true;
     }
   }
 
   function showMeta(s) {
     meta = s;
     title(s.name);
-    clear(info, statusBadge(s), ` version ${s.version} · owner `, s.owner || 'seeded', ' · updated ', time(s.updated_at),
+    clear(info, statusBadge(s), ` version ${s.version} · owner ${ownerText(s)} · updated `, time(s.updated_at),
       h('div', { class: 'routes-line' }, 'Routes: ', routeList(s.routes)));
     toggleBtn.textContent = s.enabled ? 'Disable' : 'Enable';
     tryit.update(s);

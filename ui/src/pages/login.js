@@ -1,17 +1,19 @@
 import { login } from '../api.js';
 import { h, notice } from '../dom.js';
 
-export function loginPage({ navigate }) {
+export function loginPage({ done }) {
   const params = new URLSearchParams(location.search);
   const next = params.get('next');
   const msg = h('div', { class: 'notice', hidden: true });
   if (params.get('expired')) notice(msg, 'info', 'Your session has ended. Please log in again.');
+  else if (params.get('out')) notice(msg, 'info', 'You have logged out.');
+  else if (params.get('password')) notice(msg, 'info', 'Your password was changed and every session ended. Log in with the new password.');
   const email = h('input', { id: 'email', name: 'email', type: 'email', autocomplete: 'username', required: true });
   const password = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
   const button = h('button', { type: 'submit', class: 'primary' }, 'Log in');
   const form = h('form', { class: 'login-card', 'aria-labelledby': 'login-title' },
     h('h1', { id: 'login-title' }, 'aiwebengine admin'),
-    h('p', { class: 'muted' }, 'Log in with an administrator account.'),
+    h('p', { class: 'muted' }, 'Log in with your account.'),
     msg,
     h('label', { for: 'email' }, 'Email'), email,
     h('label', { for: 'password' }, 'Password'), password,
@@ -22,8 +24,7 @@ export function loginPage({ navigate }) {
     button.textContent = 'Logging in…';
     try {
       await login(email.value.trim(), password.value);
-      const target = next && next.startsWith('/') && !next.startsWith('//') && next !== '/login' ? next : '/';
-      navigate(target, { replace: true, force: true });
+      done(next);
     } catch (err) {
       notice(msg, 'error', err.message);
       password.select();

@@ -1,5 +1,6 @@
 import { api } from '../api.js';
 import { BASE, h, clear, notice, takeFlash, time, badge, bytes } from '../dom.js';
+import { ownerText } from './access.js';
 
 export function statusBadge(s) {
   if (s.error) return badge('Error', 'error');
@@ -34,7 +35,8 @@ export function scriptsPage({ main }) {
       h('tbody', null, scripts.map((s) => h('tr', null,
         h('th', { scope: 'row', 'data-label': 'Name' }, h('a', { href: `${BASE}/scripts/${encodeURIComponent(s.name)}` }, s.name)),
         h('td', { 'data-label': 'Status' }, statusBadge(s)),
-        h('td', { 'data-label': 'Owner', class: 'col-owner' }, s.owner || h('span', { class: 'muted' }, 'seeded')),
+        h('td', { 'data-label': 'Owner', class: 'col-owner' }, s.owner || s.owner_group ? ownerText(s) : h('span', { class: 'muted' }, ownerText(s)),
+          s.grants && s.grants.length ? h('div', { class: 'muted small' }, `+ ${s.grants.length} grant${s.grants.length === 1 ? '' : 's'}`) : null),
         h('td', { 'data-label': 'Routes' }, routeList(s.routes)),
         h('td', { 'data-label': 'Version', class: 'col-version' }, `v${s.version}`, h('span', { class: 'muted' }, ` · ${bytes(s.size)}`)),
         h('td', { 'data-label': 'Updated', class: 'col-updated' }, time(s.updated_at))))))));

@@ -1,0 +1,463 @@
+//! Resized and converted variants of image assets (REQ-ASSET-004): made on
+//! first request, cached in `asset_variants` keyed by the source's sha256
+//! and the parameters, and served with their own ETag.
+//!
+//! Bounded: the source may have at most [`MAX_INPUT_PIXELS`], the output
+//! at most [`MAX_SIDE`] pixels a side, [`MAX_BUSY`] variants are made at
+//! once (more get [`AssetError::Busy`]), and each source keeps at most
+//! [`MAX_PER_SOURCE`] variants (the oldest goes first), so query strings
+//! cannot fill the data file.
+
+use std::collections::HashSet;
+use std::io::Cursor;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use image::imageops::FilterType;
+use image::{DynamicImage, ImageFormat};
+use redb::ReadableTable;
+use serde::{Deserialize, Serialize};
+
+use super::{blob, AssetError, AssetRecord, Assets, CHUNK_SIZE};
+use crate::store::{decode, encode, tables, Store, StoreError};
+
+pub const MAX_INPUT_PIXELS: u64 = 40_000_000;
+pub const MAX_SIDE: u32 = 4096;
+pub const MAX_BUSY: usize = 2;
+pub const MAX_PER_SOURCE: usize = 32;
+/// What a caller waits for one variant at most.
+pub const TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fit {
+    /// Fill the box, cropping what sticks out (centered).
+    Cover,
+    /// Fit inside the box, keeping the aspect ratio.
+    Contain,
+    /// Stretch to the box exactly.
+    Fill,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Png,
+    Jpeg,
+    Webp,
+}
+
+impl Format {
+    fn parse(s: &str) -> Option<Format> {
+        match s.to_ascii_lowercase().as_str() {
+            "png" => Some(Format::Png),
+            "jpeg" | "jpg" => Some(Format::Jpeg),
+            "webp" => Some(Format::Webp),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Format::Png => "png",
+            Format::Jpeg => "jpeg",
+            Format::Webp => "webp",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::Png => "image/png",
+            Format::Jpeg => "image/jpeg",
+            Format::Webp => "image/webp",
+        }
+    }
+}
+
+/// What a variant is asked for with: `?w=200&h=100&fit=cover&format=webp`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Params {
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub fit: Fit,
+    /// None: the source's format when it is PNG, JPEG or WebP, else PNG.
+    pub format: Option<Format>,
+}
+
+impl Params {
+    /// Checks values given by a script or a query string.
+    pub fn new(
+        width: Option<u32>,
+        height: Option<u32>,
+        fit: Option<&str>,
+        format: Option<&str>,
+    ) -> Result<Params, AssetError> {
+        let bad = |m: String| Err(AssetError::Invalid(m));
+        for (name, v) in [("width", width), ("height", height)] {
+            if v.is_some_and(|v| v == 0 || v > MAX_SIDE) {
+                return bad(format!("image {name} must be 1 to {MAX_SIDE} pixels"));
+            }
+        }
+        let fit = match fit.map(str::to_ascii_lowercase).as_deref() {
+            None | Some("cover") => Fit::Cover,
+            Some("contain") => Fit::Contain,
+            Some("fill") => Fit::Fill,
+            Some(other) => {
+                return bad(format!(
+                    "image fit {other:?} is not one of cover, contain, fill"
+                ))
+            }
+        };
+        let format = match format {
+            None => None,
+            Some(f) => match Format::parse(f) {
+                Some(f) => Some(f),
+                None => return bad(format!("image format {f:?} is not one of png, jpeg, webp")),
+            },
+        };
+        Ok(Params {
+            width,
+            height,
+            fit,
+            format,
+        })
+    }
+
+    /// From a query string; None when it asks for no variant (no `w`,
+    /// `h` or `format`), so `?v=3` cache busters serve the original.
+    pub fn from_query(query: &str) -> Result<Option<Params>, AssetError> {
+        let (mut w, mut h, mut fit, mut fmt) = (None, None, None, None);
+        for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+            let num = |v: &str| {
+                v.parse::<u32>().map_err(|_| {
+                    AssetError::Invalid(format!("image {k}={v:?} is not a whole number of pixels"))
+                })
+            };
+            match &*k {
+                "w" | "width" => w = Some(num(&v)?),
+                "h" | "height" => h = Some(num(&v)?),
+                "fit" => fit = Some(v.into_owned()),
+                "format" => fmt = Some(v.into_owned()),
+                _ => {}
+            }
+        }
+        if w.is_none() && h.is_none() && fmt.is_none() {
+            return Ok(None);
+        }
+        Params::new(w, h, fit.as_deref(), fmt.as_deref()).map(Some)
+    }
+
+    fn resolved(&self, source_type: &str) -> Format {
+        self.format
+            .unwrap_or(match super::kind::essence(source_type).as_str() {
+                "image/jpeg" => Format::Jpeg,
+                "image/webp" => Format::Webp,
+                _ => Format::Png,
+            })
+    }
+
+    /// The query string that asks for this variant of a source.
+    pub fn query(&self, source_type: &str) -> String {
+        let mut q = Vec::new();
+        if let Some(w) = self.width {
+            q.push(format!("w={w}"));
+        }
+        if let Some(h) = self.height {
+            q.push(format!("h={h}"));
+        }
+        let fit = match self.fit {
+            Fit::Cover => "cover",
+            Fit::Contain => "contain",
+            Fit::Fill => "fill",
+        };
+        q.push(format!("fit={fit}"));
+        q.push(format!("format={}", self.resolved(source_type).name()));
+        q.join("&")
+    }
+}
+
+/// One cached variant (table `asset_variants`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct VariantRecord {
+    /// The source's sha256.
+    pub source: String,
+    pub content_type: String,
+    pub size: u64,
+    pub sha256: String,
+    pub width: u32,
+    pub height: u32,
+    pub created: i64,
+    pub blob: u64,
+    pub chunks: u32,
+}
+
+impl VariantRecord {
+    pub fn etag(&self) -> String {
+        format!("\"{}\"", self.sha256)
+    }
+}
+
+/// Counts variants being made.
+#[derive(Default)]
+pub struct Gate(AtomicUsize);
+
+struct Pass<'a>(&'a AtomicUsize);
+
+impl Drop for Pass<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl Gate {
+    fn enter(&self) -> Result<Pass<'_>, AssetError> {
+        if self.0.fetch_add(1, Ordering::AcqRel) >= MAX_BUSY {
+            self.0.fetch_sub(1, Ordering::AcqRel);
+            return Err(AssetError::Busy(format!(
+                "{MAX_BUSY} image variants are being made already; try again in a moment"
+            )));
+        }
+        Ok(Pass(&self.0))
+    }
+}
+
+impl Assets {
+    /// Blocking: the variant of `rec` for `params`, made and cached on
+    /// first use.
+    pub fn variant(&self, rec: &AssetRecord, params: &Params) -> Result<VariantRecord, AssetError> {
+        let key = format!("{}|{}", rec.sha256, params.query(&rec.content_type));
+        if let Some(v) = self.cached_variant(&key)? {
+            return Ok(v);
+        }
+        let _pass = self.images.enter()?;
+        let source = self.read(rec)?;
+        let format = params.resolved(&rec.content_type);
+        let (bytes, width, height) = render(&source, params, format)?;
+        self.store_variant(&key, rec, format, &bytes, width, height)
+    }
+
+    /// Blocking: a reader of a variant's content.
+    pub fn variant_reader(&self, v: &VariantRecord) -> Result<blob::BlobReader, AssetError> {
+        blob::BlobReader::open(&self.store, "image variant", v.blob, v.chunks, v.size)
+    }
+
+    fn cached_variant(&self, key: &str) -> Result<Option<VariantRecord>, AssetError> {
+        Ok(self
+            .store
+            .read(|txn| match txn.open_table(tables::ASSET_VARIANTS) {
+                Ok(t) => crate::store::get_value(&t, key),
+                Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+                Err(e) => Err(e.into()),
+            })?)
+    }
+
+    fn store_variant(
+        &self,
+        key: &str,
+        rec: &AssetRecord,
+        format: Format,
+        bytes: &[u8],
+        width: u32,
+        height: u32,
+    ) -> Result<VariantRecord, AssetError> {
+        let id = blob::new_id();
+        let chunks: Vec<&[u8]> = bytes.chunks(CHUNK_SIZE).collect();
+        for (i, group) in chunks.chunks(4).enumerate() {
+            blob::write_staged(&self.store, id, (i * 4) as u32, group)?;
+        }
+        let d = ring::digest::digest(&ring::digest::SHA256, bytes);
+        let v = VariantRecord {
+            source: rec.sha256.clone(),
+            content_type: format.content_type().into(),
+            size: bytes.len() as u64,
+            sha256: d.as_ref().iter().map(|b| format!("{b:02x}")).collect(),
+            width,
+            height,
+            created: crate::scripts::now_millis(),
+            blob: id,
+            chunks: chunks.len() as u32,
+        };
+        Ok(self.store.write(|txn| {
+            let mut t = txn.open_table(tables::ASSET_VARIANTS)?;
+            let existing: Option<VariantRecord> = crate::store::get_value(&t, key)?;
+            if let Some(e) = existing {
+                // Made concurrently by another request: keep the first.
+                blob::delete_in(txn, id)?;
+                return Ok(e);
+            }
+            evict(txn, &mut t, &rec.sha256)?;
+            t.insert(key, encode(&v)?.as_slice())?;
+            txn.open_table(tables::ASSET_STAGING)?.remove(id)?;
+            Ok(v)
+        })?)
+    }
+
+    /// Blocking: drops the variants of a source no asset has any more.
+    pub(crate) fn forget_variants(&self, sha: &str) {
+        if self.index.load().values().any(|r| r.sha256 == sha) {
+            return;
+        }
+        let r = self.store.write(|txn| {
+            let mut t = txn.open_table(tables::ASSET_VARIANTS)?;
+            for (k, v) in of_source(&t, sha)? {
+                t.remove(k.as_str())?;
+                blob::delete_in(txn, v.blob)?;
+            }
+            Ok(())
+        });
+        if let Err(e) = r {
+            tracing::warn!("could not delete stale image variants: {e}");
+        }
+    }
+}
+
+type VariantTable<'t> = redb::Table<'t, &'static str, &'static [u8]>;
+
+fn of_source(t: &VariantTable<'_>, sha: &str) -> Result<Vec<(String, VariantRecord)>, StoreError> {
+    let prefix = format!("{sha}|");
+    let mut out = Vec::new();
+    for row in t.range(prefix.as_str()..)? {
+        let (k, v) = row?;
+        if !k.value().starts_with(&prefix) {
+            break;
+        }
+        out.push((k.value().to_string(), decode(v.value())?));
+    }
+    Ok(out)
+}
+
+/// Makes room for one more variant of `sha` by deleting its oldest.
+fn evict(
+    txn: &redb::WriteTransaction,
+    t: &mut VariantTable<'_>,
+    sha: &str,
+) -> Result<(), StoreError> {
+    let mut all = of_source(t, sha)?;
+    if all.len() < MAX_PER_SOURCE {
+        return Ok(());
+    }
+    all.sort_by_key(|(_, v)| v.created);
+    for (k, v) in all.iter().take(all.len() + 1 - MAX_PER_SOURCE) {
+        t.remove(k.as_str())?;
+        blob::delete_in(txn, v.blob)?;
+    }
+    Ok(())
+}
+
+/// Blocking, at start: variants whose source no asset has any more.
+pub fn sweep_orphans(store: &Store, index: &super::Index) -> Result<(), StoreError> {
+    let live: HashSet<&str> = index.values().map(|r| r.sha256.as_str()).collect();
+    store.write(|txn| {
+        let mut t = txn.open_table(tables::ASSET_VARIANTS)?;
+        let mut dead = Vec::new();
+        for row in t.iter()? {
+            let (k, v) = row?;
+            let v: VariantRecord = decode(v.value())?;
+            if !live.contains(v.source.as_str()) {
+                dead.push((k.value().to_string(), v.blob));
+            }
+        }
+        for (k, b) in dead {
+            t.remove(k.as_str())?;
+            blob::delete_in(txn, b)?;
+        }
+        Ok(())
+    })
+}
+
+/// Decodes, resizes and encodes; returns the bytes and the dimensions.
+fn render(source: &[u8], p: &Params, format: Format) -> Result<(Vec<u8>, u32, u32), AssetError> {
+    let bad =
+        |e: image::ImageError| AssetError::Image(format!("the image could not be processed: {e}"));
+    let reader = || {
+        let mut r = image::ImageReader::new(Cursor::new(source))
+            .with_guessed_format()
+            .map_err(|e| AssetError::Image(format!("the image could not be read: {e}")))?;
+        let mut limits = image::Limits::default();
+        limits.max_image_width = Some(50_000);
+        limits.max_image_height = Some(50_000);
+        limits.max_alloc = Some(MAX_INPUT_PIXELS * 4 + 64 * 1024 * 1024);
+        r.limits(limits);
+        Ok::<_, AssetError>(r)
+    };
+    let (w, h) = reader()?.into_dimensions().map_err(bad)?;
+    if u64::from(w) * u64::from(h) > MAX_INPUT_PIXELS {
+        return Err(AssetError::Image(format!(
+            "the image is {w}x{h}, over the limit of {MAX_INPUT_PIXELS} pixels for resizing"
+        )));
+    }
+    let img = reader()?.decode().map_err(bad)?;
+    let out = resize(img, p);
+    let (ow, oh) = (out.width(), out.height());
+    let mut buf = Cursor::new(Vec::new());
+    let out = match format {
+        Format::Jpeg => DynamicImage::ImageRgb8(out.to_rgb8()),
+        Format::Webp | Format::Png => DynamicImage::ImageRgba8(out.to_rgba8()),
+    };
+    let fmt = match format {
+        Format::Png => ImageFormat::Png,
+        Format::Jpeg => ImageFormat::Jpeg,
+        Format::Webp => ImageFormat::WebP,
+    };
+    out.write_to(&mut buf, fmt).map_err(bad)?;
+    Ok((buf.into_inner(), ow, oh))
+}
+
+fn resize(img: DynamicImage, p: &Params) -> DynamicImage {
+    let (sw, sh) = (img.width().max(1), img.height().max(1));
+    let scaled = |given: u32, from: u32, to: u32| {
+        ((u64::from(given) * u64::from(to) + u64::from(from) / 2) / u64::from(from))
+            .clamp(1, u64::from(MAX_SIDE)) as u32
+    };
+    let filter = FilterType::Triangle;
+    match (p.width, p.height) {
+        (None, None) => img,
+        (Some(w), None) => img.resize_exact(w, scaled(w, sw, sh), filter),
+        (None, Some(h)) => img.resize_exact(scaled(h, sh, sw), h, filter),
+        (Some(w), Some(h)) => match p.fit {
+            Fit::Cover => img.resize_to_fill(w, h, filter),
+            Fit::Contain => img.resize(w, h, filter),
+            Fit::Fill => img.resize_exact(w, h, filter),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let img = DynamicImage::new_rgb8(w, h);
+        let mut buf = Cursor::new(Vec::new());
+        img.write_to(&mut buf, ImageFormat::Png).unwrap();
+        buf.into_inner()
+    }
+
+    #[test]
+    fn resizes_by_fit() {
+        let src = png(400, 200);
+        let p = |w, h, fit| Params::new(w, h, Some(fit), None).unwrap();
+        let dims = |p: Params| {
+            let (_, w, h) = render(&src, &p, Format::Png).unwrap();
+            (w, h)
+        };
+        assert_eq!(dims(p(Some(100), Some(100), "cover")), (100, 100));
+        assert_eq!(dims(p(Some(100), Some(100), "contain")), (100, 50));
+        assert_eq!(dims(p(Some(100), Some(100), "fill")), (100, 100));
+        assert_eq!(dims(p(Some(100), None, "cover")), (100, 50));
+        let (bytes, _, _) = render(&src, &p(Some(10), None, "cover"), Format::Webp).unwrap();
+        assert_eq!(
+            infer::get(&bytes).map(|t| t.mime_type()),
+            Some("image/webp")
+        );
+    }
+
+    #[test]
+    fn query_params() {
+        assert_eq!(Params::from_query("v=3").unwrap(), None);
+        let p = Params::from_query("w=200&h=100&fit=cover&format=webp")
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.query("image/png"), "w=200&h=100&fit=cover&format=webp");
+        assert!(Params::from_query("w=0").is_err());
+        assert!(Params::from_query("w=10&fit=zoom").is_err());
+        assert!(Params::from_query("format=tiff").is_err());
+    }
+}

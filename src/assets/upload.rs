@@ -1,0 +1,270 @@
+//! Storing assets: an [`Upload`] takes the content piece by piece and
+//! writes it as staged chunks, [`Assets::commit`] publishes one or more
+//! finished uploads in one transaction, [`Assets::delete`] removes one.
+//!
+//! Invariant: a record only ever points at a blob whose chunks are all
+//! committed, and a blob no record points at is either staged (and swept
+//! at start) or deleted in the transaction that unlinks it.
+
+use redb::ReadableTable;
+
+use super::{blob, kind, path, Actor, AssetError, AssetRecord, Assets, CHUNK_SIZE};
+use crate::store::{decode, encode, tables, Store};
+
+/// Chunks buffered before a staging write: 1 MiB per transaction.
+const CHUNKS_PER_WRITE: usize = 4;
+
+/// An upload in progress. Every call blocks on the store; dropping it
+/// unfinished deletes what it staged.
+pub struct Upload {
+    store: Store,
+    path: String,
+    content_type: String,
+    limit: u64,
+    blob: u64,
+    written: u32,
+    buf: Vec<u8>,
+    size: u64,
+    sha: ring::digest::Context,
+    head: Vec<u8>,
+    checked: bool,
+    done: bool,
+}
+
+/// A finished upload, not yet visible; dropping it deletes its chunks.
+pub struct Staged {
+    upload: Upload,
+    sha256: String,
+}
+
+impl Staged {
+    pub fn path(&self) -> &str {
+        &self.upload.path
+    }
+}
+
+impl Upload {
+    pub fn push(&mut self, data: &[u8]) -> Result<(), AssetError> {
+        self.size += data.len() as u64;
+        if self.size > self.limit {
+            return Err(AssetError::TooLarge { limit: self.limit });
+        }
+        self.sha.update(data);
+        if self.head.len() < kind::HEAD_BYTES {
+            let n = (kind::HEAD_BYTES - self.head.len()).min(data.len());
+            self.head.extend_from_slice(&data[..n]);
+        }
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK_SIZE * CHUNKS_PER_WRITE {
+            self.flush(false)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the whole chunks buffered (and, at the end, the rest). The
+    /// magic bytes are checked before anything is written.
+    fn flush(&mut self, last: bool) -> Result<(), AssetError> {
+        if !self.checked {
+            kind::check_magic(&self.content_type, &self.head, self.size)?;
+            self.checked = true;
+        }
+        let whole = if last {
+            self.buf.len()
+        } else {
+            self.buf.len() / CHUNK_SIZE * CHUNK_SIZE
+        };
+        if whole == 0 {
+            return Ok(());
+        }
+        let chunks: Vec<&[u8]> = self.buf[..whole].chunks(CHUNK_SIZE).collect();
+        let n = chunks.len() as u32;
+        blob::write_staged(&self.store, self.blob, self.written, &chunks)?;
+        self.written += n;
+        self.buf.drain(..whole);
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> Result<Staged, AssetError> {
+        self.flush(true)?;
+        let digest = std::mem::replace(
+            &mut self.sha,
+            ring::digest::Context::new(&ring::digest::SHA256),
+        )
+        .finish();
+        let sha256 = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Staged {
+            upload: self,
+            sha256,
+        })
+    }
+}
+
+impl Drop for Upload {
+    fn drop(&mut self) {
+        if self.done || self.written == 0 {
+            return;
+        }
+        let (store, blob) = (self.store.clone(), self.blob);
+        let clean = move || {
+            if let Err(e) = store.write(|txn| blob::delete_in(txn, blob)) {
+                tracing::warn!(
+                    "could not delete an abandoned asset upload (swept at next start): {e}"
+                );
+            }
+        };
+        // Dropped on the reactor when a client goes away mid-upload.
+        match tokio::runtime::Handle::try_current() {
+            Ok(h) => drop(h.spawn_blocking(clean)),
+            Err(_) => clean(),
+        }
+    }
+}
+
+/// What one commit did to one path.
+pub struct Committed {
+    pub record: AssetRecord,
+    pub created: bool,
+    /// The previous content's sha256, when it differed.
+    replaced: Option<String>,
+}
+
+impl Assets {
+    /// Starts an upload after [`Assets::check_write`] allowed it.
+    pub fn begin(&self, asset_path: &str, content_type: &str) -> Upload {
+        Upload {
+            store: self.store.clone(),
+            path: asset_path.to_string(),
+            content_type: content_type.to_string(),
+            limit: self.config.max_upload_bytes,
+            blob: blob::new_id(),
+            written: 0,
+            buf: Vec::new(),
+            size: 0,
+            sha: ring::digest::Context::new(&ring::digest::SHA256),
+            head: Vec::new(),
+            checked: false,
+            done: false,
+        }
+    }
+
+    /// Blocking: publishes finished uploads in one transaction, checking
+    /// ownership and routes again against what is stored now.
+    pub fn commit(
+        &self,
+        actor: &Actor,
+        mut staged: Vec<Staged>,
+    ) -> Result<Vec<Committed>, AssetError> {
+        let _guard = self.change.lock().unwrap_or_else(|e| e.into_inner());
+        for s in &staged {
+            self.check_route(s.path())?;
+        }
+        let now = crate::scripts::now_millis();
+        let out = self.store.write(|txn| {
+            let mut t = txn.open_table(tables::ASSETS)?;
+            let mut out = Vec::with_capacity(staged.len());
+            for s in &staged {
+                let u = &s.upload;
+                let old: Option<AssetRecord> = crate::store::get_value(&t, &u.path)?;
+                if let Err(e) = actor.check(&u.path, old.as_ref()) {
+                    return Ok(Err(e));
+                }
+                let (owner, owner_user, owner_group) = match &old {
+                    Some(o) => (o.owner.clone(), o.owner_user.clone(), o.owner_group.clone()),
+                    None => actor.owner_fields(),
+                };
+                let record = AssetRecord {
+                    path: u.path.clone(),
+                    content_type: u.content_type.clone(),
+                    size: u.size,
+                    sha256: s.sha256.clone(),
+                    owner,
+                    owner_user,
+                    owner_group,
+                    created: old.as_ref().map_or(now, |o| o.created),
+                    updated: now,
+                    blob: u.blob,
+                    chunks: u.written,
+                };
+                t.insert(u.path.as_str(), encode(&record)?.as_slice())?;
+                txn.open_table(tables::ASSET_STAGING)?.remove(u.blob)?;
+                if let Some(o) = &old {
+                    blob::delete_in(txn, o.blob)?;
+                }
+                out.push(Committed {
+                    created: old.is_none(),
+                    replaced: old.map(|o| o.sha256).filter(|sha| *sha != record.sha256),
+                    record,
+                });
+            }
+            Ok(Ok(out))
+        })??;
+        for s in &mut staged {
+            s.upload.done = true;
+        }
+        self.publish(
+            out.iter()
+                .map(|c| (c.record.path.clone(), Some(c.record.clone())))
+                .collect(),
+        );
+        for sha in out.iter().filter_map(|c| c.replaced.as_deref()) {
+            self.forget_variants(sha);
+        }
+        Ok(out)
+    }
+
+    /// Blocking: stores `bytes` at `path` in one go (scripts' `assets.put`).
+    pub fn put_bytes(
+        &self,
+        actor: &Actor,
+        asset_path: &str,
+        declared: Option<&str>,
+        bytes: &[u8],
+    ) -> Result<Committed, AssetError> {
+        let content_type = kind::resolve(asset_path, declared);
+        self.check_write(actor, asset_path, Some(&content_type))?;
+        let mut up = self.begin(asset_path, &content_type);
+        for piece in bytes.chunks(CHUNK_SIZE) {
+            up.push(piece)?;
+        }
+        let staged = up.finish()?;
+        let mut done = self.commit(actor, vec![staged])?;
+        done.pop()
+            .ok_or_else(|| AssetError::NotFound(asset_path.to_string()))
+    }
+
+    /// Blocking: false when there was no such asset.
+    pub fn delete(&self, actor: &Actor, asset_path: &str) -> Result<bool, AssetError> {
+        path::validate(asset_path)?;
+        let _guard = self.change.lock().unwrap_or_else(|e| e.into_inner());
+        let gone = self.store.write(|txn| {
+            let mut t = txn.open_table(tables::ASSETS)?;
+            let Some(old) = t
+                .get(asset_path)?
+                .map(|v| decode::<AssetRecord>(v.value()))
+                .transpose()?
+            else {
+                return Ok(Ok(None));
+            };
+            if let Err(e) = actor.check(asset_path, Some(&old)) {
+                return Ok(Err(e));
+            }
+            t.remove(asset_path)?;
+            blob::delete_in(txn, old.blob)?;
+            Ok(Ok(Some(old.sha256)))
+        })??;
+        let Some(sha) = gone else { return Ok(false) };
+        self.publish(vec![(asset_path.to_string(), None)]);
+        self.forget_variants(&sha);
+        Ok(true)
+    }
+
+    /// Blocking: the whole content of `rec`'s version (not a newer one).
+    pub fn read(&self, rec: &AssetRecord) -> Result<Vec<u8>, AssetError> {
+        blob::BlobReader::open(&self.store, &rec.path, rec.blob, rec.chunks, rec.size)?.read_all()
+    }
+
+    /// Blocking: a reader of `rec`'s content.
+    pub fn reader(&self, rec: &AssetRecord) -> Result<blob::BlobReader, AssetError> {
+        blob::BlobReader::open(&self.store, &rec.path, rec.blob, rec.chunks, rec.size)
+    }
+}

@@ -1,0 +1,242 @@
+//! `scripts.*` (async, acting for the request's user) and the older
+//! engine's synchronous globals (`listScripts`, `getScript`,
+//! `upsertScript`, `deleteScript`, `listLogs`, acting for the script's
+//! owner). The rules live in [`crate::manage`]; this file converts
+//! arguments and answers.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use rquickjs::{Ctx, Exception, Function, Object};
+use serde_json::Value;
+
+use super::context::{Caller, Shared};
+use super::worker::LocalMsg;
+use crate::manage::{Actor, ManageError, ScriptManager};
+
+const NAMES: &[&str] = &[
+    "scripts",
+    "listScripts",
+    "getScript",
+    "upsertScript",
+    "deleteScript",
+    "listLogs",
+];
+
+const STUBS: &str = r#"
+(function (load, names) {
+  'use strict';
+  for (const name of names) {
+    if (Object.getOwnPropertyDescriptor(globalThis, name)) continue;
+    Object.defineProperty(globalThis, name, {
+      configurable: true, enumerable: false,
+      get() {
+        load();
+        const d = Object.getOwnPropertyDescriptor(globalThis, name);
+        return d && 'value' in d ? d.value : undefined;
+      },
+      set(value) {
+        Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+      },
+    });
+  }
+})
+"#;
+
+const PRELUDE: &str = r#"
+(function (n) {
+  'use strict';
+  const internal = globalThis.__aiwebengine;
+  const ops = new Map();
+  let nextOp = 1;
+  internal.scriptsSettle = function (id, ok, value) {
+    const p = ops.get(id);
+    if (p) { ops.delete(id); (ok ? p.resolve : p.reject)(value); }
+  };
+  const call = (asOwner, op, args) => new Promise((resolve, reject) => {
+    const id = nextOp++;
+    ops.set(id, { resolve, reject });
+    try { n.start(id, op, asOwner, JSON.stringify(args)); } catch (e) { ops.delete(id); reject(e); }
+  });
+  const name = (v, what) => {
+    if (typeof v !== 'string' || v === '') throw new TypeError(what + ': the script name must be a non-empty string, such as "blog.js"');
+    return v;
+  };
+  const api = (asOwner) => Object.freeze({
+    list: () => call(asOwner, 'list', []),
+    get: (s) => call(asOwner, 'get', [name(s, 'scripts.get')]),
+    put: (s, source) => {
+      if (typeof source !== 'string') throw new TypeError('scripts.put(name, source): source must be a string');
+      return call(asOwner, 'put', [name(s, 'scripts.put'), source]);
+    },
+    delete: (s) => call(asOwner, 'delete', [name(s, 'scripts.delete')]),
+    logs: (s, options) => {
+      const limit = options && options.limit !== undefined ? Number(options.limit) : 100;
+      if (!(limit > 0)) throw new TypeError('scripts.logs(name, {limit}): limit must be a positive number');
+      return call(asOwner, 'logs', [s === undefined || s === null ? null : name(s, 'scripts.logs'), limit]);
+    },
+    asOwner: () => owner,
+  });
+  const owner = api(true);
+  const sync = (op, args) => JSON.parse(n.sync(op, JSON.stringify(args)));
+  const legacyPath = (p, what) => {
+    if (typeof p !== 'string') throw new TypeError(what + ': the name must be a string');
+    return p;
+  };
+  Object.defineProperty(globalThis, 'scripts', { value: api(false), writable: true, configurable: true, enumerable: false });
+  const globals = {
+    listScripts: () => sync('list', []).map((s) => s.name),
+    getScript: (s) => { const r = sync('get', [legacyPath(s, 'getScript')]); return r === null ? null : r.source; },
+    upsertScript: (s, source) => {
+      if (typeof source !== 'string') throw new TypeError('upsertScript(name, source): source must be a string');
+      const r = sync('put', [legacyPath(s, 'upsertScript'), source]);
+      if (!r.ok) throw new SyntaxError('upsertScript(' + JSON.stringify(s) + '): ' + r.error + (r.line ? ' (line ' + r.line + ', column ' + r.column + ')' : ''));
+      return true;
+    },
+    deleteScript: (s) => sync('delete', [legacyPath(s, 'deleteScript')]),
+    listLogs: () => sync('logs', [null, 100]).map((e) => e.message),
+  };
+  for (const [k, v] of Object.entries(globals)) {
+    Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: false });
+  }
+})
+"#;
+
+pub(crate) fn install(ctx: &Ctx<'_>, shared: Rc<Shared>) -> rquickjs::Result<()> {
+    let loaded = Cell::new(false);
+    let load = Function::new(ctx.clone(), move |ctx: Ctx<'_>| {
+        if loaded.replace(true) {
+            return Ok(());
+        }
+        let setup: Function = ctx.eval(PRELUDE)?;
+        setup.call::<_, ()>((natives(&ctx, shared.clone())?,))
+    })?;
+    let stubs: Function = ctx.eval(STUBS)?;
+    stubs.call((load, NAMES.to_vec()))
+}
+
+/// One management call, decoded from the JS side's JSON arguments.
+enum Op {
+    List,
+    Get(String),
+    Put(String, String),
+    Delete(String),
+    Logs(Option<String>, usize),
+}
+
+impl Op {
+    fn parse(op: &str, args: &str) -> Result<Op, String> {
+        let args: Vec<Value> = serde_json::from_str(args).map_err(|e| e.to_string())?;
+        let text = |i: usize| args.get(i).and_then(Value::as_str).map(str::to_string);
+        let need = |i: usize| text(i).ok_or_else(|| format!("{op}: missing argument {}", i + 1));
+        Ok(match op {
+            "list" => Op::List,
+            "get" => Op::Get(need(0)?),
+            "put" => Op::Put(need(0)?, need(1)?),
+            "delete" => Op::Delete(need(0)?),
+            "logs" => Op::Logs(
+                text(0),
+                args.get(1).and_then(Value::as_f64).unwrap_or(100.0) as usize,
+            ),
+            other => return Err(format!("unknown scripts operation {other}")),
+        })
+    }
+
+    fn writes(&self) -> bool {
+        matches!(self, Op::Put(..) | Op::Delete(_))
+    }
+
+    async fn run(self, m: &ScriptManager, actor: &Actor) -> Result<Value, ManageError> {
+        Ok(match self {
+            Op::List => Value::Array(m.list(actor).await?),
+            Op::Get(name) => m.get(actor, &name).await?.unwrap_or(Value::Null),
+            Op::Put(name, source) => m.put(actor, &name, source).await?,
+            Op::Delete(name) => Value::Bool(m.delete(actor, &name).await?),
+            Op::Logs(name, limit) => Value::Array(m.logs(actor, name.as_deref(), limit).await?),
+        })
+    }
+}
+
+fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Object<'js>> {
+    let o = Object::new(ctx.clone())?;
+    let s = shared.clone();
+    o.set(
+        "start",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, id: f64, op: String, as_owner: bool, args: String| {
+                let m = manager(&ctx, &s)?;
+                let op = Op::parse(&op, &args).map_err(|e| Exception::throw_type(&ctx, &e))?;
+                let Some(sink) = s.timers.clone().filter(|_| !s.replaying.get()) else {
+                    return Err(Exception::throw_message(
+                        &ctx,
+                        "scripts.* runs inside handlers; top-level code (run again on every worker) may read with listScripts() and getScript(), which act for the script's owner",
+                    ));
+                };
+                let actor = if as_owner {
+                    m.actor_for_owner(&s.script)
+                } else {
+                    match &*s.caller.borrow() {
+                        Caller::Request(user) => m.actor_for_user(user.as_deref()),
+                        Caller::TopLevel => m.actor_for_owner(&s.script),
+                        Caller::Ambiguous => return Err(Exception::throw_message(
+                            &ctx,
+                            "scripts.*: several requests of this script are awaiting at once, so this call cannot tell whose rights to use; call scripts.* before the first await in the handler, or use scripts.asOwner() for the script owner's rights",
+                        )),
+                    }
+                };
+                let handle = m.handle().clone();
+                handle.spawn(async move {
+                    let r = op.run(&m, &actor).await.map(|v| v.to_string());
+                    let f = move |ctx: &Ctx<'_>| settle(ctx, id, r);
+                    (sink.deliver)(LocalMsg::Run {
+                        generation: sink.generation,
+                        f: Box::new(f),
+                    });
+                });
+                Ok::<(), rquickjs::Error>(())
+            },
+        )?,
+    )?;
+    let s = shared;
+    o.set(
+        "sync",
+        Function::new(ctx.clone(), move |ctx: Ctx<'js>, op: String, args: String| {
+            let m = manager(&ctx, &s)?;
+            let op = Op::parse(&op, &args).map_err(|e| Exception::throw_type(&ctx, &e))?;
+            let top_level = s.registering || s.replaying.get() || s.timers.is_none();
+            if top_level && op.writes() {
+                return Err(Exception::throw_message(
+                    &ctx,
+                    "upsertScript and deleteScript run inside handlers, not in top-level code (which runs again at every save and on every worker)",
+                ));
+            }
+            let actor = m.actor_for_owner(&s.script);
+            m.wait(op.run(&m, &actor))
+                .map(|v| v.to_string())
+                .map_err(|e| Exception::throw_message(&ctx, &e.to_string()))
+        })?,
+    )?;
+    Ok(o)
+}
+
+fn manager(ctx: &Ctx<'_>, s: &Shared) -> rquickjs::Result<Arc<ScriptManager>> {
+    s.host.scripts().ok_or_else(|| {
+        Exception::throw_message(ctx, "script management is not available in this engine")
+    })
+}
+
+fn settle(ctx: &Ctx<'_>, id: f64, r: Result<String, ManageError>) -> rquickjs::Result<()> {
+    let f: Function = super::call::internal(ctx)?.get("scriptsSettle")?;
+    match r {
+        Ok(json) => f.call((id, true, ctx.json_parse(json)?)),
+        Err(e) => {
+            let err = Exception::from_message(ctx.clone(), &e.to_string())?;
+            if let ManageError::Forbidden(_) = e {
+                err.set("status", 403)?;
+            }
+            f.call((id, false, err))
+        }
+    }
+}
