@@ -121,7 +121,7 @@ impl AppState {
         .await
         .map_err(|e| std::io::Error::other(e.to_string()))??;
         crate::backup::schedule::start(&store, &config.storage);
-        let observe = crate::observe::Observe::start(&config)?;
+        let observe = crate::observe::Observe::start(&config, &store)?;
         let hygiene = Arc::new(arc_swap::ArcSwap::from_pointee(
             crate::http::hygiene::Hygiene::new(&config),
         ));

@@ -90,6 +90,18 @@ async fn test_req_log_005_metrics_parsed_by_prometheus_parser() {
     assert!(gauge("aiwebengine_http_requests_in_flight") >= 1.0);
     assert!(gauge("aiwebengine_http_connections_open") >= 1.0);
     assert!(gauge("aiwebengine_store_size_bytes") > 0.0);
+    // The deploy above committed at least one write transaction.
+    let writes = s
+        .samples
+        .iter()
+        .find(|x| x.metric == "aiwebengine_store_write_duration_seconds")
+        .expect("store write histogram");
+    match &writes.value {
+        PValue::Histogram(buckets) => {
+            assert!(buckets.iter().any(|b| b.count >= 1.0), "{buckets:?}")
+        }
+        other => panic!("not a histogram: {other:?}"),
+    }
     assert_eq!(gauge("aiwebengine_sse_connections"), 0.0);
     assert!(gauge("aiwebengine_js_queue_depth") >= 0.0);
     #[cfg(target_os = "linux")]

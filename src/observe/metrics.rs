@@ -64,6 +64,9 @@ pub struct Metrics {
     js_memory: Family<ScriptLabels, Counter>,
     queue_depth: Gauge,
     store_bytes: Gauge,
+    /// Write transactions, from begin to durable commit (includes waiting
+    /// for redb's single writer).
+    pub store_writes: Histogram,
     rss: Gauge,
     cpu: Counter<f64, AtomicU64>,
     /// CPU seconds already added to `cpu`; scrapes take turns.
@@ -93,6 +96,7 @@ impl Metrics {
             js_memory: Family::default(),
             queue_depth: Gauge::default(),
             store_bytes: Gauge::default(),
+            store_writes: Histogram::new(BUCKETS),
             rss: Gauge::default(),
             cpu: Counter::default(),
             cpu_seen: Mutex::new(0.0),
@@ -167,6 +171,11 @@ impl Metrics {
             "aiwebengine_store_size_bytes",
             "Size of the data file",
             self.store_bytes.clone(),
+        );
+        r.register(
+            "aiwebengine_store_write_duration_seconds",
+            "Time of each write transaction of the data file, commit (fsync) included",
+            self.store_writes.clone(),
         );
         r.register(
             "process_resident_memory_bytes",

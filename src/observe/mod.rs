@@ -51,9 +51,12 @@ pub struct Observe {
 }
 
 impl Observe {
-    pub fn start(config: &Config) -> std::io::Result<Observe> {
+    pub fn start(config: &Config, store: &crate::store::Store) -> std::io::Result<Observe> {
+        let metrics = Metrics::new();
+        let writes = metrics.store_writes.clone();
+        store.observe_writes(Box::new(move |d| writes.observe(d.as_secs_f64())));
         Ok(Observe {
-            metrics: Metrics::new(),
+            metrics,
             access: AccessLog::start(&config.logging)?,
             draining: AtomicBool::new(false),
         })

@@ -52,11 +52,15 @@ redb_errors!(
     redb::CommitError
 );
 
+/// Told how long each committed write transaction took (metrics).
+pub type WriteObserver = Box<dyn Fn(std::time::Duration) + Send + Sync>;
+
 /// Cheap to clone; all clones share one open database.
 #[derive(Clone)]
 pub struct Store {
     db: Arc<Database>,
     path: Arc<PathBuf>,
+    on_write: Arc<std::sync::OnceLock<WriteObserver>>,
 }
 
 /// A [`Store`] handle that does not keep the file open, for background
@@ -65,6 +69,7 @@ pub struct Store {
 pub struct WeakStore {
     db: std::sync::Weak<Database>,
     path: Arc<PathBuf>,
+    on_write: Arc<std::sync::OnceLock<WriteObserver>>,
 }
 
 impl WeakStore {
@@ -73,6 +78,7 @@ impl WeakStore {
         Some(Store {
             db: self.db.upgrade()?,
             path: self.path.clone(),
+            on_write: self.on_write.clone(),
         })
     }
 }
@@ -96,6 +102,7 @@ impl Store {
         let store = Store {
             db: Arc::new(db),
             path: Arc::new(path.to_path_buf()),
+            on_write: Default::default(),
         };
         store.migrate()?;
         Ok(store)
@@ -109,11 +116,17 @@ impl Store {
         WeakStore {
             db: Arc::downgrade(&self.db),
             path: self.path.clone(),
+            on_write: self.on_write.clone(),
         }
     }
 
     fn display(&self) -> String {
         self.path.display().to_string()
+    }
+
+    /// Sets what is told the duration of every committed write (once).
+    pub fn observe_writes(&self, f: WriteObserver) {
+        let _ = self.on_write.set(f);
     }
 
     /// Runs `f` in one read transaction (an MVCC snapshot).
@@ -131,10 +144,14 @@ impl Store {
         &self,
         f: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        let started = std::time::Instant::now();
         let txn = self.db.begin_write()?;
         match f(&txn) {
             Ok(v) => {
                 txn.commit()?;
+                if let Some(observe) = self.on_write.get() {
+                    observe(started.elapsed());
+                }
                 Ok(v)
             }
             Err(e) => {
