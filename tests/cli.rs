@@ -288,3 +288,33 @@ async fn test_sigterm_lets_in_flight_request_finish() {
         "exit status {status:?}"
     );
 }
+
+/// REQ-DEPLOY-005: with `server.drain_delay_ms`, SIGTERM first turns
+/// `/health/ready` to 503 while requests are still served, so a load
+/// balancer can stop routing before the listeners close.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_req_deploy_005_ready_turns_503_while_draining() {
+    let mut eng = Engine::start_with(Opts::config("[server]\ndrain_delay_ms = 3000\n")).await;
+    assert_eq!(eng.get("/health/ready").await.status, 200);
+    eng.server.signal("TERM");
+    let r = eventually("/health/ready answers 503", || async {
+        let r = eng.get("/health/ready").await;
+        (r.status == 503).then_some(r)
+    })
+    .await;
+    assert!(
+        r.text().contains("draining") || r.text().contains("shutting"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(
+        eng.get("/health/live").await.status,
+        200,
+        "still alive while draining"
+    );
+    let status = eng.server.stop_after_signal();
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "exit status {status:?}"
+    );
+}

@@ -169,6 +169,7 @@ pub const KEYS: &[Key] = keys! {
     "server.request_timeout_ms" Int "5000" restart "Whole-request timeout for script routes and the management API; over it: `408 request_timeout`. At least 1.";
     "server.body_limit_bytes" Int "1048576" restart "Largest request body for script routes (a route's `maxBodyBytes` overrides it); over it: `413 payload_too_large`.";
     "server.shutdown_grace_ms" Int "10000" restart "On SIGINT/SIGTERM, how long in-flight requests may run before their connections are closed.";
+    "server.drain_delay_ms" Int "0" restart "On SIGINT/SIGTERM, how long to keep accepting requests while /health/ready answers 503, so a load balancer stops routing first (e.g. 5000 under Kubernetes).";
     "server.header_read_timeout_ms" Int "10000" restart "Slowloris guard: a connection that has not sent a whole request head within this time is closed (HTTP/1).";
     "server.max_connections" Int "10000" restart "Open connections at once; beyond it new ones are closed as soon as they are accepted.";
     "js.workers" Int "0" restart "I/O threads (each with an inline JS worker) and JS pool threads; 0 means one per core.";

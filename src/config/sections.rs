@@ -23,6 +23,8 @@ pub struct ServerSection {
     pub request_timeout_ms: u64,
     pub body_limit_bytes: u64,
     pub shutdown_grace_ms: u64,
+    /// After SIGTERM: still accepting, but not ready (see `/health/ready`).
+    pub drain_delay_ms: u64,
     /// Slowloris guard: a connection that has not sent a whole request
     /// head within this time is closed.
     pub header_read_timeout_ms: u64,
@@ -39,6 +41,7 @@ impl Default for ServerSection {
             request_timeout_ms: 5000,
             body_limit_bytes: 1024 * 1024,
             shutdown_grace_ms: 10_000,
+            drain_delay_ms: 0,
             header_read_timeout_ms: 10_000,
             max_connections: 10_000,
         }

@@ -9,9 +9,9 @@
 //! HTTPS ([`tls`]) is served by the same threads: each accepts on both
 //! listeners. Plain HTTP redirects to it and HTTPS adds HSTS ([`edge`]).
 
-mod notify;
 mod edge;
 mod io_thread;
+mod notify;
 mod reload;
 pub mod tls;
 
@@ -118,8 +118,20 @@ pub async fn run_live(live: Arc<crate::config::Live>) -> Result<(), ServeError> 
     notify::ready();
     shutdown_signal().await;
     notify::stopping();
-    tracing::info!("shutting down: no new connections, finishing in-flight requests");
     state.observe.set_draining();
+    let delay = Duration::from_millis(config.server.drain_delay_ms);
+    if !delay.is_zero() {
+        tracing::info!(
+            ?delay,
+            "draining: /health/ready answers 503; still accepting requests"
+        );
+        // A second signal skips the wait.
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = shutdown_signal() => {}
+        }
+    }
+    tracing::info!("shutting down: no new connections, finishing in-flight requests");
     for task in [renewal, sighup].into_iter().flatten() {
         task.abort();
     }
