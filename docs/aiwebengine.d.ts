@@ -481,3 +481,65 @@ declare function getScript(name: string): string | null;
 declare function upsertScript(name: string, source: string): true;
 declare function deleteScript(name: string): boolean;
 declare function listLogs(): string[];
+
+// ---------------------------------------------------------------- assets
+
+/** A stored asset, served at `url` (`/` + `path`). */
+interface Asset {
+  path: string;
+  url: string;
+  contentType: string;
+  size: number;
+  /** The quoted sha256, as in the `ETag` header. */
+  etag: string;
+  /** Owner's email or group name; null when nobody owns it. */
+  owner: string | null;
+  created: Date;
+  updated: Date;
+  /** The content of this version; rejects with code "changed" once replaced. */
+  bytes(): Promise<Uint8Array>;
+  text(): Promise<string>;
+}
+
+interface AssetImageOptions {
+  width?: number;
+  height?: number;
+  /** Default "cover". */
+  fit?: "cover" | "contain" | "fill";
+  /** Default: the source's format (PNG for GIF). */
+  format?: "png" | "jpeg" | "webp";
+}
+
+interface AssetVariant {
+  path: string;
+  /** Where the variant is served, e.g. "/img/a.png?w=200&h=100&fit=cover&format=webp". */
+  url: string;
+  contentType: string;
+  size: number;
+  width: number;
+  height: number;
+  etag: string;
+}
+
+/** Errors reject with an Error carrying one of these codes. */
+type AssetErrorCode =
+  | "invalid_path" | "type_not_allowed" | "content_mismatch" | "payload_too_large"
+  | "forbidden" | "route_conflict" | "not_found" | "image_error" | "busy" | "changed";
+
+interface AssetsApi {
+  list(options?: { prefix?: string }): Promise<Asset[]>;
+  get(path: string): Promise<Asset | null>;
+  /** Acts for the script's owner. `data` may be an uploaded file (`req.files[i]`). */
+  put(path: string, data: string | Uint8Array | ArrayBuffer | ArrayBufferView | UploadedFile, options?: { contentType?: string }): Promise<Asset>;
+  delete(path: string): Promise<boolean>;
+  image(path: string, options?: AssetImageOptions): Promise<AssetVariant>;
+}
+
+/** Static assets in the data file (REQ-ASSET-001..004). */
+declare const assets: AssetsApi;
+/** Older engine: public paths such as "/img/logo.png". */
+declare function listAssets(): string[];
+/** Older engine: a JSON string {"publicPath","mimetype","content" (base64)}, or the string "null". */
+declare function fetchAsset(publicPath: string): string;
+declare function upsertAsset(publicPath: string, mimetype: string, base64Content: string): void;
+declare function deleteAsset(publicPath: string): boolean;

@@ -34,11 +34,19 @@ enum Msg {
 const MAX_MESSAGE: usize = 16 * 1024;
 /// Entries waiting for the writer before new ones are dropped (counted).
 const QUEUE: usize = 65_536;
+/// Entries a live subscriber may fall behind by before it skips ahead
+/// (it gets `Lagged(n)`; appends never wait for subscribers).
+const LIVE_BUFFER: usize = 1024;
+
+/// One entry as live subscribers get it: (script, entry).
+pub type LiveEntry = Arc<(String, LogEntry)>;
 
 pub struct LogService {
     tx: ArcSwapOption<Sender<Msg>>,
     store: Store,
     writer: std::sync::Mutex<Option<JoinHandle<()>>>,
+    /// Every appended entry, for `GET /engine/api/logs/stream`.
+    live: tokio::sync::broadcast::Sender<LiveEntry>,
 }
 
 impl LogService {
@@ -52,6 +60,7 @@ impl LogService {
             tx: ArcSwapOption::from_pointee(tx),
             store,
             writer: std::sync::Mutex::new(Some(writer)),
+            live: tokio::sync::broadcast::channel(LIVE_BUFFER).0,
         }))
     }
 
@@ -76,6 +85,12 @@ impl LogService {
             message,
             request_id: request_id.map(str::to_string),
         };
+        if self.live.receiver_count() > 0 {
+            // Never blocks: a subscriber that fell behind skips ahead.
+            let _ = self
+                .live
+                .send(Arc::new((script.to_string(), entry.clone())));
+        }
         let tx = self.tx.load();
         let sent = tx
             .as_ref()
@@ -83,6 +98,11 @@ impl LogService {
         if !sent {
             tracing::warn!(script, "script log queue is full; an entry was dropped");
         }
+    }
+
+    /// Entries appended from now on, as they come (not yet committed).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<LiveEntry> {
+        self.live.subscribe()
     }
 
     /// Waits until everything appended so far is committed.

@@ -155,7 +155,7 @@ impl ScriptManager {
         } else {
             self.editor(&e, actor, "script.create", name).await?
         };
-        let out = match e.scripts.save(name, source, &p.email).await {
+        let out = match e.scripts.save(name, source, &p.email, !exists).await {
             Ok(out) => out,
             Err(ScriptError::Load(l)) => {
                 return Ok(

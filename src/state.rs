@@ -41,6 +41,8 @@ pub struct Inner {
     pub hygiene: Arc<arc_swap::ArcSwap<crate::http::hygiene::Hygiene>>,
     /// The running config with the source of each value, and reloads.
     pub live: Arc<crate::config::Live>,
+    /// The HTTPS certificate being served, and uploads of a new one.
+    pub tls: Arc<crate::server::tls::upload::TlsControl>,
     request_prefix: u32,
     request_counter: AtomicU64,
 }
@@ -142,6 +144,7 @@ impl AppState {
                 observe,
                 hygiene,
                 live,
+                tls: Arc::default(),
                 request_prefix: rand::random(),
                 request_counter: AtomicU64::new(0),
         });

@@ -12,6 +12,8 @@ use reqwest::multipart::{Form, Part};
 
 const GUESTBOOK: &str = include_str!("test_scripts/assets_guestbook.js");
 const LEGACY: &str = include_str!("test_scripts/assets_legacy.js");
+const DOC_EXAMPLE: &str = include_str!("test_scripts/assets_doc_guestbook.js");
+const JS_DOC: &str = include_str!("../docs/javascript-apis.md");
 
 fn png(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, y| {
@@ -576,6 +578,46 @@ async fn test_req_asset_001_assets_survive_a_restart() {
     assert_eq!(r.status, 200);
     assert_eq!(r.body, logo);
     assert_eq!(r.header("etag"), etag);
+    // A stopped server's file passes `verify`, chunks included.
+    assert!(eng.server.stop().is_some_and(|s| s.success()));
+    let out = run_cli(&["verify", eng.dir.data.to_str().unwrap()]);
+    assert!(out.status.success(), "{}{}", out.stdout, out.stderr);
+}
+
+#[tokio::test]
+async fn test_req_asset_003_documented_guestbook_example_runs() {
+    assert!(
+        JS_DOC.contains(DOC_EXAMPLE),
+        "docs/javascript-apis.md and tests/test_scripts/assets_doc_guestbook.js differ"
+    );
+    let eng = Engine::start().await;
+    eng.deploy("guestbook.js", DOC_EXAMPLE).await;
+    let form = Form::new().text("name", "Ada <3").part(
+        "photo",
+        Part::bytes(png(300, 200))
+            .file_name("ada me.png")
+            .mime_str("image/png")
+            .unwrap(),
+    );
+    let r = send(eng.req("POST", "/sign").multipart(form)).await;
+    assert_eq!(
+        (r.status, r.header("location")),
+        (303, Some("/book".to_string())),
+        "{}",
+        r.text()
+    );
+    let book = eng.get("/book").await.text();
+    assert!(book.contains("Ada &lt;3"), "{book}");
+    let thumb = book
+        .split("<img src=\"")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .expect("a thumbnail");
+    let t = eng.get(&thumb.replace("&amp;", "&")).await;
+    assert_eq!(
+        (t.status, t.content_type(), dims(&t.body)),
+        (200, "image/webp".to_string(), (160, 160))
+    );
 }
 
 #[tokio::test]

@@ -343,3 +343,37 @@ async fn test_req_auth_005_named_permissions_in_js() {
     let r = call(&eng, &bob, "GET", "/engine/api/me", None).await;
     assert_eq!(r.json()["permissions"], json!(["orders.refund"]));
 }
+
+/// Two editors create the same new name at once: one wins, the other is
+/// refused (409 script_exists, or 403 when it already sees the winner's
+/// script) and never silently saves a version of the winner's script.
+#[tokio::test]
+async fn test_req_auth_006_racing_first_saves_of_one_name() {
+    let eng = Engine::start().await;
+    let (_, alice) = user(&eng, "alice@example.com", "editor").await;
+    let (_, bob) = user(&eng, "bob@example.com", "editor").await;
+    for round in 0..5 {
+        let name = format!("race{round}.js");
+        let (a, b) = tokio::join!(
+            put_as(&eng, &alice, &name, "register('/race', () => 'alice');"),
+            put_as(&eng, &bob, &name, "register('/race', () => 'bob');"),
+        );
+        let mut statuses = [a, b];
+        statuses.sort();
+        assert!(
+            statuses == [201, 403] || statuses == [201, 409],
+            "round {round}: {statuses:?}"
+        );
+        let r = eng
+            .api("GET", &format!("/engine/api/scripts/{name}"), None)
+            .await;
+        assert_eq!(
+            r.json()["version"],
+            1,
+            "the loser added no version: {}",
+            r.text()
+        );
+        eng.api("DELETE", &format!("/engine/api/scripts/{name}"), None)
+            .await;
+    }
+}

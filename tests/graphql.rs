@@ -327,3 +327,42 @@ async fn test_req_gql_001_resolvers_stay_correct_once_promoted_inline() {
         assert_eq!(r["data"]["bump"], i, "{r}");
     }
 }
+
+/// REQ-GQL-001 batching: a JSON array of operations is answered with an
+/// array in the same order; mutations run in order.
+#[tokio::test]
+async fn test_req_gql_001_batched_operations_run_in_order() {
+    let eng = Engine::start().await;
+    eng.deploy(
+        "count.js",
+        r#"
+        // Module state is per worker; kv is shared, so the order shows.
+        const count = async () => Number((await kv.get(["n"])).value ?? 0n);
+        registerGraphQLQuery("count", "count: Int", count);
+        registerGraphQLMutation("inc", "inc(by: Int!): Int", async (a) => {
+          await kv.atomic().sum(["n"], BigInt(a.by)).commit();
+          return count();
+        });
+        "#,
+    )
+    .await;
+    let batch = json!([
+        {"query": "mutation { inc(by: 2) }"},
+        {"query": "mutation($b: Int!) { inc(by: $b) }", "variables": {"b": 3}},
+        {"query": "{ count }"},
+        {"query": "{ nope }"}
+    ]);
+    let r = send(eng.req("POST", "/graphql").json(&batch)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v[0]["data"]["inc"], 2, "{v}");
+    assert_eq!(v[1]["data"]["inc"], 5, "{v}");
+    assert_eq!(v[2]["data"]["count"], 5, "{v}");
+    assert!(v[3]["errors"][0]["message"].as_str().is_some_and(|m| m.contains("nope")), "{v}");
+    let empty = send(eng.req("POST", "/graphql").json(&json!([]))).await;
+    assert_eq!(empty.status, 400, "{}", empty.text());
+    let big: Vec<Value> = (0..33).map(|_| json!({"query": "{ count }"})).collect();
+    let r = send(eng.req("POST", "/graphql").json(&big)).await;
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("1 to 32"), "{}", r.text());
+}

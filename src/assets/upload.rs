@@ -268,3 +268,71 @@ impl Assets {
         blob::BlobReader::open(&self.store, &rec.path, rec.blob, rec.chunks, rec.size)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::assets::AssetsSection;
+
+    fn admin() -> Actor {
+        Actor {
+            label: "admin@example.com".into(),
+            user_id: Some("u1".into()),
+            group: None,
+            admin: true,
+            editor: true,
+            groups: Arc::from(Vec::new()),
+        }
+    }
+
+    fn chunk_rows(store: &Store) -> usize {
+        store
+            .read(|txn| Ok(txn.open_table(tables::ASSET_CHUNKS)?.iter()?.count()))
+            .unwrap()
+    }
+
+    #[test]
+    fn replace_keeps_open_readers_whole_and_sweep_removes_interrupted_uploads() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("d.redb"), &|_| Ok(())).unwrap();
+        let assets = Assets::open(store.clone(), AssetsSection::default()).unwrap();
+        let big = vec![b'a'; CHUNK_SIZE * 5 + 7];
+        let first = assets
+            .put_bytes(&admin(), "a.txt", Some("text/plain"), &big)
+            .unwrap();
+        assert!(first.created);
+        let reader = assets.reader(&first.record).unwrap();
+        let second = assets
+            .put_bytes(&admin(), "a.txt", Some("text/plain"), b"b")
+            .unwrap();
+        assert!(!second.created);
+        // The reader keeps its snapshot; the old blob is gone for new readers.
+        assert!(reader.read_all().unwrap() == big);
+        assert!(matches!(
+            assets.reader(&first.record),
+            Err(AssetError::Changed(_))
+        ));
+        assert_eq!(chunk_rows(&store), 1);
+
+        // An upload that never finishes (a crash): its chunks are staged.
+        let mut up = assets.begin("b.txt", "text/plain");
+        up.push(&vec![b'c'; CHUNK_SIZE * CHUNKS_PER_WRITE]).unwrap();
+        std::mem::forget(up);
+        assert_eq!(chunk_rows(&store), 1 + CHUNKS_PER_WRITE);
+        drop(assets);
+        let assets = Assets::open(store.clone(), AssetsSection::default()).unwrap();
+        assert_eq!(chunk_rows(&store), 1);
+        assert_eq!(assets.get("a.txt").unwrap().size, 1);
+        assert!(assets.get("b.txt").is_none());
+
+        // An abandoned (dropped) upload cleans up at once.
+        let mut up = assets.begin("c.txt", "text/plain");
+        up.push(&vec![b'c'; CHUNK_SIZE * CHUNKS_PER_WRITE]).unwrap();
+        drop(up);
+        assert_eq!(chunk_rows(&store), 1);
+        assert!(assets.delete(&admin(), "a.txt").unwrap());
+        assert_eq!(chunk_rows(&store), 0);
+    }
+}

@@ -17,6 +17,7 @@ use async_graphql::parser::types::{
     BaseType, FieldDefinition, Type, TypeDefinition, TypeKind, TypeSystemDefinition,
 };
 use async_graphql::parser::Positioned;
+use async_graphql::ValidationMode;
 
 use super::value::{to_field_value, Kind, Kinds};
 use super::{GqlKind, GqlSpec};
@@ -44,7 +45,11 @@ impl SchemaError {
 }
 
 pub struct Built {
+    /// Strict validation: every rule, every error message.
     pub schema: Schema,
+    /// The same schema with fast validation, for documents that passed
+    /// the strict rules once (see `DocCache`).
+    pub fast: Schema,
     /// SDL of the whole schema, for introspection-free clients and docs.
     pub sdl: String,
     /// Parsed documents of the queries run against this schema.
@@ -93,6 +98,46 @@ pub fn build(
             })
             .collect(),
     );
+    let schema = assemble(
+        &c,
+        &kinds,
+        &runtime,
+        &streams,
+        scripts,
+        limits,
+        ValidationMode::Strict,
+    )?;
+    // Fast validation skips the rules that only improve error messages
+    // (about a third of the per-request cost of a tiny query); it is used
+    // only for documents that already passed the strict rules once.
+    let fast = assemble(
+        &c,
+        &kinds,
+        &runtime,
+        &streams,
+        scripts,
+        limits,
+        ValidationMode::Fast,
+    )?;
+    let sdl = schema.sdl();
+    Ok(Some(Built {
+        schema,
+        fast,
+        sdl,
+        docs: Default::default(),
+    }))
+}
+
+/// The executable schema from what was collected, with one validation mode.
+fn assemble(
+    c: &Collected,
+    kinds: &Kinds,
+    runtime: &Arc<dyn ScriptRuntime>,
+    streams: &Arc<Streams>,
+    scripts: &[(Arc<LoadedScript>, Vec<GqlSpec>)],
+    limits: super::Limits,
+    mode: ValidationMode,
+) -> Result<Schema, SchemaError> {
     let mut query = Object::new("Query");
     let roots = |k| c.roots.get(&k).map(Vec::as_slice).unwrap_or_default();
     if roots(GqlKind::Query).is_empty() {
@@ -110,7 +155,7 @@ pub fn build(
         ));
     }
     for r in roots(GqlKind::Query) {
-        query = query.field(super::resolve::root_field(r, &runtime, &kinds));
+        query = query.field(super::resolve::root_field(r, runtime, kinds));
     }
     let mutations = roots(GqlKind::Mutation);
     let subscriptions = roots(GqlKind::Subscription);
@@ -122,7 +167,7 @@ pub fn build(
     if !mutations.is_empty() {
         let mut m = Object::new("Mutation");
         for r in mutations {
-            m = m.field(super::resolve::root_field(r, &runtime, &kinds));
+            m = m.field(super::resolve::root_field(r, runtime, kinds));
         }
         builder = builder.register(m);
     }
@@ -130,7 +175,7 @@ pub fn build(
         let mut sub = Subscription::new("Subscription");
         for r in subscriptions {
             sub = sub.field(super::resolve::subscription_field(
-                r, &runtime, &kinds, &streams,
+                r, runtime, kinds, streams,
             ));
         }
         builder = builder.register(sub);
@@ -144,7 +189,7 @@ pub fn build(
                     obj = obj.description(d.node.clone());
                 }
                 for f in &o.fields {
-                    obj = obj.field(data_field(&f.node, &kinds));
+                    obj = obj.field(data_field(&f.node, kinds));
                 }
                 builder.register(obj)
             }
@@ -171,16 +216,14 @@ pub fn build(
             }
         };
     }
-    // Fast validation skips the rules that only improve error messages
-    // (about a third of the per-request cost of a tiny query).
     builder = builder
-        .validation_mode(async_graphql::ValidationMode::Fast)
+        .validation_mode(mode)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity);
     if !limits.introspection {
         builder = builder.disable_introspection();
     }
-    let schema = builder.finish().map_err(|e| {
+    builder.finish().map_err(|e| {
         SchemaError::new(
             &scripts
                 .first()
@@ -188,13 +231,7 @@ pub fn build(
                 .unwrap_or_default(),
             e.to_string(),
         )
-    })?;
-    let sdl = schema.sdl();
-    Ok(Some(Built {
-        schema,
-        sdl,
-        docs: Default::default(),
-    }))
+    })
 }
 
 fn collect(

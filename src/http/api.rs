@@ -104,7 +104,10 @@ pub async fn put_script(
         })?;
     let source = String::from_utf8(bytes.to_vec())
         .map_err(|_| ApiError::bad_request("invalid_encoding", "the script must be UTF-8 text"))?;
-    let out = state.scripts.save(&name, source, &user.email).await?;
+    let out = state
+        .scripts
+        .save(&name, source, &user.email, !exists)
+        .await?;
     if out.created {
         reload_acl(&state).await;
     }
@@ -169,7 +172,25 @@ pub async fn patch_script(
             "nothing to change; send {\"enabled\": true|false}",
         ));
     };
-    let rec = state.scripts.set_enabled(&name, enabled).await?;
+    let mut rec = state.scripts.set_enabled(&name, enabled).await?;
+    // A script nobody owns (the seeded examples) is taken by whoever turns
+    // it on, so that its `kv`, `assets` and `scripts.asOwner()` calls act
+    // for someone rather than for nobody.
+    let unowned = rec.owner.is_none() && rec.owner_user.is_none() && rec.owner_group.is_none();
+    if enabled && unowned {
+        let (st, script, id) = (state.clone(), name.clone(), user.id.clone());
+        let owned = tokio::task::spawn_blocking(move || {
+            let m = crate::auth::Member {
+                user: Some(id),
+                group: None,
+            };
+            st.auth.set_owner(&script, &m)
+        })
+        .await
+        .map_err(|e| ApiError::internal(e.to_string(), "owner"))??;
+        rec = owned;
+        reload_acl(&state).await;
+    }
     let action = if enabled {
         "script.enable"
     } else {

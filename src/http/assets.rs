@@ -7,12 +7,11 @@
 //! ending in `/` look for the `index.html` under them.
 
 use std::io;
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, request::Parts, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{header, request::Parts, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bytes::Bytes;
@@ -22,11 +21,8 @@ use serde_json::{json, Value};
 
 use super::auth::EditorUser;
 use super::error::ApiError;
-use crate::assets::image::{Params, TIME_LIMIT};
-use crate::assets::range::{self, Ranged};
-use crate::assets::{blob, dir, kind, path, Actor, AssetError, AssetRecord, Staged, Upload};
+use crate::assets::{kind, path, Actor, AssetError, AssetRecord, Staged, Upload};
 use crate::auth::Principal;
-use crate::scripts::routes::Lookup;
 use crate::AppState;
 
 /// A stalled upload is dropped after this long without a byte.
@@ -34,227 +30,9 @@ const IDLE: Duration = Duration::from_secs(30);
 /// What an upload buffers before handing it to a blocking write.
 const PUSH_BYTES: usize = crate::assets::CHUNK_SIZE;
 
-// ---- serving ----
+mod serve;
 
-/// Answers a GET or HEAD that no script route claims, when an asset is
-/// there; None lets the caller go on (welcome page, 404, 405).
-pub async fn try_serve(state: &AppState, parts: &Parts) -> Option<Response> {
-    if !matches!(parts.method, Method::GET | Method::HEAD) {
-        return None;
-    }
-    let url_path = parts.uri.path();
-    let asset_path = path::from_request(url_path)?;
-    let stored = state.assets.get(&asset_path).is_some();
-    let dir = state.assets.config().dir.clone();
-    if !stored && dir.is_none() {
-        return None;
-    }
-    let routed = matches!(
-        state.scripts.catalog().table.lookup("GET", url_path),
-        Lookup::Found { .. }
-    );
-    if routed {
-        return None;
-    }
-    if stored {
-        return Some(serve_stored(state, parts, &asset_path).await);
-    }
-    serve_dir(state, parts, &dir?, &asset_path).await
-}
-
-/// What the conditional and range logic needs of a body.
-struct Entity {
-    content_type: String,
-    size: u64,
-    etag: String,
-    modified: SystemTime,
-}
-
-/// Either a whole answer (304, 416, HEAD), or a range still to send.
-enum Plan {
-    Done(Response),
-    Send(Response, u64, u64),
-}
-
-async fn serve_stored(state: &AppState, parts: &Parts, asset_path: &str) -> Response {
-    let variant = match Params::from_query(parts.uri.query().unwrap_or("")) {
-        Ok(v) => v,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
-    // A replace between reading the metadata and opening the content is
-    // retried with the new metadata; nothing mixes two versions.
-    for _ in 0..3 {
-        let Some(rec) = state.assets.get(asset_path) else {
-            break;
-        };
-        let r = match variant {
-            Some(p) => serve_variant(state, parts, &rec, p).await,
-            None => serve_record(state, parts, rec).await,
-        };
-        match r {
-            Err(AssetError::Changed(_)) => continue,
-            Err(e) => return ApiError::from(e).into_response(),
-            Ok(resp) => return resp,
-        }
-    }
-    ApiError::not_found(format!(
-        "no route or asset for {} {}",
-        parts.method,
-        parts.uri.path()
-    ))
-    .into_response()
-}
-
-async fn serve_record(
-    state: &AppState,
-    parts: &Parts,
-    rec: Arc<AssetRecord>,
-) -> Result<Response, AssetError> {
-    let e = Entity {
-        content_type: rec.content_type.clone(),
-        size: rec.size,
-        etag: rec.etag(),
-        modified: range::from_millis(rec.updated),
-    };
-    let (mut resp, start, end) = match plan(state, parts, &e) {
-        Plan::Done(r) => return Ok(r),
-        Plan::Send(r, s, e) => (r, s, e),
-    };
-    let assets = state.assets.clone();
-    let reader = off(move || assets.reader(&rec)).await?;
-    *resp.body_mut() = Body::from_stream(blob::stream(reader, start, end));
-    Ok(resp)
-}
-
-async fn serve_variant(
-    state: &AppState,
-    parts: &Parts,
-    rec: &Arc<AssetRecord>,
-    p: Params,
-) -> Result<Response, AssetError> {
-    let ess = kind::essence(&rec.content_type);
-    if !matches!(
-        ess.as_str(),
-        "image/png" | "image/jpeg" | "image/gif" | "image/webp"
-    ) {
-        return Err(AssetError::Invalid(format!(
-            "asset {} is {ess}; only PNG, JPEG, GIF and WebP images have variants (?w=, ?h=, ?fit=, ?format=)",
-            rec.path
-        )));
-    }
-    let (assets, r) = (state.assets.clone(), rec.clone());
-    let job = tokio::task::spawn_blocking(move || assets.variant(&r, &p));
-    let v = match tokio::time::timeout(TIME_LIMIT, job).await {
-        Ok(Ok(v)) => v?,
-        Ok(Err(e)) => return Err(AssetError::Image(format!("image work failed: {e}"))),
-        Err(_) => {
-            return Err(AssetError::Busy(format!(
-                "making the image variant took longer than {} s",
-                TIME_LIMIT.as_secs()
-            )))
-        }
-    };
-    let e = Entity {
-        content_type: v.content_type.clone(),
-        size: v.size,
-        etag: v.etag(),
-        modified: range::from_millis(v.created),
-    };
-    let (mut resp, start, end) = match plan(state, parts, &e) {
-        Plan::Done(r) => return Ok(r),
-        Plan::Send(r, s, e) => (r, s, e),
-    };
-    let assets = state.assets.clone();
-    let reader = off(move || assets.variant_reader(&v)).await?;
-    *resp.body_mut() = Body::from_stream(blob::stream(reader, start, end));
-    Ok(resp)
-}
-
-async fn serve_dir(
-    state: &AppState,
-    parts: &Parts,
-    root: &std::path::Path,
-    asset_path: &str,
-) -> Option<Response> {
-    let f = dir::open(root, asset_path).await?;
-    let e = Entity {
-        content_type: kind::by_extension(asset_path),
-        size: f.size,
-        etag: f.etag.clone(),
-        modified: f.modified,
-    };
-    Some(match plan(state, parts, &e) {
-        Plan::Done(r) => r,
-        Plan::Send(mut r, start, end) => {
-            *r.body_mut() = Body::from_stream(dir::stream(f.file, start, end));
-            r
-        }
-    })
-}
-
-/// Headers, conditionals (304), ranges (206, 416) and HEAD.
-fn plan(state: &AppState, parts: &Parts, e: &Entity) -> Plan {
-    let req = &parts.headers;
-    let text = |h: HeaderName| req.get(h).and_then(|v| v.to_str().ok());
-    let mut headers = HeaderMap::new();
-    let mut put = |k: HeaderName, v: &str| {
-        if let Ok(v) = HeaderValue::from_str(v) {
-            headers.insert(k, v);
-        }
-    };
-    let cfg = state.assets.config();
-    put(header::ETAG, &e.etag);
-    put(header::LAST_MODIFIED, &httpdate::fmt_http_date(e.modified));
-    put(header::CACHE_CONTROL, &cfg.cache_control);
-    put(header::ACCEPT_RANGES, "bytes");
-    // Uploaded HTML or SVG is served from this site's origin: without a
-    // sandbox its scripts would run with the site's cookies and APIs (stored
-    // XSS by whoever may upload, a guestbook visitor included).
-    if kind::is_active(&kind::essence(&e.content_type)) && !cfg.active_content_csp.is_empty() {
-        put(header::CONTENT_SECURITY_POLICY, &cfg.active_content_csp);
-    }
-    let not_modified = match text(header::IF_NONE_MATCH) {
-        Some(inm) => range::none_match(inm, &e.etag),
-        None => text(header::IF_MODIFIED_SINCE)
-            .is_some_and(|ims| range::not_modified_since(ims, e.modified)),
-    };
-    if not_modified {
-        return Plan::Done(answer(StatusCode::NOT_MODIFIED, headers));
-    }
-    put(header::CONTENT_TYPE, &e.content_type);
-    let wanted = text(header::RANGE)
-        .filter(|_| text(header::IF_RANGE).is_none_or(|ir| range::if_range(ir, &e.etag)))
-        .map_or(Ranged::Full, |r| range::parse(r, e.size));
-    let (status, start, end) = match wanted {
-        Ranged::Full => (StatusCode::OK, 0, e.size),
-        Ranged::Part { start, end } => {
-            put(
-                header::CONTENT_RANGE,
-                &format!("bytes {start}-{end}/{}", e.size),
-            );
-            (StatusCode::PARTIAL_CONTENT, start, end + 1)
-        }
-        Ranged::Unsatisfiable => {
-            put(header::CONTENT_RANGE, &format!("bytes */{}", e.size));
-            return Plan::Done(answer(StatusCode::RANGE_NOT_SATISFIABLE, headers));
-        }
-    };
-    put(header::CONTENT_LENGTH, &(end - start).to_string());
-    let resp = answer(status, headers);
-    if parts.method == Method::HEAD {
-        return Plan::Done(resp);
-    }
-    Plan::Send(resp, start, end)
-}
-
-fn answer(status: StatusCode, headers: HeaderMap) -> Response {
-    let mut r = Response::new(Body::empty());
-    *r.status_mut() = status;
-    *r.headers_mut() = headers;
-    r
-}
-
-// ---- management API ----
+pub use serve::try_serve;
 
 fn meta_json(r: &AssetRecord) -> Value {
     json!({
@@ -376,31 +154,25 @@ pub async fn upload_many(
     let constraints =
         multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(limit));
     let mut mp = multer::Multipart::with_constraints(frames(body), boundary, constraints);
-    let mut staged: Vec<Staged> = Vec::new();
-    while let Some(mut field) = mp
-        .next_field()
-        .await
-        .map_err(|e| multipart_error(e, limit))?
-    {
-        let Some(filename) = field.file_name().map(str::to_string) else {
-            continue;
-        };
-        let p = target(field.name().unwrap_or(""), &filename, q.dir.as_deref());
-        let ct = kind::resolve(&p, field.content_type().map(|m| m.as_ref()));
-        if let Err(e) = state.assets.check_write(&actor, &p, Some(&ct)) {
-            return Err(refused(&state, &user, "asset.upload", &p, e).await);
+    let to = Target {
+        actor: &actor,
+        user: &user,
+        dir: q.dir.as_deref(),
+        limit,
+    };
+    let staged = match stage_parts(&state, &mut mp, &to).await {
+        Ok(staged) => staged,
+        Err(e) => {
+            // Let the client finish sending, so that it reads the answer.
+            let rest = async {
+                while let Ok(Some(mut f)) = mp.next_field().await {
+                    while let Ok(Some(_)) = f.chunk().await {}
+                }
+            };
+            let _ = tokio::time::timeout(Duration::from_secs(2), rest).await;
+            return Err(e);
         }
-        let mut up = state.assets.begin(&p, &ct);
-        let mut buf = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(e, limit))? {
-            buf.extend_from_slice(&chunk);
-            if buf.len() >= PUSH_BYTES {
-                up = push(up, std::mem::take(&mut buf)).await?;
-            }
-        }
-        up = push(up, buf).await?;
-        staged.push(blocking(move || up.finish()).await?);
-    }
+    };
     if staged.is_empty() {
         return Err(ApiError::bad_request(
             "no_files",
@@ -415,6 +187,46 @@ pub async fn upload_many(
     };
     let list: Vec<Value> = done.into_iter().map(|(v, _)| v).collect();
     Ok((status, Json(json!({ "assets": list }))).into_response())
+}
+
+/// Who uploads a multipart body, and where its files go.
+struct Target<'a> {
+    actor: &'a Actor,
+    user: &'a Principal,
+    dir: Option<&'a str>,
+    limit: u64,
+}
+
+/// Stages every file part; the first refusal ends it (staged files are
+/// deleted when dropped).
+async fn stage_parts(
+    state: &AppState,
+    mp: &mut multer::Multipart<'_>,
+    to: &Target<'_>,
+) -> Result<Vec<Staged>, ApiError> {
+    let mut staged: Vec<Staged> = Vec::new();
+    let bad = |e| multipart_error(e, to.limit);
+    while let Some(mut field) = mp.next_field().await.map_err(bad)? {
+        let Some(filename) = field.file_name().map(str::to_string) else {
+            continue;
+        };
+        let p = target(field.name().unwrap_or(""), &filename, to.dir);
+        let ct = kind::resolve(&p, field.content_type().map(|m| m.as_ref()));
+        if let Err(e) = state.assets.check_write(to.actor, &p, Some(&ct)) {
+            return Err(refused(state, to.user, "asset.upload", &p, e).await);
+        }
+        let mut up = state.assets.begin(&p, &ct);
+        let mut buf = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(bad)? {
+            buf.extend_from_slice(&chunk);
+            if buf.len() >= PUSH_BYTES {
+                up = push(up, std::mem::take(&mut buf)).await?;
+            }
+        }
+        up = push(up, buf).await?;
+        staged.push(blocking(move || up.finish()).await?);
+    }
+    Ok(staged)
 }
 
 pub async fn delete(
@@ -529,7 +341,7 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// Runs store work on the blocking pool.
-async fn off<T: Send + 'static>(
+pub(super) async fn off<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, AssetError> + Send + 'static,
 ) -> Result<T, AssetError> {
     tokio::task::spawn_blocking(f).await.map_err(|e| {

@@ -7,16 +7,20 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{header, request::Parts, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use serde_json::Value;
+use tokio::time::{timeout_at, Instant};
 
 use super::error::ApiError;
-use super::request::{parse_form, read_body, version_str};
+use super::request::{read_script_body, version_str, ReadError, ReadRequest};
+use super::spool::{spool_dir, BodyLimits};
 use crate::js::{
-    CallKind, FailureKind, Invocation, ScriptFailure, ScriptRequest, ScriptResponse, ScriptRuntime,
+    CallKind, FailureKind, FileData, Invocation, ResponseBody, ScriptFailure, ScriptRequest,
+    ScriptResponse, ScriptRuntime, SpooledFile,
 };
-use crate::scripts::routes::Lookup;
+use crate::scripts::routes::{Lookup, MAX_ROUTE_BODY_BYTES};
 use crate::AppState;
 
 /// The router's fallback: scripts run on the JS pool.
@@ -25,31 +29,39 @@ pub async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
     run_script(&state, req, move |inv| pool.invoke(inv)).await
 }
 
-/// Serves a request that no engine route claims, under the whole-request
-/// timeout; `invoke` hands the call to a JS worker (pool or inline).
+/// Serves a request that no engine route claims; `invoke` hands the call
+/// to a JS worker (pool or inline).
+///
+/// `server.request_timeout_ms` bounds the request until the response head:
+/// from arrival, except that a route with a raised body limit reads its body
+/// under an idle timeout instead, and its deadline starts once the body is
+/// in. A streamed body is then bounded per chunk (see `js::ChunkStream`).
 pub async fn run_script(
     state: &AppState,
     req: Request,
     invoke: impl FnOnce(Invocation),
 ) -> Response {
-    let ms = state.config.server.request_timeout_ms;
     // The HTTP layer put the id there (echoed from X-Request-Id or new).
     let request_id = match req.extensions().get::<crate::observe::RequestId>() {
         Some(id) => id.0.clone(),
         None => state.request_id(),
     };
-    match tokio::time::timeout(
-        Duration::from_millis(ms),
-        handle(state, req, request_id.clone(), invoke),
-    )
-    .await
-    {
-        Ok(Ok(resp)) => resp,
-        Ok(Err(e)) => e.into_response(),
-        Err(_) => ApiError::timeout(ms)
-            .with("request_id", &*request_id)
-            .into_response(),
+    match handle(state, req, request_id, invoke).await {
+        Ok(resp) => resp,
+        Err(e) => e.into_response(),
     }
+}
+
+/// What the route table said about a request.
+struct Target {
+    script: Arc<crate::scripts::routes::LoadedScript>,
+    handler_key: Arc<str>,
+    stream: bool,
+    params: Vec<(String, String)>,
+    limits: BodyLimits,
+    /// The route set its own `maxBodyBytes`.
+    own_limit: bool,
+    tag: crate::observe::RouteTag,
 }
 
 async fn handle(
@@ -58,50 +70,173 @@ async fn handle(
     request_id: Arc<str>,
     invoke: impl FnOnce(Invocation),
 ) -> Result<Response, ApiError> {
+    let ms = state.config.server.request_timeout_ms;
+    let timed_out = || ApiError::timeout(ms).with("request_id", &*request_id);
+    let mut deadline = Instant::now() + Duration::from_millis(ms);
     let (parts, body) = req.into_parts();
     // Stored assets and `assets.dir` answer GET/HEAD where no route does.
-    if let Some(resp) = super::assets::try_serve(state, &parts).await {
+    let served = timeout_at(deadline, super::assets::try_serve(state, &parts)).await;
+    if let Some(resp) = served.map_err(|_| timed_out())? {
         return Ok(resp);
     }
+    let target = match find_route(state, &parts) {
+        Ok(t) => t,
+        Err(answer) => return Ok(*answer),
+    };
+    let spool = spool_dir(&state.config.storage.data);
+    let read = read_script_body(&parts, body, target.limits, &spool);
+    let read = match target.limits.idle {
+        Some(_) => read.await,
+        None => timeout_at(deadline, read).await.map_err(|_| timed_out())?,
+    };
+    let read = read.map_err(|e| body_error(e, &target, ms, &request_id))?;
+    if target.limits.idle.is_some() {
+        deadline = Instant::now() + Duration::from_millis(ms);
+    }
+    let sreq = script_request(state, &parts, target.params, read, &request_id);
+    // The request owns its spooled uploads until its response is done.
+    let spooled: Vec<Arc<SpooledFile>> = sreq
+        .files
+        .iter()
+        .filter_map(|f| match &f.data {
+            FileData::Spooled(s) => Some(s.clone()),
+            FileData::Memory(_) => None,
+        })
+        .collect();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let kind = if target.stream {
+        CallKind::StreamConnect
+    } else {
+        CallKind::Request
+    };
+    let last_event_id = sreq
+        .headers
+        .iter()
+        .find(|(k, _)| k == "last-event-id")
+        .map(|(_, v)| v.clone());
+    let path = sreq.path.clone();
+    let script = target.script;
+    invoke(Invocation {
+        script: script.clone(),
+        handler_key: target.handler_key,
+        kind,
+        request: sreq,
+        reply: tx,
+    });
+    let outcome = timeout_at(deadline, rx)
+        .await
+        .map_err(|_| timed_out())?
+        .map_err(|_| ApiError::internal("a JS worker dropped a request", &request_id))?;
+    let failed = outcome.as_ref().err().map(|f| f.kind);
+    state.observe.metrics.js_outcome(&script.name, failed);
+    let mut resp = match outcome {
+        Ok(ScriptResponse {
+            value_json: Some(meta),
+            ..
+        }) => super::streams::open(state, &path, &meta, last_event_id.as_deref(), &request_id),
+        Ok(mut resp) => {
+            if let ResponseBody::Stream(s) = resp.body {
+                let idle = Duration::from_millis(ms);
+                resp.body = ResponseBody::Stream(s.with_idle_timeout(idle));
+            }
+            to_http(resp, &request_id, spooled)
+        }
+        Err(f) => failure_response(state, &script.name, f, &request_id),
+    };
+    resp.extensions_mut().insert(target.tag);
+    Ok(resp)
+}
+
+/// The route for a request, or the answer when there is none.
+fn find_route(state: &AppState, parts: &Parts) -> Result<Target, Box<Response>> {
     let catalog = state.scripts.catalog();
     let (route, params) = match catalog
         .table
         .lookup(parts.method.as_str(), parts.uri.path())
     {
         Lookup::Found { route, params } => (route, params),
-        Lookup::MethodNotAllowed(allowed) => return Err(ApiError::method_not_allowed(&allowed)),
+        Lookup::MethodNotAllowed(allowed) => {
+            return Err(Box::new(
+                ApiError::method_not_allowed(&allowed).into_response(),
+            ))
+        }
         Lookup::NotFound
             if parts.uri.path() == "/" && matches!(parts.method, Method::GET | Method::HEAD) =>
         {
-            return Ok(welcome());
+            return Err(Box::new(welcome()));
         }
         Lookup::NotFound => {
-            return Err(ApiError::not_found(format!(
+            let e = ApiError::not_found(format!(
                 "no route for {} {}",
                 parts.method,
                 parts.uri.path()
-            )))
+            ));
+            return Err(Box::new(e.into_response()));
         }
     };
+    let server = &state.config.server;
     let limit = route
         .spec
         .max_body_bytes
-        .unwrap_or(state.config.server.body_limit_bytes);
-    let script = route.script.clone();
-    let stream = route.spec.stream;
-    let handler_key = route.handler_key.clone();
-    let tag = crate::observe::RouteTag {
-        route: Arc::from(route.spec.path.as_str()),
-        script: Some(script.name.clone()),
-    };
-    drop(catalog);
-    let body = read_body(&parts, body, limit).await?;
+        .unwrap_or(server.body_limit_bytes)
+        .min(MAX_ROUTE_BODY_BYTES);
+    let raised = limit > server.body_limit_bytes;
+    Ok(Target {
+        script: route.script.clone(),
+        handler_key: route.handler_key.clone(),
+        stream: route.spec.stream,
+        params,
+        limits: BodyLimits {
+            limit,
+            keep_raw: server.body_limit_bytes,
+            idle: raised.then(|| Duration::from_millis(server.request_timeout_ms)),
+        },
+        own_limit: route.spec.max_body_bytes.is_some(),
+        tag: crate::observe::RouteTag {
+            route: Arc::from(route.spec.path.as_str()),
+            script: Some(route.script.name.clone()),
+        },
+    })
+}
+
+fn body_error(e: ReadError, target: &Target, ms: u64, request_id: &str) -> ApiError {
+    let limit = target.limits.limit;
+    match e {
+        ReadError::TooLarge => {
+            let mut err = ApiError::payload_too_large(limit);
+            err.message = if target.own_limit {
+                format!("request body is over this route's limit of {limit} bytes (its maxBodyBytes); the script can raise it in register(path, handler, method, {{maxBodyBytes}}), up to {MAX_ROUTE_BODY_BYTES} bytes")
+            } else {
+                format!("request body is over the limit of {limit} bytes (server.body_limit_bytes); a route accepts more with register(path, handler, method, {{maxBodyBytes: n}}), up to {MAX_ROUTE_BODY_BYTES} bytes")
+            };
+            err
+        }
+        ReadError::Idle => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            format!(
+                "the request body stopped arriving for {ms} ms (config server.request_timeout_ms)"
+            ),
+        )
+        .with("request_id", request_id),
+        ReadError::Bad(e) => e,
+        ReadError::Internal(detail) => ApiError::internal(detail, request_id),
+    }
+}
+
+fn script_request(
+    state: &AppState,
+    parts: &Parts,
+    params: Vec<(String, String)>,
+    read: ReadRequest,
+    request_id: &Arc<str>,
+) -> ScriptRequest {
     let ip = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_default();
-    let mut sreq = ScriptRequest {
+    ScriptRequest {
         method: parts.method.as_str().to_string(),
         path: parts.uri.path().to_string(),
         version: version_str(parts.version),
@@ -118,48 +253,13 @@ async fn handle(
             })
             .collect(),
         ip,
-        body,
-        form: None,
-        files: Vec::new(),
+        body: read.body,
+        form: read.form,
+        files: read.files,
         request_id: request_id.clone(),
         context_json: None,
         auth: super::auth::script_auth(state, &parts.headers),
-    };
-    parse_form(&mut sreq).await?;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let kind = if stream {
-        CallKind::StreamConnect
-    } else {
-        CallKind::Request
-    };
-    let last_event_id = sreq
-        .headers
-        .iter()
-        .find(|(k, _)| k == "last-event-id")
-        .map(|(_, v)| v.clone());
-    let path = sreq.path.clone();
-    invoke(Invocation {
-        script: script.clone(),
-        handler_key,
-        kind,
-        request: sreq,
-        reply: tx,
-    });
-    let outcome = rx
-        .await
-        .map_err(|_| ApiError::internal("a JS worker dropped a request", &request_id))?;
-    let failed = outcome.as_ref().err().map(|f| f.kind);
-    state.observe.metrics.js_outcome(&script.name, failed);
-    let mut resp = match outcome {
-        Ok(ScriptResponse {
-            value_json: Some(meta),
-            ..
-        }) => super::streams::open(state, &path, &meta, last_event_id.as_deref(), &request_id),
-        Ok(resp) => to_http(resp, &request_id),
-        Err(f) => failure_response(state, &script.name, f, &request_id),
-    };
-    resp.extensions_mut().insert(tag);
-    Ok(resp)
+    }
 }
 
 fn welcome() -> Response {
@@ -170,8 +270,22 @@ fn welcome() -> Response {
         .into_response()
 }
 
-pub(crate) fn to_http(r: ScriptResponse, request_id: &str) -> Response {
-    let mut resp = Response::new(Body::from(r.body));
+/// `keep` lives as long as the body: a streamed body may still read the
+/// request's spooled uploads.
+pub(crate) fn to_http(
+    r: ScriptResponse,
+    request_id: &str,
+    keep: Vec<Arc<SpooledFile>>,
+) -> Response {
+    let body = match r.body {
+        ResponseBody::Full(b) => Body::from(b),
+        ResponseBody::Stream(s) if keep.is_empty() => Body::from_stream(s),
+        ResponseBody::Stream(s) => Body::from_stream(s.map(move |c| {
+            let _ = &keep;
+            c
+        })),
+    };
+    let mut resp = Response::new(body);
     *resp.status_mut() =
         StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = resp.headers_mut();
@@ -200,7 +314,7 @@ fn failure_response(
     let dev = state.config.dev;
     tracing::warn!(script, request_id, code = f.kind.code(), "{}", f.message);
     if let (true, Some(best)) = (dev, f.best_effort) {
-        let mut resp = to_http(*best, request_id);
+        let mut resp = to_http(*best, request_id, Vec::new());
         let warning = f.message.replace(['\r', '\n'], " ");
         if let Ok(v) = HeaderValue::from_str(&warning) {
             resp.headers_mut().insert("x-aiwebengine-warning", v);

@@ -142,6 +142,9 @@ impl From<ScriptError> for ApiError {
                 .with("method", method)
                 .with("path", path)
                 .with("asset", asset),
+            ScriptError::Exists(name) => {
+                ApiError::new(StatusCode::CONFLICT, "script_exists", msg).with("name", name)
+            }
             ScriptError::NotFound(_) | ScriptError::VersionNotFound { .. } => {
                 ApiError::not_found(msg)
             }

@@ -122,6 +122,9 @@ fn tagged(mut resp: Response) -> Response {
     resp
 }
 
+/// Most operations one batched POST may carry.
+const MAX_BATCH: usize = 32;
+
 async fn execute_with(
     state: &AppState,
     method: Method,
@@ -135,31 +138,6 @@ async fn execute_with(
             "no GraphQL schema: no enabled script calls registerGraphQLQuery or registerGraphQLMutation",
         );
     };
-    let (mut request, variables) = match parse_request(body) {
-        Ok(r) => r,
-        Err(resp) => return *resp,
-    };
-    let doc = built.docs.prepare(&mut request);
-    let operation_is = |ty| {
-        doc.as_deref()
-            .is_some_and(|d| crate::graphql::operation_is(d, request.operation_name.as_deref(), ty))
-    };
-    if operation_is(OperationType::Subscription) {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "subscriptions are served at /graphql/stream (graphql-sse) and /graphql/ws (graphql-ws)",
-        );
-    }
-    if method == Method::GET && operation_is(OperationType::Mutation) {
-        return error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "mutations must be sent with POST",
-        );
-    }
-    let mut ctx = context(state, headers, variables);
-    ctx.local = local;
-    let mut resp = built.schema.execute(request.data(ctx)).await;
-    crate::graphql::restore_paths(&mut resp);
     let wants_spec = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -169,6 +147,38 @@ async fn execute_with(
     } else {
         "application/json"
     };
+    let json = |status: StatusCode, body: Vec<u8>| {
+        let mut r = (status, body).into_response();
+        r.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        r
+    };
+    // A JSON array is a batch: run in order (a mutation sees the ones
+    // before it), answered as an array in the same order.
+    if let Ok(serde_json::Value::Array(items)) = serde_json::from_slice::<serde_json::Value>(body) {
+        if items.is_empty() || items.len() > MAX_BATCH {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!(
+                    "a batch holds 1 to {MAX_BATCH} operations; this one has {}",
+                    items.len()
+                ),
+            );
+        }
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let bytes = serde_json::to_vec(&item).unwrap_or_default();
+            match run_one(state, &built, &method, headers, &bytes, local.clone()).await {
+                Ok(resp) => out.push(resp),
+                Err(refused) => return refused,
+            }
+        }
+        return json(StatusCode::OK, serde_json::to_vec(&out).unwrap_or_default());
+    }
+    let resp = match run_one(state, &built, &method, headers, body, local).await {
+        Ok(resp) => resp,
+        Err(refused) => return refused,
+    };
     // GraphQL-over-HTTP: a request that failed before execution is a 400
     // with the spec media type; otherwise 200 with errors in the body.
     let status = if wants_spec && resp.data == async_graphql::Value::Null && resp.is_err() {
@@ -176,11 +186,53 @@ async fn execute_with(
     } else {
         StatusCode::OK
     };
-    let body = serde_json::to_vec(&resp).unwrap_or_default();
-    let mut r = (status, body).into_response();
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    r
+    json(status, serde_json::to_vec(&resp).unwrap_or_default())
+}
+
+/// One operation: parsed through the schema's document cache, refused
+/// when it is a subscription (or a mutation over GET), else executed.
+async fn run_one(
+    state: &AppState,
+    built: &crate::graphql::Built,
+    method: &Method,
+    headers: &HeaderMap,
+    body: &[u8],
+    local: Option<tokio::sync::mpsc::UnboundedSender<crate::js::Invocation>>,
+) -> Result<async_graphql::Response, Response> {
+    let (mut request, variables) = parse_request(body).map_err(|r| *r)?;
+    let doc = built.docs.prepare(&mut request);
+    let operation_is = |ty| {
+        doc.as_deref().is_some_and(|d| {
+            crate::graphql::operation_is(&d.doc, request.operation_name.as_deref(), ty)
+        })
+    };
+    if operation_is(OperationType::Subscription) {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "subscriptions are served at /graphql/stream (graphql-sse) and /graphql/ws (graphql-ws)",
+        ));
+    }
+    if method == Method::GET && operation_is(OperationType::Mutation) {
+        return Err(error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "mutations must be sent with POST",
+        ));
+    }
+    let mut ctx = context(state, headers, variables);
+    ctx.local = local;
+    // A document runs under strict validation until it has passed it once
+    // without errors; from then on the fast schema skips the rules that
+    // only improve error messages (they would all pass again).
+    let checked = doc.as_ref().is_some_and(|d| d.validated());
+    let schema = if checked { &built.fast } else { &built.schema };
+    let mut resp = schema.execute(request.data(ctx)).await;
+    if !checked && resp.errors.is_empty() {
+        if let Some(d) = &doc {
+            d.mark_validated();
+        }
+    }
+    crate::graphql::restore_paths(&mut resp);
+    Ok(resp)
 }
 
 /// What resolvers see of the HTTP request.

@@ -15,9 +15,12 @@ mod groups;
 mod health;
 pub mod hygiene;
 mod kv;
+mod log_stream;
 mod request;
 mod setup_page;
+mod spool;
 mod streams;
+mod tls_api;
 mod ui;
 mod users;
 
@@ -99,6 +102,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/streams", get(streams::list))
         .route("/api/config", get(config_api::get).put(config_api::put))
         .route("/api/config/reload", post(config_api::reload))
+        .route(
+            "/api/tls",
+            get(tls_api::get).put(tls_api::put).delete(tls_api::delete),
+        )
         .merge(ui::routes())
         .fallback(engine_not_found)
         .layer(axum::middleware::from_fn_with_state(
@@ -125,6 +132,8 @@ pub fn app(state: AppState) -> Router {
         .route("/health/ready", get(health::ready))
         // Outside `engine`: a large snapshot may outlast the request timeout.
         .route("/engine/api/backup", get(backup::download))
+        // Outside `engine` too: a live stream outlasts the request timeout.
+        .route("/engine/api/logs/stream", get(log_stream::stream))
         // Outside `engine` too: an upload streams for longer than the
         // request timeout, with its own size limit (assets.max_upload_bytes).
         .route(

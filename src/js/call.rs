@@ -9,7 +9,10 @@ use rquickjs::{Ctx, Function, Object, Promise, Value};
 use super::context::ScriptContext;
 use super::convert::{build_request, to_response};
 use super::errors::{describe, describe_value, Described};
-use super::{CallKind, FailureKind, Invocation, LogLevel, Outcome, ScriptFailure, ScriptResponse};
+use super::{
+    CallKind, FailureKind, Invocation, LogLevel, Outcome, ResponseBody, ScriptFailure,
+    ScriptResponse,
+};
 
 /// How a call's value is read.
 #[derive(Clone, Copy)]
@@ -52,7 +55,8 @@ pub(crate) fn call_handler(sc: &ScriptContext, inv: &Invocation, seq: u64, dev: 
     let step = sc.ctx.with(|ctx| {
         let built = match inv.kind {
             CallKind::Request | CallKind::StreamConnect => {
-                build_request(&ctx, &inv.request).map(|r| (r.clone().into_value(), r))
+                build_request(&ctx, &inv.request, &sc.shared.uploads)
+                    .map(|r| (r.clone().into_value(), r))
             }
             _ => graphql_args(&ctx, &inv.request),
         };
@@ -279,7 +283,11 @@ fn respond<'js>(ctx: &Ctx<'js>, sc: &ScriptContext, v: Value<'js>, mode: Mode) -
             value_json: Some(meta),
         });
     }
-    let c = to_response(ctx, v, mode.dev)?;
+    let mut c = to_response(ctx, v, mode.dev, sc.shared.streams.responses_possible())?;
+    if let Some(iterable) = c.stream {
+        let stream = super::stream_body::open(ctx, &sc.shared, iterable)?;
+        c.response.body = ResponseBody::Stream(stream);
+    }
     for w in c.warnings {
         let rid = sc.shared.request_id.borrow();
         sc.shared.host.script_log(

@@ -13,7 +13,7 @@ use rquickjs::{Context, Ctx, Function, Object, Runtime};
 use super::errors::{describe, Described};
 use super::prelude::prelude;
 use super::{Host, JsConfig, LoadError, LogLevel, StreamMessage, StreamOptions};
-use crate::scripts::routes::{Pattern, RouteSpec, METHODS};
+use crate::scripts::routes::{Pattern, RouteSpec, MAX_ROUTE_BODY_BYTES, METHODS};
 
 /// Where timers deliver their expiry: a message back to the owning worker.
 #[derive(Clone)]
@@ -57,6 +57,10 @@ pub(crate) struct Shared {
     /// When the request whose handler runs now reached the worker; `fetch`
     /// derives the request's deadline from it.
     pub request_started: Cell<Option<Instant>>,
+    /// Streamed response bodies open in this context.
+    pub streams: super::stream_body::Streams,
+    /// Spooled uploads seen by this context's requests.
+    pub uploads: super::upload::Uploads,
 }
 
 pub(crate) struct ScriptContext {
@@ -95,6 +99,8 @@ impl ScriptContext {
             graphql: RefCell::new(Vec::new()),
             timers,
             request_started: Cell::new(None),
+            streams: super::stream_body::Streams::new(Duration::from_millis(cfg.time_limit_ms)),
+            uploads: super::upload::Uploads::new(cfg.memory_limit_bytes),
         });
         let watch = shared.clone();
         rt.set_interrupt_handler(Some(Box::new(move || match watch.deadline.get() {
@@ -235,6 +241,14 @@ fn register_fn<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Func
             }
             if let Err(msg) = Pattern::parse(&path) {
                 return Err(rquickjs::Exception::throw_type(&ctx, &msg));
+            }
+            if max >= 0.0 && (max.fract() != 0.0 || max > MAX_ROUTE_BODY_BYTES as f64) {
+                return Err(rquickjs::Exception::throw_range(
+                    &ctx,
+                    &format!(
+                        "register('{path}', handler, '{method}', {{maxBodyBytes}}): maxBodyBytes must be a whole number of bytes up to {MAX_ROUTE_BODY_BYTES} (1 GiB), got {max}"
+                    ),
+                ));
             }
             let spec = RouteSpec {
                 method,

@@ -4,11 +4,15 @@
 use bytes::Bytes;
 use rquickjs::{Array, ArrayBuffer, Ctx, Object, TypedArray, Value};
 
-use super::{FailureKind, ScriptFailure, ScriptRequest, ScriptResponse};
+use super::call::internal;
+use super::stream_body::is_async_iterable;
+use super::upload::{file_object, Uploads};
+use super::{FailureKind, ResponseBody, ScriptFailure, ScriptRequest, ScriptResponse};
 
 pub(crate) fn build_request<'js>(
     ctx: &Ctx<'js>,
     r: &ScriptRequest,
+    uploads: &Uploads,
 ) -> rquickjs::Result<Object<'js>> {
     let req = Object::new(ctx.clone())?;
     req.set("method", r.method.as_str())?;
@@ -59,16 +63,7 @@ pub(crate) fn build_request<'js>(
     }
     let files = Array::new(ctx.clone())?;
     for (i, f) in r.files.iter().enumerate() {
-        let o = Object::new(ctx.clone())?;
-        o.set("name", f.field.as_str())?;
-        o.set("filename", f.filename.as_str())?;
-        o.set("contentType", f.content_type.as_str())?;
-        o.set("size", f.bytes.len())?;
-        o.set(
-            "bytes",
-            TypedArray::<u8>::new_copy(ctx.clone(), &f.bytes[..])?,
-        )?;
-        files.set(i, o)?;
+        files.set(i, file_object(ctx, uploads, f)?)?;
     }
     req.set("files", files)?;
     super::auth::install(ctx, &req, r)?;
@@ -115,10 +110,26 @@ fn cookies<'js>(ctx: &Ctx<'js>, r: &ScriptRequest) -> rquickjs::Result<Object<'j
 }
 
 /// Result of converting a handler's return value.
-pub(crate) struct Converted {
+pub(crate) struct Converted<'js> {
     pub response: ScriptResponse,
     pub warnings: Vec<String>,
+    /// An async iterable to stream as the body; the response's own body is
+    /// empty until the caller opens the stream.
+    pub stream: Option<Value<'js>>,
 }
+
+/// Headers that describe one connection or one framing, never a body
+/// passed on from a `Response` (the engine frames the body itself).
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "content-length",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
 
 /// Validates and converts. Problems that make the response wrong are
 /// errors, except in `dev` where they become warnings and a best effort.
@@ -126,14 +137,26 @@ pub(crate) fn to_response<'js>(
     ctx: &Ctx<'js>,
     v: Value<'js>,
     dev: bool,
-) -> Result<Converted, ScriptFailure> {
+    responses: bool,
+) -> Result<Converted<'js>, ScriptFailure> {
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     let mut status = 200u16;
     let mut headers: Vec<(String, String)> = Vec::new();
     let mut content_type: Option<String> = None;
-    let body_value = if v.is_string() || is_bytes(&v) {
+    let mut framed_here = false;
+    let body_value = if v.is_string() || is_bytes(&v) || is_async_iterable(&v) {
         v
+    } else if let Some(parts) = responses
+        .then(|| response_parts(ctx, &v, &mut problems))
+        .flatten()
+    {
+        framed_here = true;
+        status = read_status(&parts, &mut problems);
+        read_header_pairs(&parts, &mut headers, &mut problems);
+        parts
+            .get::<_, Value>("body")
+            .unwrap_or_else(|_| Value::new_undefined(ctx.clone()))
     } else if let Some(obj) = v.as_object().filter(|_| !v.is_function() && !v.is_array()) {
         status = read_status(obj, &mut problems);
         read_headers(obj, &mut headers, &mut problems);
@@ -146,12 +169,19 @@ pub(crate) fn to_response<'js>(
             .unwrap_or_else(|_| Value::new_undefined(ctx.clone()))
     } else {
         problems.push(format!(
-            "the handler returned {}; return a string or an object {{status, body, contentType, headers}}",
+            "the handler returned {}; return a string, a Response or an object {{status, body, contentType, headers}}",
             describe_type(&v)
         ));
         Value::new_undefined(ctx.clone())
     };
-    let (body, default_type) = read_body(ctx, &body_value, &mut problems);
+    let stream = is_async_iterable(&body_value).then(|| body_value.clone());
+    let (body, default_type) = match stream {
+        Some(_) => (Bytes::new(), "text/plain; charset=utf-8"),
+        None => read_body(ctx, &body_value, &mut problems),
+    };
+    if stream.is_some() || framed_here {
+        headers.retain(|(k, _)| !HOP_BY_HOP.contains(&k.as_str()));
+    }
     if let Some(ct) = &content_type {
         if ct.contains(['\r', '\n']) {
             problems.push("contentType contains CR or LF; remove the line break".into());
@@ -159,7 +189,7 @@ pub(crate) fn to_response<'js>(
         }
     }
     let ct = content_type.unwrap_or_else(|| default_type.to_string());
-    if !body.is_empty() && (status == 204 || status == 304) {
+    if (stream.is_some() || !body.is_empty()) && (status == 204 || status == 304) {
         warnings.push(format!("a {status} response must not have a body; the body is sent anyway but clients will ignore it"));
     }
     if ct.starts_with("text/plain") && looks_like_html(&body) {
@@ -175,11 +205,15 @@ pub(crate) fn to_response<'js>(
     let response = ScriptResponse {
         status,
         headers,
-        body,
+        body: ResponseBody::Full(body),
         value_json: None,
     };
     if problems.is_empty() {
-        return Ok(Converted { response, warnings });
+        return Ok(Converted {
+            response,
+            warnings,
+            stream,
+        });
     }
     Err(ScriptFailure {
         kind: FailureKind::InvalidResponse,
@@ -187,8 +221,58 @@ pub(crate) fn to_response<'js>(
         stack: None,
         line: None,
         column: None,
-        best_effort: dev.then(|| Box::new(response)),
+        best_effort: (dev && stream.is_none()).then(|| Box::new(response)),
     })
+}
+
+/// `{status, headers: [[name, value]], body}` of a WHATWG `Response`, from
+/// the hook the fetch prelude installs when it loads (no Response can exist
+/// before that). None when `v` is not a Response.
+fn response_parts<'js>(
+    ctx: &Ctx<'js>,
+    v: &Value<'js>,
+    problems: &mut Vec<String>,
+) -> Option<Object<'js>> {
+    v.as_object()?;
+    let hook: rquickjs::Function = internal(ctx).ok()?.get("responseParts").ok()?;
+    match hook.call::<_, Value>((v.clone(),)) {
+        Ok(parts) => parts.into_object(),
+        Err(e) => {
+            let msg = match e {
+                rquickjs::Error::Exception => {
+                    let ex = ctx.catch();
+                    ex.as_exception()
+                        .and_then(|x| x.message())
+                        .unwrap_or_else(|| "the Response could not be read".into())
+                }
+                other => other.to_string(),
+            };
+            problems.push(msg);
+            Object::new(ctx.clone()).ok()
+        }
+    }
+}
+
+fn read_header_pairs(
+    parts: &Object<'_>,
+    out: &mut Vec<(String, String)>,
+    problems: &mut Vec<String>,
+) {
+    let Ok(pairs) = parts.get::<_, Vec<Vec<String>>>("headers") else {
+        return;
+    };
+    for pair in pairs {
+        let [name, value] = pair.as_slice() else {
+            continue;
+        };
+        if name.is_empty() || !name.bytes().all(is_token_byte) {
+            problems.push(format!("header name {name:?} is not a valid HTTP token"));
+        } else if value.contains(['\r', '\n', '\0']) {
+            problems.push(format!("header {name} contains CR, LF or NUL"));
+        } else {
+            out.push((name.to_ascii_lowercase(), value.clone()));
+        }
+    }
 }
 
 fn read_status(obj: &Object<'_>, problems: &mut Vec<String>) -> u16 {
@@ -305,7 +389,7 @@ fn read_body<'js>(
         }
     }
     if v.is_function() || v.is_symbol() {
-        problems.push(format!("body is {}; return a string, a Uint8Array or a plain object (did you forget to call the function?)", describe_type(v)));
+        problems.push(format!("body is {}; return a string, a Uint8Array, an async iterable (to stream) or a plain object (did you forget to call the function?)", describe_type(v)));
         return (Bytes::new(), "");
     }
     if v.is_object() {

@@ -7,6 +7,7 @@
 mod assets;
 mod auth;
 mod call;
+mod chunk_stream;
 mod context;
 mod convert;
 mod errors;
@@ -19,6 +20,8 @@ mod prelude_assets;
 mod prelude_fetch;
 mod prelude_kv;
 mod scripts_api;
+mod stream_body;
+mod upload;
 mod utils;
 mod worker;
 
@@ -30,8 +33,10 @@ use tokio::sync::oneshot;
 use crate::scripts::routes::{LoadedScript, RouteSpec};
 
 pub use auth::RequestAuth;
+pub use chunk_stream::ChunkStream;
 pub use inline::InlineWorker;
 pub use pool::QuickJsPool;
+pub use upload::{FileData, SpooledFile};
 
 /// Limits and switches for script execution (`[js]` in the config file).
 #[derive(Clone, Debug)]
@@ -82,14 +87,27 @@ pub struct UploadedFile {
     pub field: String,
     pub filename: String,
     pub content_type: String,
-    pub bytes: Bytes,
+    pub data: FileData,
+}
+
+/// A response body: whole, or streamed from an async iterable.
+#[derive(Debug)]
+pub enum ResponseBody {
+    Full(Bytes),
+    Stream(ChunkStream),
+}
+
+impl Default for ResponseBody {
+    fn default() -> ResponseBody {
+        ResponseBody::Full(Bytes::new())
+    }
 }
 
 #[derive(Debug)]
 pub struct ScriptResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
-    pub body: Bytes,
+    pub body: ResponseBody,
     /// The call's value as JSON, for calls whose value is data rather than
     /// a response: an SSE `onConnect` (metadata), a GraphQL resolver.
     pub value_json: Option<String>,

@@ -49,6 +49,8 @@ pub(crate) fn install(ctx: &Ctx<'_>, shared: Rc<Shared>) -> rquickjs::Result<()>
         }
         let setup: Function = ctx.eval(PRELUDE_FETCH)?;
         let natives = super::fetch::natives(&ctx, shared.clone())?;
+        // From now on a handler may return a Response.
+        shared.streams.note_responses();
         setup.call::<_, ()>((natives,))
     })?;
     let stubs: Function = ctx.eval(STUBS)?;
@@ -234,7 +236,9 @@ pub(crate) const PRELUDE_FETCH: &str = r#"
   // ---- bodies ----
   // A body source is {bytes} (built here) or {id, token} (a fetch's body,
   // read from the engine), plus {queue, disturbed, locked, done, error}.
-  const extract = (body, what) => {
+  // `streams`: a Response may wrap a ReadableStream or any async iterable
+  // (of strings or bytes), which the engine streams when it is returned.
+  const extract = (body, what, streams) => {
     if (body === undefined || body === null) return null;
     if (typeof body === 'string') return { bytes: enc(body), type: 'text/plain;charset=UTF-8' };
     const bytes = copyBytes(body);
@@ -242,6 +246,10 @@ pub(crate) const PRELUDE_FETCH: &str = r#"
     if (body instanceof FormData) return multipart(body);
     if (typeof body === 'object' && body instanceof globalThis.URLSearchParams) {
       return { bytes: enc(body.toString()), type: 'application/x-www-form-urlencoded;charset=UTF-8' };
+    }
+    if (streams && typeof body === 'object' && typeof body[Symbol.asyncIterator] === 'function') {
+      if (body instanceof ReadableStream && body.locked) throw new TypeError(what + ': the stream is already being read (locked)');
+      return { iter: body, type: null };
     }
     if (body instanceof ReadableStream) {
       throw new TypeError(what + ': a stream cannot be sent as a body here; read it first with await res.bytes()');
@@ -261,14 +269,34 @@ pub(crate) const PRELUDE_FETCH: &str = r#"
     src.done = true;
     src.pending = 0;
     if (src.id !== undefined) fn.cancel(src.id);
+    if (src.it) {
+      const it = src.it;
+      src.it = null;
+      if (!src.ended && typeof it.return === 'function') {
+        try { Promise.resolve(it.return()).catch(() => {}); } catch (e) { /* already closing */ }
+      }
+    }
     if (src.unlisten) { const u = src.unlisten; src.unlisten = null; u(); }
   };
   const fromEngine = (src, all) => op(src.token, (id) => { src.pending = id; fn.read(id, src.id, all); })
     .then((b) => { src.pending = 0; return b; }, (e) => { src.error = e; finish(src); throw e; });
+  // An iterator source: the next string or bytes as bytes, null at the end.
+  const fromIter = (src) => {
+    if (!src.it) src.it = src.iter[Symbol.asyncIterator]();
+    return Promise.resolve(src.it.next()).then((r) => {
+      if (r.done) { src.ended = true; finish(src); return null; }
+      const v = r.value;
+      if (typeof v === 'string') return enc(v);
+      const b = copyBytes(v);
+      if (b) return b;
+      throw new TypeError('Response: a body stream must yield strings or Uint8Arrays, not ' + (v === null ? 'null' : typeof v));
+    }).catch((e) => { if (!src.done) { src.error = e; finish(src); } throw e; });
+  };
   const readChunk = (src) => {
     src.disturbed = true;
     if (src.error) return Promise.reject(src.error);
     if (src.done) return Promise.resolve(null);
+    if (src.iter !== undefined) return fromIter(src);
     if (src.id === undefined) {
       const b = src.bytes;
       src.bytes = null;
@@ -280,6 +308,11 @@ pub(crate) const PRELUDE_FETCH: &str = r#"
   const readAll = (src) => {
     src.disturbed = true;
     if (src.error) return Promise.reject(src.error);
+    if (src.iter !== undefined && !src.done) {
+      const parts = [];
+      const more = () => fromIter(src).then((b) => { if (b === null) return concat(parts); parts.push(b); return more(); });
+      return more();
+    }
     if (src.id === undefined || src.done) {
       const b = src.bytes || new Uint8Array(0);
       src.bytes = null;
@@ -448,11 +481,11 @@ pub(crate) const PRELUDE_FETCH: &str = r#"
       this.#status = status;
       this.#statusText = o.statusText === undefined ? '' : String(o.statusText);
       this.#headers = new Headers(o.headers);
-      const b = extract(body, 'Response');
+      const b = extract(body, 'Response', true);
       if (b !== null) {
         if (NULL_BODY.includes(status)) throw new TypeError('Response: a ' + status + ' response cannot have a body');
         if (b.type && !this.#headers.has('content-type')) this.#headers.set('content-type', b.type);
-        sources.set(this, source(b.bytes));
+        sources.set(this, b.iter !== undefined ? { iter: b.iter, queue: Promise.resolve() } : source(b.bytes));
       }
     }
     static json(data, init) {
@@ -483,7 +516,7 @@ pub(crate) const PRELUDE_FETCH: &str = r#"
     clone() {
       if (used(this)) throw new TypeError('Response.clone: the body has already been read');
       const src = sources.get(this);
-      if (src && src.id !== undefined) {
+      if (src && (src.id !== undefined || src.iter !== undefined)) {
         throw new TypeError('Response.clone: a fetched body is streamed and cannot be cloned; read it once (await res.bytes()) and build new Response(bytes, res) objects from it');
       }
       return new Response({
@@ -493,6 +526,17 @@ pub(crate) const PRELUDE_FETCH: &str = r#"
     }
   }
   bodyMethods(Response, 'Response');
+  // For the engine: what a handler's returned Response answers with. Bytes
+  // are sent whole; a fetched or iterable body is streamed.
+  internal.responseParts = (r) => {
+    if (!(r instanceof Response)) return undefined;
+    const src = sources.get(r);
+    if (src && (src.disturbed || src.locked)) {
+      throw new TypeError('the returned Response\'s body has already been read (bodyUsed is true); return a new Response');
+    }
+    const streamed = src && (src.id !== undefined || src.iter !== undefined);
+    return { status: r.status, headers: [...r.headers], body: !src ? null : streamed ? r.body : src.bytes };
+  };
 
   // ---- AbortController / AbortSignal ----
   const SIGNAL = {};

@@ -35,6 +35,12 @@ pub enum LocalMsg {
         generation: u64,
         f: Callback,
     },
+    /// A streamed response body wants its next chunk, or was dropped.
+    Stream {
+        generation: u64,
+        sid: u64,
+        op: super::chunk_stream::StreamOp,
+    },
 }
 
 /// Host-triggered JS to run in a worker's context.
@@ -64,6 +70,17 @@ struct Entry {
     last_used: u64,
     pending: usize,
 }
+
+impl Entry {
+    /// No parked request and no open stream needs this context.
+    fn idle(&self) -> bool {
+        self.pending == 0 && self.sc.shared.streams.is_empty()
+    }
+}
+
+/// `after_js` charge for a slice that belongs to no parked request (request
+/// sequence numbers start at 1).
+const NO_REQUEST: u64 = 0;
 
 struct Parked {
     generation: u64,
@@ -111,6 +128,11 @@ impl Worker {
                 super::kv::settle_js(ctx, id, result)
             }),
             LocalMsg::Run { generation, f } => self.run_callback(generation, "a fetch callback", f),
+            LocalMsg::Stream {
+                generation,
+                sid,
+                op,
+            } => self.on_stream(generation, sid, op),
         }
     }
 
@@ -277,12 +299,7 @@ impl Worker {
     }
 
     fn retire_if_idle(&mut self, generation: u64) {
-        if self
-            .entries
-            .get(&generation)
-            .is_some_and(|e| e.pending == 0)
-            && !self.is_current(generation)
-        {
+        if self.entries.get(&generation).is_some_and(|e| e.idle()) && !self.is_current(generation) {
             self.entries.remove(&generation);
         }
     }
@@ -294,7 +311,7 @@ impl Worker {
             let victim = self
                 .entries
                 .iter()
-                .filter(|(_, e)| e.pending == 0)
+                .filter(|(_, e)| e.idle())
                 .min_by_key(|(_, e)| e.last_used)
                 .map(|(g, _)| *g);
             let Some(g) = victim else { break };
@@ -365,6 +382,13 @@ impl Worker {
             return;
         };
         let broken = entry.sc.broken();
+        if broken {
+            let f = limit_failure(entry, self.setup.cfg.as_ref());
+            super::stream_body::fail_all(&entry.sc.shared, &f.message);
+        } else if charge.is_none() {
+            entry.sc.shared.streams.charge_all(slice);
+            super::stream_body::enforce(&entry.sc);
+        }
         let limit = Duration::from_millis(self.setup.cfg.time_limit_ms);
         let dev = self.setup.cfg.dev;
         let mut settled = Vec::new();
@@ -382,7 +406,15 @@ impl Worker {
             } else if self.parked[i].js_used > limit {
                 Some(Err(time_failure(self.setup.cfg.time_limit_ms)))
             } else {
-                poll_parked(&entry.sc, self.parked[i].seq, dev)
+                // A handler that resolves to a streamed body opens it now,
+                // on behalf of its own request.
+                let p = &self.parked[i];
+                *entry.sc.shared.request_id.borrow_mut() = Some(p.request_id.clone());
+                *entry.sc.shared.caller.borrow_mut() = Caller::Request(p.user.clone());
+                let out = poll_parked(&entry.sc, p.seq, dev);
+                *entry.sc.shared.request_id.borrow_mut() = None;
+                *entry.sc.shared.caller.borrow_mut() = Caller::TopLevel;
+                out
             };
             match outcome {
                 Some(o) => settled.push((self.parked.swap_remove(i), o)),
@@ -395,15 +427,26 @@ impl Worker {
         for (p, outcome) in settled {
             self.finish(generation, &p.request_id, p.reply, outcome);
         }
-        let idle = self
-            .entries
-            .get(&generation)
-            .is_some_and(|e| e.pending == 0);
+        let idle = self.entries.get(&generation).is_some_and(|e| e.idle());
         let per_request = self.setup.cfg.isolation == Isolation::Request;
         if broken || (idle && (per_request || !self.is_current(generation))) {
             self.entries.remove(&generation);
             self.current.retain(|_, v| *v != generation);
         }
+    }
+
+    /// One pull (or the cancellation) of a streamed body, as its own slice.
+    fn on_stream(&mut self, generation: u64, sid: u64, op: super::chunk_stream::StreamOp) {
+        let Some(entry) = self.entries.get(&generation) else {
+            return;
+        };
+        let started = std::time::Instant::now();
+        super::stream_body::step(&entry.sc, sid, op);
+        let slice = started.elapsed();
+        if slice > self.setup.slow_after || entry.sc.broken() {
+            entry.script.mark_slow();
+        }
+        self.after_js(generation, slice, Some(NO_REQUEST));
     }
 
     /// Forgets parked requests whose client is gone (disconnect or 408).

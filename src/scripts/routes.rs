@@ -28,6 +28,10 @@ impl RouteSpec {
     }
 }
 
+/// The largest `maxBodyBytes` a route may ask for (1 GiB). A constant for
+/// now; a `server.max_route_body_bytes` setting could replace it.
+pub const MAX_ROUTE_BODY_BYTES: u64 = 1 << 30;
+
 pub const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"];
 
 #[derive(Clone, Debug, PartialEq)]

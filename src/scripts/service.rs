@@ -43,6 +43,10 @@ pub enum ScriptError {
     Schema(graphql::SchemaError),
     #[error("no script named {0}")]
     NotFound(String),
+    #[error(
+        "script {0} was just created by someone else; load it and save again if you may change it"
+    )]
+    Exists(String),
     #[error("script {name} has no version {version}")]
     VersionNotFound { name: String, version: u64 },
     #[error(transparent)]
@@ -242,11 +246,16 @@ impl ScriptService {
         self.catalog.load().entries.len()
     }
 
+    /// Saves a new version. `expect_new` is the caller's view that the
+    /// script does not exist yet (so it only checked the right to create);
+    /// when someone else created it meanwhile, the save is refused instead
+    /// of silently becoming a version of their script.
     pub async fn save(
         &self,
         name: &str,
         source: String,
         author: &str,
+        expect_new: bool,
     ) -> Result<SaveOutcome, ScriptError> {
         validate_name(name).map_err(ScriptError::InvalidName)?;
         if source.len() > self.max_script_bytes {
@@ -268,6 +277,9 @@ impl ScriptService {
             });
         }
         let _guard = self.write_lock.lock().await;
+        if expect_new && self.catalog.load().entries.contains_key(name) {
+            return Err(ScriptError::Exists(name.to_string()));
+        }
         let enabled = self
             .catalog
             .load()
@@ -510,7 +522,7 @@ impl ScriptService {
                 name: name.to_string(),
                 version,
             })?;
-        self.save(name, v.source, author).await
+        self.save(name, v.source, author, false).await
     }
 }
 

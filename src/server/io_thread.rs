@@ -253,7 +253,8 @@ async fn dispatch(
     }
     let pool = state.runtime.clone();
     crate::http::run_script(&state, req, move |inv| {
-        if inv.script.runs_inline() {
+        // Reading a spooled upload blocks on the disk: not on this thread.
+        if inv.script.runs_inline() && !inv.request.has_spooled_files() {
             inline.invoke(inv)
         } else {
             pool.invoke(inv)

@@ -70,6 +70,7 @@ pub async fn run_live(live: Arc<crate::config::Live>) -> Result<(), ServeError> 
     if let Some(https_addr) = &config.https {
         let (l, addr) = bind(https_addr, "--https")?;
         let started = tls::start(files, &config.tls.names, &state.store).await?;
+        state.tls.attach(&started);
         live.on_reload(reload::tls_hook(started.tls.slot.clone()));
         https = Some((l, addr, started));
     }

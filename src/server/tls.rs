@@ -22,6 +22,7 @@ use crate::config::TlsSection;
 use crate::store::{Store, StoreError};
 
 pub mod self_signed;
+pub mod upload;
 
 use self_signed::{Loaded, Outcome};
 
@@ -204,12 +205,15 @@ pub struct Started {
     pub tls: Tls,
     pub fingerprint: String,
     pub self_signed: bool,
+    /// Where the served certificate comes from.
+    pub source: upload::CertSource,
     /// Checks for renewal while the server runs; abort it on shutdown.
     pub renewal: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Serves `files` when given (already checked by [`load_files`]), otherwise
-/// the self-signed certificate from the data file, made or renewed as needed.
+/// a certificate uploaded in the admin UI ([`upload`]), otherwise the
+/// self-signed certificate from the data file, made or renewed as needed.
 pub async fn start(
     files: Option<CertPair>,
     names: &[String],
@@ -220,7 +224,20 @@ pub async fn start(
             tls: Tls::new(&pair)?,
             fingerprint: pair.fingerprint(),
             self_signed: false,
+            source: upload::CertSource::Files,
             renewal: None,
+        });
+    }
+    if let Some((pair, _)) = upload::for_start(store).await {
+        let tls = Tls::new(&pair)?;
+        // Keeps the self-signed one fresh for a later delete of the upload.
+        let renewal = tokio::spawn(renew_loop(store.clone(), names.to_vec(), tls.slot.clone()));
+        return Ok(Started {
+            tls,
+            fingerprint: pair.fingerprint(),
+            self_signed: false,
+            source: upload::CertSource::Uploaded,
+            renewal: Some(renewal),
         });
     }
     let loaded = load_self_signed(store.clone(), names.to_vec()).await?;
@@ -231,6 +248,7 @@ pub async fn start(
         tls,
         fingerprint: loaded.pair.fingerprint(),
         self_signed: true,
+        source: upload::CertSource::SelfSigned,
         renewal: Some(renewal),
     })
 }
@@ -250,6 +268,8 @@ async fn renew_loop(store: Store, names: Vec<String>, slot: Arc<CertSlot>) {
         tick.tick().await;
         match load_self_signed(store.clone(), names.clone()).await {
             Ok(l) if l.outcome == Outcome::Reused => {}
+            // Renewed in the data file, but an uploaded certificate serves.
+            Ok(_) if upload::is_stored(&store).await => {}
             Ok(l) => match slot.replace(&l.pair) {
                 Ok(()) => log_loaded(&l),
                 Err(e) => tracing::error!("cannot serve the renewed TLS certificate: {e}"),

@@ -25,8 +25,10 @@ export function binary() {
 }
 
 // `admin: false` starts without an administrator: the server then prints
-// a one-time setup link, resolved by `setupUrl()`.
-export async function startServer({ args = [], admin = true } = {}) {
+// a one-time setup link, resolved by `setupUrl()`. `https: true` also
+// listens on HTTPS (the tests still browse over plain HTTP on loopback);
+// `fingerprint` is then the certificate's printed SHA-256 fingerprint.
+export async function startServer({ args = [], admin = true, https = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'aiwebengine-browser-'));
   const data = join(dir, 'data.redb');
   const bin = binary();
@@ -37,23 +39,27 @@ export async function startServer({ args = [], admin = true } = {}) {
     const made = spawnSync(bin, ['admin', 'create', EMAIL, '--password-stdin', '--data', data], { input: `${PASSWORD}\n`, env });
     if (made.status !== 0) throw new Error(`admin create failed: ${made.stderr}`);
   }
-  const child = spawn(bin, ['serve', '--data', data, '--http', '127.0.0.1:0', '--https', 'off', ...args], {
+  const child = spawn(bin, ['serve', '--data', data, '--http', '127.0.0.1:0', '--https', https ? '127.0.0.1:0' : 'off', ...args], {
     env: { ...env, AIWEBENGINE_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   let gotSetup;
   const setup = new Promise((resolve) => { gotSetup = resolve; });
+  let fingerprint = null;
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not print "listening on" within 20 s')), 20_000);
     child.on('exit', (code) => reject(new Error(`server exited with ${code} before listening`)));
     createInterface({ input: child.stdout }).on('line', (line) => {
       const m = line.match(/^listening on (http:\/\/\S+)/);
       if (m) { clearTimeout(timer); resolve(m[1]); }
+      const fp = line.match(/^SHA-256 fingerprint: (\S+)/);
+      if (fp) fingerprint = fp[1];
       const s = line.match(/(http:\/\/\S+\/engine\/admin\/setup\?token=\S+)/);
       if (s) gotSetup(s[1]);
     });
   });
   return {
     url,
+    fingerprint,
     setupUrl: () => setup,
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));

@@ -8,7 +8,7 @@ const PAGES = [
   ['/', 'Dashboard'], ['/scripts', 'Scripts'], ['/scripts/shop.js', 'shop.js'], ['/scripts/new', 'New script'],
   ['/routes', 'Routes'], ['/streams', 'Streams'], ['/logs', 'Logs'], ['/users', 'Users'], ['/groups', 'Groups'],
   ['/permissions', 'Permissions'], ['/audit', 'Audit log'], ['/settings', 'Settings'], ['/account', 'Your account'],
-  ['/tokens', 'API tokens'], ['/sessions', 'Sessions'],
+  ['/tokens', 'API tokens'], ['/sessions', 'Sessions'], ['/assets', 'Assets'], ['/tls', 'TLS certificate'],
 ];
 
 let server;
@@ -40,7 +40,9 @@ for (const width of [1280, 375]) {
       await p.goto(`${server.url}/engine/admin${path}`);
       await p.getByRole('heading', { name: heading, exact: true }).waitFor();
       await p.waitForFunction(() => ![...document.querySelectorAll('main p')].some((e) => e.textContent === 'Loading…'));
-      await p.waitForLoadState('networkidle');
+      // The Logs page keeps a live stream open: the network is never idle.
+      if (path === '/logs') await p.locator('.live-state[data-state="live"]').waitFor();
+      else await p.waitForLoadState('networkidle');
       if (path === '/') await p.locator('.card-label', { hasText: 'Requests' }).waitFor();
       const errors = await p.locator('.notice-error:visible').allTextContents();
       if (path !== '/settings') assert.deepEqual(errors, [], `${path}: ${errors}`);

@@ -18,6 +18,8 @@ import { settingsPage } from './pages/settings.js';
 import { tokensPage } from './pages/tokens.js';
 import { sessionsPage } from './pages/sessions.js';
 import { accountPage } from './pages/account.js';
+import { assetsPage } from './pages/assets.js';
+import { tlsPage } from './pages/tls.js';
 
 const ROUTES = [
   [/^\/$/, dashboardPage, 'Dashboard'],
@@ -27,11 +29,13 @@ const ROUTES = [
   [/^\/routes$/, routesPage, 'Routes'],
   [/^\/streams$/, streamsPage, 'Streams'],
   [/^\/logs$/, logsPage, 'Logs'],
+  [/^\/assets$/, assetsPage, 'Assets'],
   [/^\/users$/, usersPage, 'Users'],
   [/^\/groups$/, groupsPage, 'Groups'],
   [/^\/permissions$/, permissionsPage, 'Permissions'],
   [/^\/audit$/, auditPage, 'Audit log'],
   [/^\/settings$/, settingsPage, 'Settings'],
+  [/^\/tls$/, tlsPage, 'TLS certificate'],
   [/^\/account$/, accountPage, 'Your account'],
   [/^\/tokens$/, tokensPage, 'API tokens'],
   [/^\/sessions$/, sessionsPage, 'Sessions'],
@@ -40,9 +44,10 @@ const ROUTES = [
 // Navigation groups; `who` says which role sees the group (the server
 // enforces the same rules: a hidden page's calls answer 403 anyway).
 const NAV = [
-  ['Engine', 'editor', [['/', 'Dashboard'], ['/scripts', 'Scripts'], ['/routes', 'Routes'], ['/streams', 'Streams'], ['/logs', 'Logs']]],
+  ['Engine', 'editor', [['/', 'Dashboard'], ['/scripts', 'Scripts'], ['/routes', 'Routes'], ['/streams', 'Streams'], ['/logs', 'Logs'],
+    ['/assets', 'Assets']]],
   ['Administration', 'admin', [['/users', 'Users'], ['/groups', 'Groups'], ['/permissions', 'Permissions'],
-    ['/audit', 'Audit log'], ['/settings', 'Settings']]],
+    ['/audit', 'Audit log'], ['/settings', 'Settings'], ['/tls', 'TLS certificate']]],
   ['Your account', 'any', [['/account', 'Profile'], ['/tokens', 'API tokens'], ['/sessions', 'Sessions']]],
 ];
 

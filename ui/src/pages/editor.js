@@ -7,6 +7,7 @@ import { statusBadge, routeList } from './scripts.js';
 import { tryPanel } from './tryit.js';
 import { historyPanel } from './history.js';
 import { accessPanel, ownerText } from './access.js';
+import { kvPanel } from './kvdata.js';
 
 const DRAFT = 'aiwebengine.draft.';
 
@@ -62,7 +63,8 @@ export function editorPage({ main, navigate, guard, title }, name) {
     tryit = tryPanel();
     hist = historyPanel(name, { onRestore: restored, onError: (e) => notice(msg, 'error', e.message), isDirty });
     access = accessPanel(name, { onChanged: (s) => showMeta({ ...meta, ...s }) });
-    side.append(...tabs([['Try it', tryit.el], ['History', hist.el], ['Access', access.el]]));
+    const data = kvPanel(name);
+    side.append(...tabs([['Try it', tryit.el], ['History', hist.el], ['Data', data.el, data.show], ['Access', access.el]]));
   }
   const onKey = (e) => {
     if (!e.defaultPrevented && (e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's') { e.preventDefault(); save(); }
@@ -217,11 +219,16 @@ function tabs(panels) {
     return h('button', { type: 'button', role: 'tab', id, 'aria-controls': `${id}-panel`,
       'aria-selected': String(i === 0), tabindex: i === 0 ? '0' : '-1' }, label);
   });
-  const select = (i) => buttons.forEach((b, k) => {
-    b.setAttribute('aria-selected', String(k === i));
-    b.tabIndex = k === i ? 0 : -1;
-    bodies[k].hidden = k !== i;
-  });
+  const select = (i) => {
+    buttons.forEach((b, k) => {
+      b.setAttribute('aria-selected', String(k === i));
+      b.tabIndex = k === i ? 0 : -1;
+      bodies[k].hidden = k !== i;
+    });
+    // A panel with an onShow loads when it is opened.
+    const onShow = panels[i][2];
+    if (onShow) onShow();
+  };
   buttons.forEach((b, i) => {
     b.addEventListener('click', () => select(i));
     b.addEventListener('keydown', (e) => {
