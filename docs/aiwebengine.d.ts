@@ -17,8 +17,14 @@ interface UploadedFile {
   filename: string;
   /** Defaults to application/octet-stream. */
   contentType: string;
+  /** Bytes; known without reading the file. */
   size: number;
-  bytes: Uint8Array;
+  /**
+   * The content. Files over 256 KiB are spooled to disk and read when this
+   * is first used (a RangeError when larger than js.memory_limit_bytes; an
+   * Error after the request has ended).
+   */
+  readonly bytes: Uint8Array;
 }
 
 /** The authenticated user, as `req.auth` and the global `auth` see it. */
@@ -76,17 +82,24 @@ interface ScriptRequest {
 interface ResponseObject {
   /** 100..599; default 200. */
   status?: number;
-  /** A string, bytes, or any other value sent as JSON. */
-  body?: string | Uint8Array | ArrayBuffer | object | number | boolean | null;
+  /** A string, bytes, an async iterable (streamed), or any other value sent as JSON. */
+  body?: string | Uint8Array | ArrayBuffer | StreamBody | object | number | boolean | null;
   contentType?: string;
   headers?: Record<string, string | number | boolean>;
 }
 
-type HandlerResult = string | Uint8Array | ArrayBuffer | ResponseObject;
+/** A streamed body: chunks are pulled one at a time as the client reads. */
+type StreamBody = AsyncIterable<string | Uint8Array>;
+
+type HandlerResult = string | Uint8Array | ArrayBuffer | ResponseObject | Response | StreamBody;
 type Handler = (req: ScriptRequest) => HandlerResult | Promise<HandlerResult>;
 
 interface RegisterOptions {
-  /** This route's request-body limit in bytes (instead of server.body_limit_bytes). */
+  /**
+   * This route's request-body limit in bytes (instead of
+   * server.body_limit_bytes), at most 1073741824 (1 GiB). Multipart files
+   * over 256 KiB are spooled to disk.
+   */
   maxBodyBytes?: number;
 }
 
@@ -391,7 +404,8 @@ declare class Request implements Body {
 }
 
 declare class Response implements Body {
-  constructor(body?: BodyInit | null, init?: ResponseInit);
+  /** A stream body (an async iterable or another response's body) is streamed when a handler returns the Response. */
+  constructor(body?: BodyInit | BodyStream | AsyncIterable<string | Uint8Array> | null, init?: ResponseInit);
   static json(data: unknown, init?: ResponseInit): Response;
   static redirect(url: string | URL, status?: 301 | 302 | 303 | 307 | 308): Response;
   static error(): Response;

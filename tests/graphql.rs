@@ -358,7 +358,12 @@ async fn test_req_gql_001_batched_operations_run_in_order() {
     assert_eq!(v[0]["data"]["inc"], 2, "{v}");
     assert_eq!(v[1]["data"]["inc"], 5, "{v}");
     assert_eq!(v[2]["data"]["count"], 5, "{v}");
-    assert!(v[3]["errors"][0]["message"].as_str().is_some_and(|m| m.contains("nope")), "{v}");
+    assert!(
+        v[3]["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("nope")),
+        "{v}"
+    );
     let empty = send(eng.req("POST", "/graphql").json(&json!([]))).await;
     assert_eq!(empty.status, 400, "{}", empty.text());
     let big: Vec<Value> = (0..33).map(|_| json!({"query": "{ count }"})).collect();

@@ -244,6 +244,34 @@ fn upload(bytes: Vec<u8>) -> Form {
     Form::new().text("title", "big").part("file", part)
 }
 
+/// POSTs `file` as a multipart upload with `Transfer-Encoding: chunked`;
+/// returns the raw response.
+async fn chunked_multipart(addr: &str, path: &str, file: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let boundary = "streaming-test-boundary";
+    let body = [
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        file,
+        format!("\r\n--{boundary}--\r\n").as_bytes(),
+    ]
+    .concat();
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: test\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).await.expect("write head");
+    for c in body.chunks(64 * 1024) {
+        let frame = [format!("{:x}\r\n", c.len()).as_bytes(), c, b"\r\n"].concat();
+        if s.write_all(&frame).await.is_err() {
+            break; // answered early
+        }
+    }
+    let _ = s.write_all(b"0\r\n\r\n").await;
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(POLL_DEADLINE, s.read_to_end(&mut out)).await;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// A `/proc/<pid>/status` memory figure (`VmRSS`, `VmHWM`), in bytes.
 fn proc_mem(pid: u32, field: &str) -> usize {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
@@ -340,6 +368,13 @@ async fn test_req_http_008_large_multipart_upload_is_spooled() {
     assert!(err.starts_with("RangeError"), "{err}");
     assert!(err.contains("js.memory_limit_bytes = 33554432"), "{err}");
 
+    // Over the route's own limit after 32 MB were spooled (chunked, so no
+    // Content-Length gives it away up front): the partial file goes too.
+    let raw = chunked_multipart(&eng.server.addr, "/upload/size", &payload(33 * MB)).await;
+    assert_eq!(raw_status(&raw), 413, "{raw}");
+    assert!(raw.contains("33554432"), "{raw}");
+    assert_spool_empty(&eng).await;
+
     // Without maxBodyBytes: the 1 MB default, and how to raise it.
     let r = send(eng.req("POST", "/upload/default").multipart(upload(big))).await;
     assert_eq!(r.status, 413, "{}", r.text());
@@ -368,6 +403,22 @@ async fn test_req_http_008_spooled_files_read_after_await_and_raw_bodies() {
         json!({"size": MB, "first": data[0], "sameArray": true})
     );
     assert_spool_empty(&eng).await;
+    // A client that goes away mid-upload leaves no file behind.
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut s = tokio::net::TcpStream::connect(&eng.server.addr)
+            .await
+            .expect("connect");
+        let head = "POST /upload/size HTTP/1.1\r\nHost: test\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 10000000\r\n\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"half.bin\"\r\n\r\n";
+        s.write_all(head.as_bytes()).await.expect("write head");
+        s.write_all(&payload(MB)).await.expect("write half");
+        eventually("a spooled file", || async {
+            (spool_files(&eng) > 0).then_some(())
+        })
+        .await;
+        drop(s);
+        assert_spool_empty(&eng).await;
+    }
     // A raw (non-multipart) body above 1 MB is read into req.body.
     let r = send(eng.req("PUT", "/upload/raw").body(vec![b'a'; 3 * MB])).await;
     assert_eq!(r.json()["length"], 3 * MB, "{}", r.text());

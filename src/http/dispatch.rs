@@ -94,6 +94,34 @@ async fn handle(
         deadline = Instant::now() + Duration::from_millis(ms);
     }
     let sreq = script_request(state, &parts, target.params, read, &request_id);
+    let call = Call {
+        script: target.script,
+        handler_key: target.handler_key,
+        stream: target.stream,
+        deadline,
+        request_id: &request_id,
+    };
+    let mut resp = call_script(state, call, sreq, invoke).await?;
+    resp.extensions_mut().insert(target.tag);
+    Ok(resp)
+}
+
+/// One handler call for a request that has been read.
+struct Call<'a> {
+    script: Arc<crate::scripts::routes::LoadedScript>,
+    handler_key: Arc<str>,
+    stream: bool,
+    deadline: Instant,
+    request_id: &'a Arc<str>,
+}
+
+async fn call_script(
+    state: &AppState,
+    call: Call<'_>,
+    sreq: ScriptRequest,
+    invoke: impl FnOnce(Invocation),
+) -> Result<Response, ApiError> {
+    let (ms, request_id) = (state.config.server.request_timeout_ms, call.request_id);
     // The request owns its spooled uploads until its response is done.
     let spooled: Vec<Arc<SpooledFile>> = sreq
         .files
@@ -104,7 +132,7 @@ async fn handle(
         })
         .collect();
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let kind = if target.stream {
+    let kind = if call.stream {
         CallKind::StreamConnect
     } else {
         CallKind::Request
@@ -115,36 +143,34 @@ async fn handle(
         .find(|(k, _)| k == "last-event-id")
         .map(|(_, v)| v.clone());
     let path = sreq.path.clone();
-    let script = target.script;
+    let script = call.script;
     invoke(Invocation {
         script: script.clone(),
-        handler_key: target.handler_key,
+        handler_key: call.handler_key,
         kind,
         request: sreq,
         reply: tx,
     });
-    let outcome = timeout_at(deadline, rx)
+    let outcome = timeout_at(call.deadline, rx)
         .await
-        .map_err(|_| timed_out())?
-        .map_err(|_| ApiError::internal("a JS worker dropped a request", &request_id))?;
+        .map_err(|_| ApiError::timeout(ms).with("request_id", &**request_id))?
+        .map_err(|_| ApiError::internal("a JS worker dropped a request", request_id))?;
     let failed = outcome.as_ref().err().map(|f| f.kind);
     state.observe.metrics.js_outcome(&script.name, failed);
-    let mut resp = match outcome {
+    Ok(match outcome {
         Ok(ScriptResponse {
             value_json: Some(meta),
             ..
-        }) => super::streams::open(state, &path, &meta, last_event_id.as_deref(), &request_id),
+        }) => super::streams::open(state, &path, &meta, last_event_id.as_deref(), request_id),
         Ok(mut resp) => {
             if let ResponseBody::Stream(s) = resp.body {
                 let idle = Duration::from_millis(ms);
                 resp.body = ResponseBody::Stream(s.with_idle_timeout(idle));
             }
-            to_http(resp, &request_id, spooled)
+            to_http(resp, request_id, spooled)
         }
-        Err(f) => failure_response(state, &script.name, f, &request_id),
-    };
-    resp.extensions_mut().insert(target.tag);
-    Ok(resp)
+        Err(f) => failure_response(state, &script.name, f, request_id),
+    })
 }
 
 /// The route for a request, or the answer when there is none.

@@ -34,8 +34,8 @@ use crate::AppState;
 use access::audit;
 pub use auth::OverTls;
 pub use dispatch::run_script;
-pub use graphql::post_local as graphql_post_local;
 pub use error::ApiError;
+pub use graphql::post_local as graphql_post_local;
 
 pub fn app(state: AppState) -> Router {
     let timeout = Duration::from_millis(state.config.server.request_timeout_ms);
