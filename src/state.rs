@@ -73,7 +73,14 @@ impl AppState {
         let config = live.current().config.clone();
         let (path, js) = (config.data.clone(), config.js_config());
         let store = tokio::task::spawn_blocking(move || {
-            Store::open(&path, &|txn| crate::seed::seed(txn, &js))
+            let store = Store::open(&path, &|txn| crate::seed::seed(txn, &js))?;
+            // After the open: holding the data file proves no other server
+            // is using its spool directory.
+            match crate::http::spool::sweep(&path)? {
+                0 => {}
+                n => tracing::info!(files = n, "removed uploads a previous run left spooled"),
+            }
+            Ok::<_, StartError>(store)
         })
         .await
         .map_err(|e| std::io::Error::other(e.to_string()))??;

@@ -2,7 +2,7 @@
 //! snapshot, deleting, and the start-up sweep of interrupted uploads.
 //! Chunks are raw bytes (no envelope): they are content, not records.
 
-use redb::{ReadOnlyTable, ReadableTable, WriteTransaction};
+use redb::{Durability, ReadOnlyTable, ReadableTable, WriteTransaction};
 
 use super::{AssetError, CHUNK_SIZE};
 use crate::store::{tables, Store, StoreError};
@@ -15,13 +15,20 @@ pub fn new_id() -> u64 {
 }
 
 /// Writes `chunks` of `blob` from `first` on, marking the blob as staged.
+///
+/// Not durable on its own ([`Durability::None`], no fsync): staged chunks
+/// matter only once the final, durable commit points a record at the blob,
+/// and that commit makes every earlier one durable too. A crash before it
+/// may lose some staged chunks (or keep them, with their staging mark),
+/// which is harmless: nothing points at them and the start-up sweep deletes
+/// whatever is staged.
 pub fn write_staged(
     store: &Store,
     blob: u64,
     first: u32,
     chunks: &[&[u8]],
 ) -> Result<(), StoreError> {
-    store.write(|txn| {
+    store.write_with(Durability::None, |txn| {
         if first == 0 {
             txn.open_table(tables::ASSET_STAGING)?
                 .insert(blob, crate::scripts::now_millis() as u64)?;

@@ -6,10 +6,13 @@
 //! committed, and a blob no record points at is either staged (and swept
 //! at start) or deleted in the transaction that unlinks it.
 
+use std::io::Read;
+use std::path::Path;
+
 use redb::ReadableTable;
 
 use super::{blob, kind, path, Actor, AssetError, AssetRecord, Assets, CHUNK_SIZE};
-use crate::store::{decode, encode, tables, Store};
+use crate::store::{decode, encode, tables, Store, StoreError};
 
 /// Chunks buffered before a staging write: 1 MiB per transaction.
 const CHUNKS_PER_WRITE: usize = 4;
@@ -220,11 +223,49 @@ impl Assets {
         declared: Option<&str>,
         bytes: &[u8],
     ) -> Result<Committed, AssetError> {
+        self.put_from(actor, asset_path, declared, &mut &bytes[..], &|e| {
+            AssetError::Store(StoreError::Io(e.to_string()))
+        })
+    }
+
+    /// Blocking: stores the file at `file` (a spooled upload) at `path`,
+    /// copied a staging write at a time, never whole in memory.
+    pub fn put_file(
+        &self,
+        actor: &Actor,
+        asset_path: &str,
+        declared: Option<&str>,
+        file: &Path,
+    ) -> Result<Committed, AssetError> {
+        let unreadable = |e: std::io::Error| {
+            AssetError::Store(StoreError::Io(format!(
+                "could not read the upload {}: {e}",
+                file.display()
+            )))
+        };
+        let mut f = std::fs::File::open(file).map_err(unreadable)?;
+        self.put_from(actor, asset_path, declared, &mut f, &unreadable)
+    }
+
+    fn put_from(
+        &self,
+        actor: &Actor,
+        asset_path: &str,
+        declared: Option<&str>,
+        src: &mut dyn Read,
+        unreadable: &dyn Fn(std::io::Error) -> AssetError,
+    ) -> Result<Committed, AssetError> {
         let content_type = kind::resolve(asset_path, declared);
         self.check_write(actor, asset_path, Some(&content_type))?;
         let mut up = self.begin(asset_path, &content_type);
-        for piece in bytes.chunks(CHUNK_SIZE) {
-            up.push(piece)?;
+        let mut piece = vec![0u8; CHUNK_SIZE];
+        loop {
+            match src.read(&mut piece) {
+                Ok(0) => break,
+                Ok(n) => up.push(&piece[..n])?,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(unreadable(e)),
+            }
         }
         let staged = up.finish()?;
         let mut done = self.commit(actor, vec![staged])?;

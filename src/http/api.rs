@@ -154,6 +154,30 @@ pub async fn delete_script(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct Rename {
+    name: String,
+}
+
+/// Renames a script with its versions, log and kv data; its routes stay.
+pub async fn rename_script(
+    EditorUser(user): EditorUser,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    require(&state, &user, &name, Access::Write, "script.rename").await?;
+    let to = super::json_body::<Rename>(&body, r#"{"name": "new-name.js"}"#)?.name;
+    // Entries already appended under the old name move with the rest.
+    state.logs.flush().await;
+    let rec = state.scripts.rename(&name, &to).await?;
+    reload_acl(&state).await;
+    let target = format!("{name} -> {to}");
+    super::audit(&state, &user.email, "script.rename", &target, "ok").await;
+    Ok(Json(summary(&rec)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Patch {
     enabled: Option<bool>,
 }

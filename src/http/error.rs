@@ -142,6 +142,9 @@ impl From<ScriptError> for ApiError {
                 .with("method", method)
                 .with("path", path)
                 .with("asset", asset),
+            ScriptError::NameTaken(name) => {
+                ApiError::new(StatusCode::CONFLICT, "name_taken", msg).with("name", name)
+            }
             ScriptError::Exists(name) => {
                 ApiError::new(StatusCode::CONFLICT, "script_exists", msg).with("name", name)
             }

@@ -18,7 +18,7 @@ mod kv;
 mod log_stream;
 mod request;
 mod setup_page;
-mod spool;
+pub(crate) mod spool;
 mod streams;
 mod tls_api;
 mod ui;
@@ -91,6 +91,7 @@ pub fn app(state: AppState) -> Router {
                 .delete(api::delete_script)
                 .patch(api::patch_script),
         )
+        .route("/api/scripts/{name}/rename", post(api::rename_script))
         .route("/api/scripts/{name}/versions", get(api::list_versions))
         .route("/api/scripts/{name}/versions/{n}", get(api::get_version))
         .route(

@@ -28,6 +28,28 @@ pub fn spool_dir(data: &Path) -> PathBuf {
     data.with_file_name(name)
 }
 
+/// Blocking: deletes what an earlier process left in the spool directory
+/// (it was killed before its requests ended). Call it only while holding
+/// the data file open: one process at a time can, and the directory
+/// belongs to that file, so every file in it at start is stale.
+pub fn sweep(data: &Path) -> std::io::Result<usize> {
+    let dir = spool_dir(data);
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            std::fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// How much of a body to accept and how long to wait for each piece.
 #[derive(Clone, Copy)]
 pub struct BodyLimits {

@@ -15,6 +15,7 @@ use rquickjs::{Ctx, Exception, Function, Object, TypedArray, Value};
 use serde_json::{json, Value as Json};
 
 use super::context::{Shared, TimerSink};
+use super::upload::{spooled_file, SpooledFile, SPOOLED_KEY};
 use super::worker::LocalMsg;
 use crate::assets::image::Params;
 use crate::assets::{path, Actor, AssetError, AssetRecord, Assets};
@@ -85,10 +86,14 @@ pub(crate) fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Resu
             move |ctx: Ctx<'js>, id: f64, p: String, data: Value<'js>, ct: Option<String>| {
                 let (a, sink) = start(&ctx, &s, "assets.put")?;
                 let actor = owner(&ctx, &s, &a, "assets.put")?;
-                let bytes = bytes_arg(&ctx, &data, "assets.put(path, data)")?;
+                let content = content_arg(&ctx, &s, &data)?;
                 let who = format!("script {} (for {})", s.script, actor.label);
                 run(&sink, id, move || {
-                    let r = a.put_bytes(&actor, &p, ct.as_deref(), &bytes);
+                    let r = match &content {
+                        Content::Bytes(b) => a.put_bytes(&actor, &p, ct.as_deref(), b),
+                        // The handle keeps the file until the copy is done.
+                        Content::Spooled(f) => a.put_file(&actor, &p, ct.as_deref(), f.path()),
+                    };
                     audit(
                         &a,
                         &who,
@@ -335,6 +340,28 @@ fn audit<T>(a: &Assets, who: &str, action: &str, target: &str, r: &Result<T, Ass
         Err(e) => e.code(),
     };
     a.audit(who, action, target, result);
+}
+
+/// What `assets.put` stores.
+enum Content {
+    Bytes(Vec<u8>),
+    /// A spooled upload (`req.files[i]`), copied from its file.
+    Spooled(Arc<SpooledFile>),
+}
+
+fn content_arg<'js>(ctx: &Ctx<'js>, s: &Shared, v: &Value<'js>) -> rquickjs::Result<Content> {
+    let Some(o) = v
+        .as_object()
+        .filter(|o| o.contains_key(SPOOLED_KEY).unwrap_or(false))
+    else {
+        return bytes_arg(ctx, v, "assets.put(path, data)").map(Content::Bytes);
+    };
+    spooled_file(s, o).map(Content::Spooled).ok_or_else(|| {
+        Exception::throw_message(
+            ctx,
+            "assets.put(path, file): the upload is gone; uploaded files are deleted when the request ends, so store them before the handler returns its response",
+        )
+    })
 }
 
 /// Bytes from a string (UTF-8), a Uint8Array or an ArrayBuffer.

@@ -83,6 +83,9 @@ pub(crate) const PRELUDE_ASSETS: &str = r#"
   };
   // An uploaded file (req.files[i]) may carry its bytes, or read them on demand.
   const content = async (data) => {
+    // A spooled upload goes to the host as is: it copies the file, so the
+    // bytes never pass through JS memory.
+    if (data !== null && typeof data === 'object' && '__spooled' in data) return [data, data.contentType];
     if (data !== null && typeof data === 'object' && !ArrayBuffer.isView(data) && !(data instanceof ArrayBuffer) && 'bytes' in data) {
       const b = typeof data.bytes === 'function' ? await data.bytes() : await data.bytes;
       return [b, data.contentType];

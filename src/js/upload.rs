@@ -96,12 +96,13 @@ impl Uploads {
 }
 
 /// The hidden property of a spooled `req.files[i]` naming its upload id.
-const SPOOLED_KEY: &str = "__spooled";
+/// The prelude's `assets.put` tests for it by this name.
+pub(crate) const SPOOLED_KEY: &str = "__spooled";
 
 /// The spooled file behind an uploaded-file object, while its request
 /// lasts: host code (`assets.put`) can copy it from `path()` without
-/// loading it into JS. None for in-memory files and other values.
-#[allow(dead_code)] // the seam for assets.put; not yet called
+/// loading it into JS. None for in-memory files, other values, and uploads
+/// whose request has ended.
 pub(crate) fn spooled_file(shared: &Shared, file: &Object<'_>) -> Option<Arc<SpooledFile>> {
     let id: f64 = file.get(SPOOLED_KEY).ok()?;
     shared.uploads.files.borrow().get(&(id as u64))?.upgrade()

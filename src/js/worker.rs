@@ -237,11 +237,13 @@ impl Worker {
         let per_request = self.setup.cfg.isolation == Isolation::Request;
         if !per_request {
             if let Some(&g) = self.current.get(&script.name) {
-                if self
-                    .entries
-                    .get(&g)
-                    .is_some_and(|e| e.script.version == script.version)
-                {
+                // The same source, not only the same version number: a
+                // script deleted or renamed away may leave an idle context
+                // under a name that a new script (at version 1 again) takes.
+                if self.entries.get(&g).is_some_and(|e| {
+                    e.script.version == script.version
+                        && Arc::ptr_eq(&e.script.source, &script.source)
+                }) {
                     return Ok(g);
                 }
             }

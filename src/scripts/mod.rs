@@ -1,5 +1,6 @@
 //! Script records, versions, validation and the route table derived from them.
 
+mod rename;
 pub mod routes;
 mod service;
 

@@ -47,6 +47,10 @@ pub enum ScriptError {
         "script {0} was just created by someone else; load it and save again if you may change it"
     )]
     Exists(String),
+    #[error(
+        "a script named {0} already exists; choose another name, or delete or rename {0} first"
+    )]
+    NameTaken(String),
     #[error("script {name} has no version {version}")]
     VersionNotFound { name: String, version: u64 },
     #[error(transparent)]
@@ -449,6 +453,40 @@ impl ScriptService {
         entries.remove(name);
         self.swap(entries);
         Ok(())
+    }
+
+    /// Renames `from` to `to` with its versions, log and kv data. The
+    /// routes stay the same, now served by `to`; ownership and grants are
+    /// fields of the record and move with it.
+    pub async fn rename(&self, from: &str, to: &str) -> Result<ScriptRecord, ScriptError> {
+        validate_name(to).map_err(ScriptError::InvalidName)?;
+        let _guard = self.write_lock.lock().await;
+        let store = self.store.clone();
+        let (f, t) = (from.to_string(), to.to_string());
+        let moved =
+            blocking(move || Ok(store.write(|txn| super::rename::move_script(txn, &f, &t))?))
+                .await?
+                .map_err(|r| match r {
+                    super::rename::Refused::Missing => ScriptError::NotFound(from.to_string()),
+                    super::rename::Refused::Taken => ScriptError::NameTaken(to.to_string()),
+                })?;
+        let (rec, source) = moved;
+        let mut entries = self.catalog.load().entries.clone();
+        entries.remove(from);
+        // A new `LoadedScript` with a fresh source: JS workers never reuse
+        // a context built for another script that had this name.
+        let script = Arc::new(LoadedScript::new(to.into(), rec.version, source.into()));
+        entries.insert(
+            to.into(),
+            Arc::new(CatalogEntry {
+                script,
+                routes: rec.routes.clone(),
+                graphql: rec.graphql.clone(),
+                enabled: rec.enabled,
+            }),
+        );
+        self.swap(entries);
+        Ok(rec)
     }
 
     pub async fn set_enabled(

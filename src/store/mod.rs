@@ -10,7 +10,9 @@ pub mod tables;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
+use redb::{
+    Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction,
+};
 
 pub use codec::{decode, encode};
 
@@ -35,6 +37,9 @@ pub enum StoreError {
     Redb(String),
     #[error("stored value could not be decoded: {0}")]
     Codec(String),
+    /// A file the store was fed from (a spooled upload) could not be read.
+    #[error("{0}")]
+    Io(String),
 }
 
 macro_rules! redb_errors {
@@ -49,7 +54,8 @@ redb_errors!(
     redb::TransactionError,
     redb::TableError,
     redb::StorageError,
-    redb::CommitError
+    redb::CommitError,
+    redb::SetDurabilityError
 );
 
 /// Told how long each committed write transaction took (metrics).
@@ -144,8 +150,21 @@ impl Store {
         &self,
         f: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.write_with(Durability::Immediate, f)
+    }
+
+    /// [`Store::write`] with a chosen durability. A [`Durability::None`]
+    /// commit is visible at once but reaches the disk only with the next
+    /// durable commit (any writer's); a crash before that loses it. Use it
+    /// only for writes a later durable commit publishes, or a sweep removes.
+    pub fn write_with<T>(
+        &self,
+        durability: Durability,
+        f: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let started = std::time::Instant::now();
-        let txn = self.db.begin_write()?;
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(durability)?;
         match f(&txn) {
             Ok(v) => {
                 txn.commit()?;

@@ -1,5 +1,5 @@
 // One script: the editor, save with inline load errors, enable/disable,
-// delete, and side panels for "Try it" and the version history.
+// rename, delete, and side panels for "Try it" and the version history.
 import { api, scriptPath } from '../api.js';
 import { BASE, h, clear, notice, takeFlash, hideNotice, confirmDialog, time } from '../dom.js';
 import { createEditor } from '../cm.js';
@@ -8,6 +8,7 @@ import { tryPanel } from './tryit.js';
 import { historyPanel } from './history.js';
 import { accessPanel, ownerText } from './access.js';
 import { kvPanel } from './kvdata.js';
+import { renameDialog } from './rename.js';
 
 const DRAFT = 'aiwebengine.draft.';
 
@@ -33,6 +34,7 @@ export function editorPage({ main, navigate, guard, title }, name) {
   const saveBtn = h('button', { type: 'button', class: 'primary', onclick: () => save(),
     'aria-keyshortcuts': 'Control+S Meta+S', title: 'Save (Ctrl+S / ⌘S)' }, 'Save');
   const toggleBtn = h('button', { type: 'button', onclick: () => toggle(), hidden: isNew }, 'Disable');
+  const renameBtn = h('button', { type: 'button', onclick: () => rename(), hidden: isNew }, 'Rename');
   const deleteBtn = h('button', { type: 'button', class: 'danger', onclick: () => remove(), hidden: isNew }, 'Delete');
   const host = h('div', { class: 'editor-host' });
   const side = h('aside', { class: 'side', hidden: isNew, 'aria-label': 'Script tools' });
@@ -42,7 +44,7 @@ export function editorPage({ main, navigate, guard, title }, name) {
   clear(main,
     h('div', { class: 'page-head' },
       h('div', null, h('p', { class: 'crumbs' }, h('a', { href: `${BASE}/scripts` }, 'Scripts'), ' /'), heading, info),
-      h('div', { class: 'toolbar' }, dirtyMark, saveBtn, toggleBtn, deleteBtn)),
+      h('div', { class: 'toolbar' }, dirtyMark, saveBtn, toggleBtn, renameBtn, deleteBtn)),
     isNew ? h('div', { class: 'field-row' }, h('label', { for: 'script-name' }, 'Name'), nameInput,
       h('span', { id: 'name-help', class: 'muted small' }, 'Letters, digits, ".", "_" and "-"; for example shop-api.js')) : null,
     msg, layout);
@@ -105,7 +107,8 @@ export function editorPage({ main, navigate, guard, title }, name) {
     } catch (e) {
       notice(msg, 'error', e.message);
       // 403 (not yours) or 404: nothing to edit.
-      saveBtn.hidden = true; toggleBtn.hidden = true; deleteBtn.hidden = true; layout.hidden = true;
+      saveBtn.hidden = true; toggleBtn.hidden = true; renameBtn.hidden = true; deleteBtn.hidden = true;
+      layout.hidden = true;
     }
   }
 
@@ -178,6 +181,15 @@ export function editorPage({ main, navigate, guard, title }, name) {
     } finally {
       toggleBtn.disabled = false;
     }
+  }
+
+  async function rename() {
+    if (isDirty()) {
+      notice(msg, 'error', 'Save or undo your changes first: renaming moves the saved script.');
+      return;
+    }
+    const r = await renameDialog(name);
+    if (r) navigate(`/scripts/${encodeURIComponent(r.name)}`, { replace: true, force: true, state: { flash: `Renamed ${name} to ${r.name}.` } });
   }
 
   async function remove() {
