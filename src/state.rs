@@ -72,8 +72,9 @@ impl AppState {
     pub async fn start_live(live: Arc<crate::config::Live>) -> Result<AppState, StartError> {
         let config = live.current().config.clone();
         let (path, js) = (config.data.clone(), config.js_config());
+        let cache = config.storage.cache_bytes;
         let store = tokio::task::spawn_blocking(move || {
-            let store = Store::open(&path, &|txn| crate::seed::seed(txn, &js))?;
+            let store = Store::open_with_cache(&path, &|txn| crate::seed::seed(txn, &js), cache)?;
             // After the open: holding the data file proves no other server
             // is using its spool directory.
             match crate::http::spool::sweep(&path)? {

@@ -131,12 +131,16 @@ pub struct StorageSection {
     pub backup_interval: std::time::Duration,
     /// How many scheduled backups to keep; older ones are deleted.
     pub backup_keep: std::num::NonZeroUsize,
+    /// redb's page cache; bounds how much memory store reads and writes
+    /// (a large upload, say) may keep.
+    pub cache_bytes: usize,
 }
 
 impl Default for StorageSection {
     fn default() -> Self {
         StorageSection {
             data: PathBuf::from("./aiwebengine.redb"),
+            cache_bytes: crate::store::DEFAULT_CACHE_BYTES,
             backup_dir: None,
             backup_interval: std::time::Duration::from_secs(24 * 3600),
             backup_keep: std::num::NonZeroUsize::new(7).unwrap_or(std::num::NonZeroUsize::MIN),

@@ -92,6 +92,9 @@ impl WeakStore {
 /// Fills a brand-new data file (seed scripts, welcome page, secrets).
 pub type Seeder<'a> = &'a dyn Fn(&WriteTransaction) -> Result<(), StoreError>;
 
+/// redb page cache of a served data file unless `storage.cache_bytes` says otherwise.
+pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 /// First bytes of every redb file.
 const REDB_MAGIC: &[u8] = b"redb";
 
@@ -100,11 +103,25 @@ impl Store {
     /// A new file is built under a temporary name and renamed into place only
     /// when complete, so a crash never leaves a half-made data file.
     pub fn open(path: &Path, seed: Seeder<'_>) -> Result<Store, StoreError> {
+        Store::open_with_cache(path, seed, DEFAULT_CACHE_BYTES)
+    }
+
+    /// As [`Store::open`], with redb's page cache bounded to `cache_bytes`.
+    /// redb's own default is 1 GiB, which a large upload can fill: RSS
+    /// would grow with every page written until the cache is full.
+    pub fn open_with_cache(
+        path: &Path,
+        seed: Seeder<'_>,
+        cache_bytes: usize,
+    ) -> Result<Store, StoreError> {
         if !path.exists() {
             create_new(path, seed)?;
         }
         check_magic(path)?;
-        let db = Database::create(path).map_err(|e| open_error(path, e))?;
+        let db = redb::Builder::new()
+            .set_cache_size(cache_bytes.max(1024 * 1024))
+            .create(path)
+            .map_err(|e| open_error(path, e))?;
         let store = Store {
             db: Arc::new(db),
             path: Arc::new(path.to_path_buf()),
