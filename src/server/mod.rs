@@ -64,6 +64,7 @@ pub async fn run_live(live: Arc<crate::config::Live>) -> Result<(), ServeError> 
         _ => None,
     };
     raise_fd_limit();
+    let mut signals = Signals::install();
     let state = AppState::start_live(live.clone()).await?;
     let (listener, addr) = bind(&config.http, "--http")?;
     let mut https = None;
@@ -117,7 +118,7 @@ pub async fn run_live(live: Arc<crate::config::Live>) -> Result<(), ServeError> 
     let _ = std::io::stdout().flush();
     tracing::info!(data = %config.data.display(), "aiwebengine {} serving", crate::VERSION_LINE);
     notify::ready();
-    shutdown_signal().await;
+    signals.recv().await;
     notify::stopping();
     state.observe.set_draining();
     let delay = Duration::from_millis(config.server.drain_delay_ms);
@@ -129,7 +130,7 @@ pub async fn run_live(live: Arc<crate::config::Live>) -> Result<(), ServeError> 
         // A second signal skips the wait.
         tokio::select! {
             _ = tokio::time::sleep(delay) => {}
-            _ = shutdown_signal() => {}
+            _ = signals.recv() => {}
         }
     }
     tracing::info!("shutting down: no new connections, finishing in-flight requests");
@@ -188,22 +189,48 @@ fn io_threads(config: &Config) -> usize {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// SIGINT and SIGTERM, listened for from the moment this is made: made
+/// before the `listening on` lines, so a signal sent as soon as a client
+/// sees them is a graceful shutdown, not the default kill.
+struct Signals {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    int: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn install() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Signals {
+                int: signal(SignalKind::interrupt()).ok(),
+                term: signal(SignalKind::terminate()).ok(),
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            async fn next(s: &mut Option<tokio::signal::unix::Signal>) {
+                match s {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            tokio::select! { _ = next(&mut self.int) => {}, _ = next(&mut self.term) => {} }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
 
 /// Each connection is a file descriptor; the usual soft limit of 1024 would
