@@ -208,6 +208,12 @@ fn write_loop(store: Store, rx: Receiver<Msg>, ring: u64) {
                 tracing::error!(error = %e, "could not store script log entries");
             }
         }
+        if !flushes.is_empty() {
+            // A flush may precede a rename or delete that moves rows behind
+            // this cache's back: the next entry of each script re-reads its
+            // last sequence number from the table.
+            next_seq.clear();
+        }
         for f in flushes {
             let _ = f.send(());
         }

@@ -154,3 +154,40 @@ async fn test_rename_needs_write_access() {
     );
     assert_eq!(eng.get("/a").await.text(), "a2");
 }
+
+/// The log writer keeps each script's next sequence number; taking over a
+/// name whose earlier script wrote more entries must not overwrite the
+/// entries that moved with the rename.
+#[tokio::test]
+async fn test_rename_onto_a_deleted_scripts_name_keeps_every_log_entry() {
+    let eng = Engine::start().await;
+    let logger = |tag: &str| {
+        format!("register('/log-{tag}', (req) => {{ writeLog('{tag} ' + req.query.n); return 'ok'; }});")
+    };
+    eng.deploy("x.js", &logger("old")).await;
+    for n in 0..2 {
+        assert_eq!(eng.get(&format!("/log-old?n={n}")).await.text(), "ok");
+    }
+    eng.wait_log("x.js", |e| msg(e) == "old 1").await;
+    assert_eq!(
+        eng.api("DELETE", "/engine/api/scripts/x.js", None)
+            .await
+            .status,
+        204
+    );
+    eng.deploy("y.js", &logger("new")).await;
+    for n in 0..5 {
+        assert_eq!(eng.get(&format!("/log-new?n={n}")).await.text(), "ok");
+    }
+    eng.wait_log("y.js", |e| msg(e) == "new 4").await;
+    assert_eq!(rename(&eng, &eng.token, "y.js", "x.js").await.status, 200);
+    assert_eq!(eng.get("/log-new?n=5").await.text(), "ok");
+    eng.wait_log("x.js", |e| msg(e) == "new 5").await;
+    let mut got: Vec<String> = eng.logs("x.js", 100).await.iter().map(msg).collect();
+    got.sort();
+    assert_eq!(
+        got,
+        ["new 0", "new 1", "new 2", "new 3", "new 4", "new 5"],
+        "nothing overwritten"
+    );
+}
