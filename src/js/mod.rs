@@ -14,6 +14,7 @@ mod errors;
 mod fetch;
 mod inline;
 mod kv;
+mod lazy;
 mod pool;
 mod prelude;
 mod prelude_assets;

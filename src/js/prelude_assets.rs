@@ -3,7 +3,6 @@
 //! `prelude_kv`, each context gets cheap stubs and the first use of any of
 //! these names loads the whole prelude.
 
-use std::cell::Cell;
 use std::rc::Rc;
 
 use rquickjs::{Ctx, Function};
@@ -18,37 +17,11 @@ const NAMES: &[&str] = &[
     "deleteAsset",
 ];
 
-const STUBS: &str = r#"
-(function (load, names) {
-  'use strict';
-  for (const name of names) {
-    if (Object.getOwnPropertyDescriptor(globalThis, name)) continue;
-    Object.defineProperty(globalThis, name, {
-      configurable: true, enumerable: false,
-      get() {
-        load();
-        const d = Object.getOwnPropertyDescriptor(globalThis, name);
-        return d && 'value' in d ? d.value : undefined;
-      },
-      set(value) {
-        Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
-      },
-    });
-  }
-})
-"#;
-
 pub(crate) fn install(ctx: &Ctx<'_>, shared: Rc<Shared>) -> rquickjs::Result<()> {
-    let loaded = Cell::new(false);
-    let load = Function::new(ctx.clone(), move |ctx: Ctx<'_>| {
-        if loaded.replace(true) {
-            return Ok(());
-        }
+    super::lazy::install(ctx, NAMES, move |ctx: Ctx<'_>| {
         let setup: Function = ctx.eval(PRELUDE_ASSETS)?;
         setup.call::<_, ()>((super::assets::natives(&ctx, shared.clone())?,))
-    })?;
-    let stubs: Function = ctx.eval(STUBS)?;
-    stubs.call((load, NAMES.to_vec()))
+    })
 }
 
 pub(crate) const PRELUDE_ASSETS: &str = r#"

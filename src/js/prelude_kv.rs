@@ -2,7 +2,6 @@
 //! utilities (issue 6 §1 and §3). Natives arrive as arguments, so nothing
 //! but the documented globals is left behind.
 
-use std::cell::Cell;
 use std::rc::Rc;
 
 use rquickjs::{Ctx, Function};
@@ -29,39 +28,13 @@ const NAMES: &[&str] = &[
     "formatDate",
 ];
 
-const STUBS: &str = r#"
-(function (load, names) {
-  'use strict';
-  for (const name of names) {
-    if (Object.getOwnPropertyDescriptor(globalThis, name)) continue;
-    Object.defineProperty(globalThis, name, {
-      configurable: true, enumerable: false,
-      get() {
-        load();
-        const d = Object.getOwnPropertyDescriptor(globalThis, name);
-        return d && 'value' in d ? d.value : undefined;
-      },
-      set(value) {
-        Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
-      },
-    });
-  }
-})
-"#;
-
 pub(crate) fn install(ctx: &Ctx<'_>, shared: Rc<Shared>) -> rquickjs::Result<()> {
-    let loaded = Cell::new(false);
-    let load = Function::new(ctx.clone(), move |ctx: Ctx<'_>| {
-        if loaded.replace(true) {
-            return Ok(());
-        }
+    super::lazy::install(ctx, NAMES, move |ctx: Ctx<'_>| {
         let setup: Function = ctx.eval(PRELUDE_KV)?;
         let kv = super::kv::natives(&ctx, shared.clone())?;
         let utils = super::utils::natives(&ctx)?;
         setup.call::<_, ()>((kv, utils))
-    })?;
-    let stubs: Function = ctx.eval(STUBS)?;
-    stubs.call((load, NAMES.to_vec()))
+    })
 }
 
 const PRELUDE_KV: &str = r#"
@@ -371,7 +344,7 @@ mod tests {
                     .set("__aiwebengine", Object::new(ctx.clone()).unwrap())
                     .unwrap();
                 let t = std::time::Instant::now();
-                let f: Function = ctx.eval(super::STUBS).unwrap();
+                let f: Function = ctx.eval(super::super::lazy::STUBS).unwrap();
                 let noop = Function::new(ctx.clone(), || {}).unwrap();
                 f.call::<_, ()>((noop, super::NAMES.to_vec())).unwrap();
                 add(&mut stubs, t);

@@ -4,7 +4,6 @@
 //! owner). The rules live in [`crate::manage`]; this file converts
 //! arguments and answers.
 
-use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -23,26 +22,6 @@ const NAMES: &[&str] = &[
     "deleteScript",
     "listLogs",
 ];
-
-const STUBS: &str = r#"
-(function (load, names) {
-  'use strict';
-  for (const name of names) {
-    if (Object.getOwnPropertyDescriptor(globalThis, name)) continue;
-    Object.defineProperty(globalThis, name, {
-      configurable: true, enumerable: false,
-      get() {
-        load();
-        const d = Object.getOwnPropertyDescriptor(globalThis, name);
-        return d && 'value' in d ? d.value : undefined;
-      },
-      set(value) {
-        Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
-      },
-    });
-  }
-})
-"#;
 
 const PRELUDE: &str = r#"
 (function (n) {
@@ -104,16 +83,10 @@ const PRELUDE: &str = r#"
 "#;
 
 pub(crate) fn install(ctx: &Ctx<'_>, shared: Rc<Shared>) -> rquickjs::Result<()> {
-    let loaded = Cell::new(false);
-    let load = Function::new(ctx.clone(), move |ctx: Ctx<'_>| {
-        if loaded.replace(true) {
-            return Ok(());
-        }
+    super::lazy::install(ctx, NAMES, move |ctx: Ctx<'_>| {
         let setup: Function = ctx.eval(PRELUDE)?;
         setup.call::<_, ()>((natives(&ctx, shared.clone())?,))
-    })?;
-    let stubs: Function = ctx.eval(STUBS)?;
-    stubs.call((load, NAMES.to_vec()))
+    })
 }
 
 /// One management call, decoded from the JS side's JSON arguments.

@@ -1,0 +1,45 @@
+//! Preludes loaded on first use. Parsing a prelude costs several times a
+//! `Context::full`, so each context gets cheap accessor stubs for the
+//! prelude's global names instead, and the first use of any of them loads
+//! the whole prelude in that context (once).
+
+use std::cell::Cell;
+
+use rquickjs::{Ctx, Function};
+
+pub(crate) const STUBS: &str = r#"
+(function (load, names) {
+  'use strict';
+  for (const name of names) {
+    if (Object.getOwnPropertyDescriptor(globalThis, name)) continue;
+    Object.defineProperty(globalThis, name, {
+      configurable: true, enumerable: false,
+      get() {
+        load();
+        const d = Object.getOwnPropertyDescriptor(globalThis, name);
+        return d && 'value' in d ? d.value : undefined;
+      },
+      set(value) {
+        Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+      },
+    });
+  }
+})
+"#;
+
+/// Defines a stub for each of `names`; the first access to any of them
+/// runs `load`, which must define the real globals.
+pub(crate) fn install<F>(ctx: &Ctx<'_>, names: &[&str], load: F) -> rquickjs::Result<()>
+where
+    F: for<'js> Fn(Ctx<'js>) -> rquickjs::Result<()> + 'static,
+{
+    let loaded = Cell::new(false);
+    let load = Function::new(ctx.clone(), move |ctx: Ctx<'_>| {
+        if loaded.replace(true) {
+            return Ok(());
+        }
+        load(ctx)
+    })?;
+    let stubs: Function = ctx.eval(STUBS)?;
+    stubs.call((load, names.to_vec()))
+}
