@@ -225,6 +225,9 @@ pub struct EngineHost {
     pub logs: Arc<LogService>,
     pub streams: Arc<crate::events::Streams>,
     pub kv: Arc<crate::kv::Kv>,
+    pub fetcher: Arc<crate::fetch::Fetcher>,
+    pub manager: Arc<crate::manage::ScriptManager>,
+    pub assets: Arc<crate::assets::Assets>,
 }
 
 impl Host for EngineHost {
@@ -243,5 +246,17 @@ impl Host for EngineHost {
 
     fn publish(&self, path: Option<&str>, msg: crate::js::StreamMessage) {
         crate::events::StreamBus::publish(&*self.streams, path, msg);
+    }
+
+    fn fetcher(&self) -> Option<Arc<crate::fetch::Fetcher>> {
+        Some(self.fetcher.clone())
+    }
+
+    fn scripts(&self) -> Option<Arc<crate::manage::ScriptManager>> {
+        Some(self.manager.clone())
+    }
+
+    fn assets(&self) -> Option<Arc<crate::assets::Assets>> {
+        Some(self.assets.clone())
     }
 }

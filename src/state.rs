@@ -101,12 +101,10 @@ impl AppState {
         let manager = Arc::new(crate::manage::ScriptManager::new(
             tokio::runtime::Handle::current(),
         ));
-        let host: Arc<dyn Host> = Arc::new(ScriptHost {
-            engine: EngineHost {
-                logs: logs.clone(),
-                streams: streams.clone(),
-                kv: kv.clone(),
-            },
+        let host: Arc<dyn Host> = Arc::new(EngineHost {
+            logs: logs.clone(),
+            streams: streams.clone(),
+            kv: kv.clone(),
             fetcher: Arc::new(fetcher),
             manager: manager.clone(),
             assets: assets.clone(),
@@ -185,50 +183,5 @@ impl AppState {
             state.logs.shutdown();
         })
         .await;
-    }
-}
-
-/// [`EngineHost`] plus the engine's fetch client. Every `Host` method is
-/// forwarded: one added to the trait must be forwarded here too.
-struct ScriptHost {
-    engine: EngineHost,
-    fetcher: Arc<crate::fetch::Fetcher>,
-    manager: Arc<crate::manage::ScriptManager>,
-    assets: Arc<crate::assets::Assets>,
-}
-
-impl Host for ScriptHost {
-    fn script_log(
-        &self,
-        script: &str,
-        level: crate::js::LogLevel,
-        message: String,
-        request_id: Option<&str>,
-    ) {
-        self.engine.script_log(script, level, message, request_id)
-    }
-
-    fn publish(&self, path: Option<&str>, msg: crate::js::StreamMessage) {
-        self.engine.publish(path, msg)
-    }
-
-    fn kv(&self) -> Option<Arc<crate::kv::Kv>> {
-        self.engine.kv()
-    }
-
-    fn publish_subscription(&self, name: &str, data: serde_json::Value) {
-        self.engine.publish_subscription(name, data)
-    }
-
-    fn fetcher(&self) -> Option<Arc<crate::fetch::Fetcher>> {
-        Some(self.fetcher.clone())
-    }
-
-    fn scripts(&self) -> Option<Arc<crate::manage::ScriptManager>> {
-        Some(self.manager.clone())
-    }
-
-    fn assets(&self) -> Option<Arc<crate::assets::Assets>> {
-        Some(self.assets.clone())
     }
 }
