@@ -35,6 +35,7 @@ pub mod auth;
 pub mod backup;
 pub mod cli;
 pub mod config;
+pub mod domain;
 pub mod events;
 pub mod fetch;
 pub mod graphql;

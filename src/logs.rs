@@ -80,7 +80,7 @@ impl LogService {
             message.push_str(" …[truncated]");
         }
         let entry = LogEntry {
-            time: crate::scripts::now_millis(),
+            time: crate::domain::now_millis(),
             level: level.as_str().to_string(),
             message,
             request_id: request_id.map(str::to_string),
@@ -244,7 +244,7 @@ impl Host for EngineHost {
         Some(self.kv.clone())
     }
 
-    fn publish(&self, path: Option<&str>, msg: crate::js::StreamMessage) {
+    fn publish(&self, path: Option<&str>, msg: crate::domain::StreamMessage) {
         crate::events::StreamBus::publish(&*self.streams, path, msg);
     }
 

@@ -256,7 +256,7 @@ impl ScriptManager {
         target: &str,
     ) -> Result<Principal, ManageError> {
         match actor {
-            Actor::User(p) if p.role >= crate::auth::Role::Editor => Ok(p.clone()),
+            Actor::User(p) if p.role >= crate::domain::Role::Editor => Ok(p.clone()),
             _ => {
                 audit(e, &actor.label(), action, target, "denied").await;
                 Err(ManageError::Forbidden(format!(

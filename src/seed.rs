@@ -24,7 +24,7 @@ struct SilentHost;
 
 impl Host for SilentHost {
     fn script_log(&self, _: &str, _: LogLevel, _: String, _: Option<&str>) {}
-    fn publish(&self, _: Option<&str>, _: crate::js::StreamMessage) {}
+    fn publish(&self, _: Option<&str>, _: crate::domain::StreamMessage) {}
 }
 
 /// Stores every `seed/scripts/*.js` and `seed/examples/*.js` as a disabled script.

@@ -23,6 +23,8 @@ pub struct Inner {
     pub config: Config,
     pub store: Store,
     pub scripts: ScriptService,
+    /// The GraphQL schema derived from the scripts.
+    pub schemas: Arc<crate::graphql::Schemas>,
     pub runtime: Arc<QuickJsPool>,
     pub auth: AuthService,
     pub logs: Arc<LogService>,
@@ -122,8 +124,10 @@ impl AppState {
             max_depth: config.graphql.max_depth,
             max_complexity: config.graphql.max_complexity,
         };
+        let schemas = Arc::new(crate::graphql::Schemas::new(rt.clone(), ss.clone(), gql));
+        let hook = schemas.clone();
         let (scripts, auth) = tokio::task::spawn_blocking(move || {
-            let scripts = ScriptService::open(st.clone(), rt, ss, max, gql)?;
+            let scripts = ScriptService::open(st.clone(), rt, ss, hook, max)?;
             Ok::<_, StoreError>((scripts, AuthService::open(st)?))
         })
         .await
@@ -139,6 +143,7 @@ impl AppState {
             config,
             store,
             scripts,
+            schemas,
             runtime,
             auth,
             logs,

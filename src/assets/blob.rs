@@ -31,7 +31,7 @@ pub fn write_staged(
     store.write_with(Durability::None, |txn| {
         if first == 0 {
             txn.open_table(tables::ASSET_STAGING)?
-                .insert(blob, crate::scripts::now_millis() as u64)?;
+                .insert(blob, crate::domain::now_millis() as u64)?;
         }
         let mut t = txn.open_table(tables::ASSET_CHUNKS)?;
         for (i, c) in chunks.iter().enumerate() {

@@ -128,7 +128,7 @@ impl Assets {
             sha256: d.as_ref().iter().map(|b| format!("{b:02x}")).collect(),
             width,
             height,
-            created: crate::scripts::now_millis(),
+            created: crate::domain::now_millis(),
             blob: id,
             chunks: chunks.len() as u32,
         };

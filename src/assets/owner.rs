@@ -5,7 +5,7 @@
 use std::sync::{Arc, Weak};
 
 use super::{AssetError, AssetRecord};
-use crate::auth::{Principal, Role};
+use crate::domain::{Principal, Role};
 
 /// Someone storing or deleting assets.
 #[derive(Clone, Debug)]

@@ -40,7 +40,7 @@ pub fn validate(path: &str) -> Result<(), AssetError> {
             return bad(format!("asset path {path:?} contains {c:?}"));
         }
     }
-    if crate::scripts::routes::is_reserved(&public(path)) {
+    if crate::domain::is_reserved(&public(path)) {
         return Err(AssetError::Invalid(format!(
             "asset path {path:?} would be served under a path the engine reserves (/engine, /health, /metrics, /graphql, /mcp); choose another"
         )));

@@ -161,7 +161,7 @@ impl Assets {
         for s in &staged {
             self.check_route(s.path())?;
         }
-        let now = crate::scripts::now_millis();
+        let now = crate::domain::now_millis();
         let out = self.store.write(|txn| {
             let mut t = txn.open_table(tables::ASSETS)?;
             let mut out = Vec::with_capacity(staged.len());

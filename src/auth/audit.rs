@@ -32,7 +32,7 @@ impl AuthService {
             let id = t.last()?.map_or(1, |(k, _)| k.value() + 1);
             let e = AuditEntry {
                 id,
-                time: crate::scripts::now_millis(),
+                time: crate::domain::now_millis(),
                 user: user.to_string(),
                 action: action.to_string(),
                 target: target.to_string(),

@@ -9,20 +9,9 @@ use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
 use super::{optional, ApiToken, Role, User};
-use crate::js::RequestAuth;
-use crate::scripts::{Access, ScriptGrant, ScriptRecord};
+use crate::domain::{Access, Principal, RequestAuth, ScriptGrant, UserInfo};
+use crate::scripts::ScriptRecord;
 use crate::store::{decode, tables, Store, StoreError};
-
-/// A user as the request path needs it (no password hash).
-#[derive(Clone, Debug)]
-pub struct UserInfo {
-    pub id: String,
-    pub email: String,
-    pub name: String,
-    pub role: Role,
-    pub disabled: bool,
-    pub provider: String,
-}
 
 /// A group: users (by id) and other groups (by name).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -54,31 +43,6 @@ struct ScriptAcl {
     owner_user: Option<String>,
     owner_group: Option<String>,
     grants: Vec<ScriptGrant>,
-}
-
-/// The authenticated caller of a request.
-#[derive(Clone, Debug)]
-pub struct Principal {
-    pub user: Arc<UserInfo>,
-    /// Every group the user is in, directly or through nesting, sorted.
-    pub groups: Arc<[String]>,
-    /// The login session, or None for an API token.
-    pub session_id: Option<String>,
-    /// The API token's id, when one was used.
-    pub token_id: Option<String>,
-}
-
-impl std::ops::Deref for Principal {
-    type Target = UserInfo;
-    fn deref(&self) -> &UserInfo {
-        &self.user
-    }
-}
-
-impl Principal {
-    pub fn is_admin(&self) -> bool {
-        self.user.role == Role::Admin
-    }
 }
 
 #[derive(Default)]

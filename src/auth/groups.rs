@@ -56,7 +56,7 @@ impl AuthService {
             }
             let g = Group {
                 name: name.to_string(),
-                created_at: crate::scripts::now_millis(),
+                created_at: crate::domain::now_millis(),
                 ..Group::default()
             };
             t.insert(name, encode(&g)?.as_slice())?;

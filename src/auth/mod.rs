@@ -29,8 +29,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::store::{decode, tables, Store, StoreError};
 
+pub use crate::domain::{Principal, UserInfo};
 pub use audit::AuditEntry;
-pub use directory::{Directory, Group, Permission, Principal, UserInfo};
+pub use directory::{Directory, Group, Permission};
 pub use groups::{validate_group_name, Member};
 pub use password::{hash_password, verify_password, MIN_PASSWORD_LEN};
 pub use ratelimit::RateLimiter;
@@ -39,34 +40,7 @@ pub use sessions::LoggedIn;
 pub use tokens::{ApiToken, API_TOKEN_PREFIX};
 pub use users::{create_user, UserPatch};
 
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Authenticated,
-    Editor,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Authenticated => "authenticated",
-            Role::Editor => "editor",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Role, AuthError> {
-        match s {
-            "authenticated" => Ok(Role::Authenticated),
-            "editor" => Ok(Role::Editor),
-            "admin" => Ok(Role::Admin),
-            other => Err(AuthError::Invalid(format!(
-                "unknown role {other:?}; use authenticated, editor or admin"
-            ))),
-        }
-    }
-}
+pub use crate::domain::Role;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct User {
@@ -124,6 +98,12 @@ pub enum AuthError {
     RateLimited(u64),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<crate::domain::UnknownRole> for AuthError {
+    fn from(e: crate::domain::UnknownRole) -> AuthError {
+        AuthError::Invalid(e.to_string())
+    }
 }
 
 impl AuthError {
@@ -242,7 +222,7 @@ impl AuthService {
 }
 
 fn now_secs() -> i64 {
-    crate::scripts::now_millis() / 1000
+    crate::domain::now_millis() / 1000
 }
 
 fn random_hex(bytes: usize) -> String {

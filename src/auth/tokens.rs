@@ -42,7 +42,7 @@ impl AuthService {
             user_id: user_id.to_string(),
             name: name.to_string(),
             hash: sha256_hex(&secret),
-            created_at: crate::scripts::now_millis(),
+            created_at: crate::domain::now_millis(),
             expires_at: expires_in_days.map(|d| now_secs() + i64::from(d) * 86_400),
         };
         let t = tok.clone();

@@ -79,7 +79,7 @@ fn insert_user(
         password_hash: hash_password(password),
         role,
         disabled: false,
-        created_at: crate::scripts::now_millis(),
+        created_at: crate::domain::now_millis(),
         last_login: None,
         provider: default_provider(),
     };

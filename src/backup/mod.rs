@@ -301,7 +301,7 @@ fn file_len(path: &Path) -> u64 {
 
 /// `20261125T160732Z`: UTC, safe in file names.
 pub fn stamp() -> String {
-    let full = crate::scripts::rfc3339(crate::scripts::now_millis());
+    let full = crate::domain::rfc3339(crate::domain::now_millis());
     let secs: String = full
         .chars()
         .take(19)

@@ -16,7 +16,7 @@ use bytes::Bytes;
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 
-use crate::js::StreamMessage;
+use crate::domain::StreamMessage;
 
 pub use wire::{comment, format_event};
 

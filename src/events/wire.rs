@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 
-use crate::js::StreamMessage;
+use crate::domain::StreamMessage;
 
 /// One event: `event:`, `id:`, `retry:`, then the data split into one
 /// `data:` line per line (CR, LF and CRLF all end a line).

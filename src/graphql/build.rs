@@ -22,7 +22,7 @@ use async_graphql::ValidationMode;
 use super::value::{to_field_value, Kind, Kinds};
 use super::{GqlKind, GqlSpec};
 use crate::events::Streams;
-use crate::js::ScriptRuntime;
+use crate::js::Invoker;
 use crate::scripts::routes::LoadedScript;
 
 #[derive(Debug, Clone)]
@@ -71,7 +71,7 @@ struct Collected {
 
 pub fn build(
     scripts: &[(Arc<LoadedScript>, Vec<GqlSpec>)],
-    runtime: Arc<dyn ScriptRuntime>,
+    runtime: Arc<dyn Invoker>,
     streams: Arc<Streams>,
     limits: super::Limits,
 ) -> Result<Option<Built>, SchemaError> {
@@ -132,7 +132,7 @@ pub fn build(
 fn assemble(
     c: &Collected,
     kinds: &Kinds,
-    runtime: &Arc<dyn ScriptRuntime>,
+    runtime: &Arc<dyn Invoker>,
     streams: &Arc<Streams>,
     scripts: &[(Arc<LoadedScript>, Vec<GqlSpec>)],
     limits: super::Limits,

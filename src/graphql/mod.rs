@@ -7,59 +7,14 @@
 mod build;
 mod docs;
 mod resolve;
+mod schemas;
 mod value;
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
-
+pub use crate::domain::{GqlKind, GqlSpec};
 pub use build::{build, Built, SchemaError};
 pub use docs::operation_is;
+pub use schemas::Schemas;
 pub use Limits as GraphqlLimits;
-
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Hash)]
-pub enum GqlKind {
-    Query,
-    Mutation,
-    Subscription,
-}
-
-impl fmt::Display for GqlKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            GqlKind::Query => "Query",
-            GqlKind::Mutation => "Mutation",
-            GqlKind::Subscription => "Subscription",
-        })
-    }
-}
-
-impl FromStr for GqlKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "Query" => Ok(GqlKind::Query),
-            "Mutation" => Ok(GqlKind::Mutation),
-            "Subscription" => Ok(GqlKind::Subscription),
-            other => Err(format!("unknown GraphQL operation type {other:?}")),
-        }
-    }
-}
-
-/// One `registerGraphQL*` call, as stored with the script.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct GqlSpec {
-    pub kind: GqlKind,
-    pub name: String,
-    pub sdl: String,
-}
-
-impl GqlSpec {
-    pub fn handler_key(&self) -> String {
-        format!("GQL {} {}", self.kind, self.name)
-    }
-}
 
 /// Error extension carrying a resolver error's path; see [`restore_paths`].
 pub(crate) const PATH_EXTENSION: &str = "__aiwebengine_path";
@@ -113,7 +68,7 @@ pub struct GqlRequest {
     pub request_id: std::sync::Arc<str>,
     pub variables: serde_json::Value,
     /// The request's user (session cookie or Bearer token), if any.
-    pub auth: Option<std::sync::Arc<crate::js::RequestAuth>>,
+    pub auth: Option<std::sync::Arc<crate::domain::RequestAuth>>,
     /// Set when the request is served on an I/O thread: resolver calls go
     /// here and that thread runs them inline or hands them to the pool, so
     /// a fast resolver costs no thread hop.

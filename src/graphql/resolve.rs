@@ -15,14 +15,14 @@ use super::build::{type_ref, with_args, RootField};
 use super::value::{to_field_value, Kinds};
 use super::{GqlRequest, PATH_EXTENSION};
 use crate::events::Streams;
-use crate::js::{CallKind, Invocation, ScriptRequest, ScriptRuntime};
+use crate::js::{CallKind, Invocation, Invoker, ScriptRequest};
 use crate::scripts::routes::LoadedScript;
 
 /// The value a subscribe call returns when it kept a filter function.
 const FILTER_MARKER: &str = "__aiwebengine_filter";
 
 struct Call {
-    runtime: Arc<dyn ScriptRuntime>,
+    runtime: Arc<dyn Invoker>,
     script: Arc<LoadedScript>,
     key: Arc<str>,
 }
@@ -90,7 +90,7 @@ fn args_json(ctx: &ResolverContext<'_>) -> serde_json::Value {
     )
 }
 
-fn call_for(r: &RootField, runtime: &Arc<dyn ScriptRuntime>) -> Arc<Call> {
+fn call_for(r: &RootField, runtime: &Arc<dyn Invoker>) -> Arc<Call> {
     Arc::new(Call {
         runtime: runtime.clone(),
         script: r.script.clone(),
@@ -99,7 +99,7 @@ fn call_for(r: &RootField, runtime: &Arc<dyn ScriptRuntime>) -> Arc<Call> {
 }
 
 /// A query or mutation field: calls the resolver with `(args, ctx)` on the pool.
-pub(super) fn root_field(r: &RootField, runtime: &Arc<dyn ScriptRuntime>, kinds: &Kinds) -> Field {
+pub(super) fn root_field(r: &RootField, runtime: &Arc<dyn Invoker>, kinds: &Kinds) -> Field {
     let (call, ty, kinds) = (call_for(r, runtime), r.def.ty.node.clone(), kinds.clone());
     let field = Field::new(
         r.def.name.node.to_string(),
@@ -151,7 +151,7 @@ impl Drop for Release {
 /// `sendSubscriptionMessage(name, data)`.
 pub(super) fn subscription_field(
     r: &RootField,
-    runtime: &Arc<dyn ScriptRuntime>,
+    runtime: &Arc<dyn Invoker>,
     kinds: &Kinds,
     streams: &Arc<Streams>,
 ) -> SubscriptionField {

@@ -39,7 +39,7 @@ fn meta_json(r: &AssetRecord) -> Value {
         "path": r.path, "url": path::public(&r.path), "content_type": r.content_type,
         "size": r.size, "sha256": r.sha256, "etag": r.etag(), "owner": r.owner,
         "owner_user": r.owner_user, "owner_group": r.owner_group,
-        "created_at": crate::scripts::rfc3339(r.created), "updated_at": crate::scripts::rfc3339(r.updated),
+        "created_at": crate::domain::rfc3339(r.created), "updated_at": crate::domain::rfc3339(r.updated),
     })
 }
 

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 
 use super::error::ApiError;
 use crate::auth::{AuthError, LoggedIn, Principal, Role, User};
-use crate::js::RequestAuth;
+use crate::domain::RequestAuth;
 use crate::AppState;
 
 pub const SESSION_COOKIE: &str = "aiwebengine_session";
@@ -43,8 +43,8 @@ pub fn user_json(u: &User) -> Value {
     json!({
         "id": u.id, "email": u.email, "name": u.name, "role": u.role,
         "disabled": u.disabled, "provider": u.provider,
-        "created_at": crate::scripts::rfc3339(u.created_at),
-        "last_login": u.last_login.map(crate::scripts::rfc3339),
+        "created_at": crate::domain::rfc3339(u.created_at),
+        "last_login": u.last_login.map(crate::domain::rfc3339),
     })
 }
 
@@ -98,7 +98,7 @@ fn logged_in(parts: &Parts, done: LoggedIn, status: StatusCode) -> Response {
     let body = json!({
         "token": done.token,
         "csrf_token": done.csrf,
-        "expires_at": crate::scripts::rfc3339(done.expires_at * 1000),
+        "expires_at": crate::domain::rfc3339(done.expires_at * 1000),
         "user": { "id": done.user.id, "email": done.user.email, "name": done.user.name, "role": done.user.role },
     });
     let mut resp = (status, Json(body)).into_response();
@@ -108,7 +108,7 @@ fn logged_in(parts: &Parts, done: LoggedIn, status: StatusCode) -> Response {
 
 pub(super) fn set_cookies(headers: &mut HeaderMap, done: &LoggedIn, secure: bool) {
     let secure = if secure { "; Secure" } else { "" };
-    let age = (done.expires_at - crate::scripts::now_millis() / 1000).max(0);
+    let age = (done.expires_at - crate::domain::now_millis() / 1000).max(0);
     let cookies = [
         format!(
             "{SESSION_COOKIE}={}; HttpOnly; SameSite=Lax; Path=/; Max-Age={age}{secure}",

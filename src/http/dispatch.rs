@@ -17,8 +17,8 @@ use super::error::ApiError;
 use super::request::{read_script_body, version_str, ReadError, ReadRequest};
 use super::spool::{spool_dir, BodyLimits};
 use crate::js::{
-    CallKind, FailureKind, FileData, Invocation, ResponseBody, ScriptFailure, ScriptRequest,
-    ScriptResponse, ScriptRuntime, SpooledFile,
+    CallKind, FailureKind, FileData, Invocation, Invoker, ResponseBody, ScriptFailure,
+    ScriptRequest, ScriptResponse, SpooledFile,
 };
 use crate::scripts::routes::{Lookup, MAX_ROUTE_BODY_BYTES};
 use crate::AppState;

@@ -132,7 +132,7 @@ async fn execute_with(
     body: &[u8],
     local: Option<tokio::sync::mpsc::UnboundedSender<crate::js::Invocation>>,
 ) -> Response {
-    let Some(built) = state.scripts.catalog().graphql.clone() else {
+    let Some(built) = state.schemas.current() else {
         return error(
             StatusCode::NOT_FOUND,
             "no GraphQL schema: no enabled script calls registerGraphQLQuery or registerGraphQLMutation",

@@ -25,7 +25,7 @@ use tokio::sync::broadcast::error::RecvError;
 use super::access::{access_of, require};
 use super::auth::{cookie, EditorUser, SESSION_COOKIE};
 use super::error::ApiError;
-use crate::auth::{Principal, Role};
+use crate::domain::{Principal, Role};
 use crate::events::comment;
 use crate::logs::LiveEntry;
 use crate::scripts::Access;
@@ -189,7 +189,7 @@ fn events(live: Live) -> impl futures_util::Stream<Item = Result<Bytes, Infallib
 
 fn log_event(script: &str, e: &crate::logs::LogEntry) -> Bytes {
     let data = json!({
-        "time": crate::scripts::rfc3339(e.time),
+        "time": crate::domain::rfc3339(e.time),
         "level": e.level,
         "message": e.message,
         "request_id": e.request_id,

@@ -155,7 +155,7 @@ async fn describe(state: &AppState, changed: Option<Changed>) -> Result<Value, A
         "uploaded".into(),
         stored.as_ref().map_or(
             Value::Null,
-            |s| json!({ "at": crate::scripts::rfc3339(s.uploaded_at), "by": s.uploaded_by }),
+            |s| json!({ "at": crate::domain::rfc3339(s.uploaded_at), "by": s.uploaded_by }),
         ),
     );
     out.insert(

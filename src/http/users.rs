@@ -11,7 +11,7 @@ use super::auth::{user_json, AdminUser, CurrentUser};
 use super::error::ApiError;
 use super::json_body;
 use crate::auth::{ApiToken, AuthError, Role, Session, UserPatch};
-use crate::scripts::rfc3339;
+use crate::domain::rfc3339;
 use crate::AppState;
 
 /// Runs a blocking auth call; audits it as `action` on `target`.
@@ -59,7 +59,8 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let shape = r#"{"email": "...", "password": "at least 10 characters", "name": "...", "role": "authenticated|editor|admin"}"#;
     let b: NewUser = json_body(&body, shape)?;
-    let role = Role::parse(b.role.as_deref().unwrap_or("authenticated"))?;
+    let role = Role::parse(b.role.as_deref().unwrap_or("authenticated"))
+        .map_err(crate::auth::AuthError::from)?;
     let target = b.email.clone();
     let u = run(&state, &me.email, "user.create", &target, move |s| {
         s.auth

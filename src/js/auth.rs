@@ -7,26 +7,11 @@
 //! synchronously; after an `await` it reads as anonymous (fail closed), so
 //! async handlers use `req.auth`.
 
-use std::sync::Arc;
-
 use rquickjs::{Ctx, Function, Object, Value};
 
 use super::ScriptRequest;
 
-/// The authenticated user of a request, as scripts see it.
-#[derive(Debug, Clone)]
-pub struct RequestAuth {
-    pub user_id: String,
-    pub email: String,
-    pub name: String,
-    pub provider: String,
-    /// `authenticated`, `editor` or `admin`.
-    pub role: &'static str,
-    pub groups: Arc<[String]>,
-    pub permissions: Arc<[String]>,
-    /// Scripts the user may change; None means every script (admins).
-    pub scripts: Option<Arc<[String]>>,
-}
+use crate::domain::RequestAuth;
 
 /// Sets `req.auth` and the global `auth` for this call.
 pub(crate) fn install<'js>(

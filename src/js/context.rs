@@ -52,7 +52,7 @@ pub(crate) struct Shared {
     /// effects already happened once, in the registration pass.
     pub replaying: Cell<bool>,
     pub routes: RefCell<Vec<RouteSpec>>,
-    pub graphql: RefCell<Vec<crate::graphql::GqlSpec>>,
+    pub graphql: RefCell<Vec<crate::domain::GqlSpec>>,
     pub timers: Option<TimerSink>,
     /// When the request whose handler runs now reached the worker; `fetch`
     /// derives the request's deadline from it.
@@ -364,7 +364,7 @@ fn graphql_fn<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Funct
     Function::new(
         ctx.clone(),
         move |ctx: Ctx<'js>, kind: String, name: String, sdl: String| {
-            let spec = crate::graphql::GqlSpec {
+            let spec = crate::domain::GqlSpec {
                 kind: kind
                     .parse()
                     .map_err(|e: String| rquickjs::Exception::throw_type(&ctx, &e))?,

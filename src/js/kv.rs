@@ -219,7 +219,7 @@ fn atomic<'js>(
         };
         op.checks.push((key, vs));
     }
-    let now = crate::scripts::now_millis();
+    let now = crate::domain::now_millis();
     for m in muts.iter::<Array>() {
         let m = m?;
         let kind: String = m.get(0)?;

@@ -31,9 +31,10 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tokio::sync::oneshot;
 
-use crate::scripts::routes::{LoadedScript, RouteSpec};
+use crate::scripts::routes::LoadedScript;
 
-pub use auth::RequestAuth;
+pub use crate::domain::{FailureKind, LogLevel, RequestAuth, StreamMessage};
+pub use crate::scripts::{LoadError, Registration, ScriptRuntime};
 pub use chunk_stream::ChunkStream;
 pub use inline::InlineWorker;
 pub use pool::QuickJsPool;
@@ -114,30 +115,6 @@ pub struct ScriptResponse {
     pub value_json: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailureKind {
-    Timeout,
-    Memory,
-    Stack,
-    Runtime,
-    InvalidResponse,
-    /// The engine could not run the script (worker gone, context could not be built).
-    Unavailable,
-}
-
-impl FailureKind {
-    pub fn code(self) -> &'static str {
-        match self {
-            FailureKind::Timeout => "script_timeout",
-            FailureKind::Memory => "script_memory",
-            FailureKind::Stack => "script_stack",
-            FailureKind::Runtime => "script_error",
-            FailureKind::InvalidResponse => "invalid_response",
-            FailureKind::Unavailable => "script_unavailable",
-        }
-    }
-}
-
 #[derive(Debug)]
 pub struct ScriptFailure {
     pub kind: FailureKind,
@@ -191,63 +168,6 @@ pub struct Invocation {
     pub reply: oneshot::Sender<Outcome>,
 }
 
-/// What a script's top-level code registered.
-#[derive(Debug, Default)]
-pub struct Registration {
-    pub routes: Vec<RouteSpec>,
-    pub graphql: Vec<crate::graphql::GqlSpec>,
-}
-
-/// A script that could not be loaded, with where it went wrong.
-#[derive(Debug, Clone)]
-pub struct LoadError {
-    pub message: String,
-    pub line: Option<u32>,
-    pub column: Option<u32>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogLevel {
-    Debug,
-    Log,
-    Info,
-    Warn,
-    Error,
-}
-
-impl LogLevel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LogLevel::Debug => "debug",
-            LogLevel::Log => "log",
-            LogLevel::Info => "info",
-            LogLevel::Warn => "warn",
-            LogLevel::Error => "error",
-        }
-    }
-
-    pub fn parse(s: &str) -> LogLevel {
-        match s {
-            "debug" => LogLevel::Debug,
-            "info" => LogLevel::Info,
-            "warn" => LogLevel::Warn,
-            "error" => LogLevel::Error,
-            _ => LogLevel::Log,
-        }
-    }
-}
-
-/// One `sendStreamMessage*` call.
-#[derive(Debug, Clone)]
-pub struct StreamMessage {
-    pub data: String,
-    pub event: Option<String>,
-    pub id: Option<String>,
-    pub retry: Option<u64>,
-    /// Delivered only to connections whose metadata has all these values.
-    pub filter: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct StreamOptions {
@@ -283,12 +203,8 @@ pub trait Host: Send + Sync + 'static {
     }
 }
 
-/// The seam for other script languages (REQ-JS-008). QuickJS is the only
-/// implementation.
-pub trait ScriptRuntime: Send + Sync {
-    /// Runs a script's top-level code once in a throwaway context and
-    /// returns what it registered. Blocking; call it off the reactor.
-    fn register(&self, name: &str, source: &str) -> Result<Registration, LoadError>;
+/// Runs script calls: the QuickJS pool, or a test's stand-in.
+pub trait Invoker: Send + Sync {
     /// Queues a request; the answer arrives on `inv.reply`.
     fn invoke(&self, inv: Invocation);
 }

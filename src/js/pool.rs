@@ -91,7 +91,9 @@ impl ScriptRuntime for QuickJsPool {
     fn register(&self, name: &str, source: &str) -> Result<Registration, LoadError> {
         super::registration_pass(&self.cfg, self.host.clone(), name, source)
     }
+}
 
+impl super::Invoker for QuickJsPool {
     fn invoke(&self, inv: Invocation) {
         let refuse = |inv: Invocation, message: &str| {
             let _ = inv.reply.send(Err(ScriptFailure {

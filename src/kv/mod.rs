@@ -194,7 +194,7 @@ impl Kv {
 
     /// Blocking: call from `spawn_blocking`.
     pub fn get_many(&self, ns: &str, keys: Vec<Vec<KeyPart>>) -> Result<Vec<Entry>, KvError> {
-        let now = crate::scripts::now_millis();
+        let now = crate::domain::now_millis();
         let encoded = keys.iter().map(|k| key::encode(k)).collect::<Vec<_>>();
         self.store
             .read(|txn| {
@@ -224,7 +224,7 @@ impl Kv {
                 cursors: Vec::new(),
             });
         }
-        let now = crate::scripts::now_millis();
+        let now = crate::domain::now_millis();
         let rows = self.store.read(|txn| {
             let Some(t) = open_kv(txn)? else {
                 return Ok(Vec::new());

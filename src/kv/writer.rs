@@ -94,7 +94,7 @@ fn commit_batch(store: &Store, batch: Vec<Job>) {
         let mut stamp = read_stamp(txn)?;
         let mut kv = txn.open_table(tables::KV)?;
         let mut exp = txn.open_table(tables::KV_EXPIRY)?;
-        let now = crate::scripts::now_millis();
+        let now = crate::domain::now_millis();
         for job in &batch {
             let result = match plan(&kv, &job.ns, &job.op, now)? {
                 Plan::CheckFailed => Ok(None),
@@ -254,7 +254,7 @@ fn apply(
 
 /// Removes entries whose expiry has passed (reads never return them anyway).
 fn sweep(store: &Store) -> Result<(), StoreError> {
-    let now = crate::scripts::now_millis().max(0) as u64;
+    let now = crate::domain::now_millis().max(0) as u64;
     let due = store.read(|txn| match txn.open_table(tables::KV_EXPIRY) {
         Ok(t) => Ok(t.first()?.is_some_and(|(k, _)| k.value().0 <= now)),
         Err(redb::TableError::TableDoesNotExist(_)) => Ok(false),
@@ -327,8 +327,8 @@ mod tests {
             ..KvLimits::default()
         };
         let kv = Kv::start(store.clone(), limits).unwrap();
-        let past = crate::scripts::now_millis() - 1;
-        let far = crate::scripts::now_millis() + 3_600_000;
+        let past = crate::domain::now_millis() - 1;
+        let far = crate::domain::now_millis() + 3_600_000;
         let op = Atomic {
             checks: vec![],
             mutations: vec![

@@ -13,7 +13,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-use crate::js::FailureKind;
+use crate::domain::FailureKind;
 
 /// A shared string as a label value (route patterns, script names), so
 /// that recording a request clones a pointer instead of a string.

@@ -2,11 +2,15 @@
 
 mod rename;
 pub mod routes;
+mod runtime;
 mod service;
 
 use serde::{Deserialize, Serialize};
 
-pub use service::{write_version, Catalog, SaveOutcome, ScriptError, ScriptService};
+pub use runtime::{CatalogHook, LoadError, NoHook, Refusal, Registration, ScriptRuntime};
+pub use service::{write_version, Catalog, CatalogEntry, SaveOutcome, ScriptError, ScriptService};
+
+pub use crate::domain::{now_millis, rfc3339, Access, ScriptGrant};
 
 use routes::RouteSpec;
 
@@ -34,30 +38,12 @@ pub struct ScriptRecord {
     #[serde(default)]
     pub routes: Vec<RouteSpec>,
     #[serde(default)]
-    pub graphql: Vec<crate::graphql::GqlSpec>,
+    pub graphql: Vec<crate::domain::GqlSpec>,
     #[serde(default)]
     pub size: u64,
     /// Why the script is not serving, when it is stored but broken.
     #[serde(default)]
     pub error: Option<String>,
-}
-
-/// What a grant allows: `read` sees a script, `write` also changes it.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
-pub enum Access {
-    Read,
-    Write,
-}
-
-/// An explicit grant on a script to one user (by id) or one group (by name).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ScriptGrant {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
-    pub access: Access,
 }
 
 /// One saved version (table `script_versions`).
@@ -78,19 +64,6 @@ pub fn validate_name(name: &str) -> Result<(), String> {
         return Err(format!("invalid script name {name:?}: {rule}"));
     }
     Ok(())
-}
-
-pub fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-/// RFC 3339 with milliseconds, UTC.
-pub fn rfc3339(millis: i64) -> String {
-    let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(millis.max(0) as u64);
-    humantime::format_rfc3339_millis(t).to_string()
 }
 
 #[cfg(test)]

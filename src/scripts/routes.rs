@@ -317,16 +317,7 @@ impl RouteTable {
     }
 }
 
-/// Paths reserved for the engine itself.
-pub fn is_reserved(path: &str) -> bool {
-    let under = |root: &str| path == root || path.starts_with(&format!("{root}/"));
-    under("/engine")
-        || under("/health")
-        || under("/graphql")
-        || path == "/metrics"
-        || path == "/mcp"
-        || path.starts_with("/mcp/")
-}
+pub use crate::domain::is_reserved;
 
 #[cfg(test)]
 mod tests {
@@ -347,23 +338,5 @@ mod tests {
             Pattern::parse("/u/{id}").unwrap().canonical(),
             Pattern::parse("/u/:x").unwrap().canonical()
         );
-    }
-
-    #[test]
-    fn reserved_paths() {
-        for p in [
-            "/engine",
-            "/engine/x",
-            "/health",
-            "/health/live",
-            "/metrics",
-            "/graphql",
-            "/mcp",
-        ] {
-            assert!(is_reserved(p), "{p}");
-        }
-        for p in ["/health-test", "/metrics2", "/engineer", "/"] {
-            assert!(!is_reserved(p), "{p}");
-        }
     }
 }

@@ -9,10 +9,10 @@ use arc_swap::ArcSwap;
 use redb::{ReadableTable, ReadableTableMetadata};
 
 use super::routes::{is_reserved, LoadedScript, Lookup, Pattern, RouteSpec, RouteTable};
+use super::runtime::{CatalogHook, LoadError, Refusal, Registration, ScriptRuntime};
 use super::{now_millis, validate_name, ScriptRecord, ScriptVersion};
+use crate::domain::GqlSpec;
 use crate::events::Streams;
-use crate::graphql::{self, GqlSpec};
-use crate::js::{LoadError, ScriptRuntime};
 use crate::store::{decode, encode, get_value, tables, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -40,7 +40,7 @@ pub enum ScriptError {
         asset: String,
     },
     #[error("{}", .0.message)]
-    Schema(graphql::SchemaError),
+    Schema(Refusal),
     #[error("no script named {0}")]
     NotFound(String),
     #[error(
@@ -71,19 +71,11 @@ pub struct CatalogEntry {
 pub struct Catalog {
     pub entries: BTreeMap<Arc<str>, Arc<CatalogEntry>>,
     pub table: RouteTable,
-    /// The executable GraphQL schema, when some enabled script registers
-    /// GraphQL fields.
-    pub graphql: Option<Arc<graphql::Built>>,
 }
 
-fn graphql_specs(
-    entries: &BTreeMap<Arc<str>, Arc<CatalogEntry>>,
-) -> Vec<(Arc<LoadedScript>, Vec<GqlSpec>)> {
-    entries
-        .values()
-        .filter(|e| e.enabled && !e.graphql.is_empty())
-        .map(|e| (e.script.clone(), e.graphql.clone()))
-        .collect()
+/// The enabled entries, in name order.
+fn serving(entries: &BTreeMap<Arc<str>, Arc<CatalogEntry>>) -> Vec<Arc<CatalogEntry>> {
+    entries.values().filter(|e| e.enabled).cloned().collect()
 }
 
 impl Catalog {
@@ -101,35 +93,15 @@ impl Catalog {
             .collect()
     }
 
-    fn rebuilt(
-        entries: BTreeMap<Arc<str>, Arc<CatalogEntry>>,
-        runtime: &Arc<dyn ScriptRuntime>,
-        streams: &Arc<Streams>,
-        limits: graphql::Limits,
-    ) -> Catalog {
+    fn rebuilt(entries: BTreeMap<Arc<str>, Arc<CatalogEntry>>) -> Catalog {
         let serving: Vec<_> = entries
             .values()
             .filter(|e| e.enabled)
             .map(|e| (e.script.clone(), e.routes.clone()))
             .collect();
-        let graphql = match graphql::build(
-            &graphql_specs(&entries),
-            runtime.clone(),
-            streams.clone(),
-            limits,
-        ) {
-            Ok(built) => built.map(Arc::new),
-            Err(e) => {
-                // Saves validate the schema first, so this means stored
-                // scripts that no longer fit together; serve without GraphQL.
-                tracing::error!(script = %e.script, "GraphQL schema not built: {}", e.message);
-                None
-            }
-        };
         Catalog {
             table: RouteTable::build(&serving),
             entries,
-            graphql,
         }
     }
 }
@@ -148,7 +120,7 @@ pub struct ScriptService {
     runtime: Arc<dyn ScriptRuntime>,
     catalog: ArcSwap<Catalog>,
     streams: Arc<Streams>,
-    graphql_limits: graphql::Limits,
+    hook: Arc<dyn CatalogHook>,
     max_script_bytes: usize,
     /// Serializes changes so that conflict check, commit and swap are atomic.
     write_lock: tokio::sync::Mutex<()>,
@@ -173,8 +145,8 @@ impl ScriptService {
         store: Store,
         runtime: Arc<dyn ScriptRuntime>,
         streams: Arc<Streams>,
+        hook: Arc<dyn CatalogHook>,
         max_script_bytes: usize,
-        limits: graphql::Limits,
     ) -> Result<Self, StoreError> {
         let entries = store.read(|txn| {
             let scripts = txn.open_table(tables::SCRIPTS)?;
@@ -205,14 +177,15 @@ impl ScriptService {
             }
             Ok(entries)
         })?;
-        let catalog = Catalog::rebuilt(entries, &runtime, &streams, limits);
+        let catalog = Catalog::rebuilt(entries);
         streams.sync(&catalog.stream_paths());
+        hook.published(&serving(&catalog.entries));
         Ok(ScriptService {
             store,
             runtime,
             catalog: ArcSwap::from_pointee(catalog),
             streams,
-            graphql_limits: limits,
+            hook,
             max_script_bytes,
             write_lock: tokio::sync::Mutex::new(()),
             assets: std::sync::OnceLock::new(),
@@ -222,9 +195,10 @@ impl ScriptService {
 
     /// Publishes a new catalog; the streams follow it.
     fn swap(&self, entries: BTreeMap<Arc<str>, Arc<CatalogEntry>>) {
-        let catalog = Catalog::rebuilt(entries, &self.runtime, &self.streams, self.graphql_limits);
+        let catalog = Arc::new(Catalog::rebuilt(entries));
         self.streams.sync(&catalog.stream_paths());
-        self.catalog.store(Arc::new(catalog));
+        self.catalog.store(catalog.clone());
+        self.hook.published(&serving(&catalog.entries));
     }
 
     /// The author of a save in progress of `name`, if any.
@@ -306,8 +280,9 @@ impl ScriptService {
         Ok(outcome)
     }
 
-    /// Builds the schema as it would be with this version, so that an SDL
-    /// error or a type clash refuses the save and the old schema stays.
+    /// Asks the hooks (the GraphQL schema) about the catalog as it would
+    /// be with this version, so that an SDL error or a type clash refuses
+    /// the save and the old schema stays.
     fn check_graphql(
         &self,
         name: &str,
@@ -315,24 +290,17 @@ impl ScriptService {
         specs: &[GqlSpec],
     ) -> Result<(), ScriptError> {
         let current = self.catalog.load();
-        let mut all: Vec<_> = graphql_specs(&current.entries)
+        let mut next: Vec<_> = serving(&current.entries)
             .into_iter()
-            .filter(|(s, _)| &*s.name != name)
+            .filter(|e| &*e.script.name != name)
             .collect();
-        if !specs.is_empty() {
-            all.push((
-                Arc::new(LoadedScript::new(name.into(), 0, source.into())),
-                specs.to_vec(),
-            ));
-        }
-        graphql::build(
-            &all,
-            self.runtime.clone(),
-            self.streams.clone(),
-            self.graphql_limits,
-        )
-        .map(|_| ())
-        .map_err(ScriptError::Schema)
+        next.push(Arc::new(CatalogEntry {
+            script: Arc::new(LoadedScript::new(name.into(), 0, source.into())),
+            routes: Vec::new(),
+            graphql: specs.to_vec(),
+            enabled: true,
+        }));
+        self.hook.check(&next).map_err(ScriptError::Schema)
     }
 
     fn check_conflicts(&self, name: &str, routes: &[RouteSpec]) -> Result<(), ScriptError> {
@@ -570,7 +538,7 @@ pub fn write_version(
     name: &str,
     source: String,
     author: &str,
-    reg: crate::js::Registration,
+    reg: Registration,
 ) -> Result<SaveOutcome, StoreError> {
     let mut scripts = txn.open_table(tables::SCRIPTS)?;
     let existing: Option<ScriptRecord> = get_value(&scripts, name)?;

@@ -18,8 +18,8 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tower::ServiceExt;
 
 use super::edge::Edge;
-use crate::js::{InlineWorker, ScriptRuntime};
-use crate::scripts::routes::is_reserved;
+use crate::domain::is_reserved;
+use crate::js::{InlineWorker, Invoker};
 use crate::AppState;
 
 /// Spawns hyper's per-connection tasks (h2 streams) on this thread.

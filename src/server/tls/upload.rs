@@ -361,7 +361,7 @@ impl TlsControl {
         let stored = Stored {
             cert_pem: cert_pem.trim().to_string() + "\n",
             key_pem: key_pem.trim().to_string() + "\n",
-            uploaded_at: crate::scripts::now_millis(),
+            uploaded_at: crate::domain::now_millis(),
             uploaded_by: by.to_string(),
         };
         let st = store.clone();

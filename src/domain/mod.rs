@@ -1,0 +1,26 @@
+//! The engine's shared vocabulary: the leaf every other module may use.
+//!
+//! Nothing here knows HTTP, QuickJS or redb; it depends on `std` and
+//! `serde` only (and `humantime` for one date format). Types live here when
+//! two or more layers must agree on them: who is calling ([`Principal`],
+//! [`RequestAuth`]), what a grant allows ([`Access`]), what a script
+//! registered ([`GqlSpec`]), how a script failed ([`FailureKind`]), what a
+//! stream carries ([`StreamMessage`]), and what time it is ([`Clock`]).
+
+mod access;
+mod clock;
+mod failure;
+mod graphql;
+mod log;
+mod paths;
+mod principal;
+mod stream;
+
+pub use access::{Access, ScriptGrant};
+pub use clock::{now_millis, rfc3339, Clock, ManualClock, SystemClock};
+pub use failure::FailureKind;
+pub use graphql::{GqlKind, GqlSpec};
+pub use log::LogLevel;
+pub use paths::{is_reserved, RESERVED_ROOTS};
+pub use principal::{Principal, RequestAuth, Role, UnknownRole, UserInfo};
+pub use stream::StreamMessage;
