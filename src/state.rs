@@ -14,6 +14,11 @@ use crate::logs::{EngineHost, LogService};
 use crate::scripts::ScriptService;
 use crate::store::{Store, StoreError};
 
+/// What the modules acting on config sections check beyond the schema;
+/// every [`crate::config::Inputs`] the engine resolves carries these.
+pub const CONFIG_CHECKS: &[crate::config::Check] =
+    &[crate::observe::validate, crate::http::hygiene::validate];
+
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,

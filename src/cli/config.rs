@@ -159,8 +159,8 @@ fn print_text(resolved: &Resolved, note: &str) {
 fn check(args: &CheckArgs) -> ExitCode {
     let inputs = Inputs {
         files: args.files.clone(),
-        flags: Vec::new(),
         no_env: true,
+        ..Inputs::new(crate::state::CONFIG_CHECKS)
     };
     match resolve(&inputs, &Settings::new()) {
         Ok(r) => {
@@ -205,7 +205,7 @@ fn store_setting(data: &Path, key: &str, value: Option<serde_json::Value>) -> Ex
     };
     let alone = Inputs {
         no_env: true,
-        ..Inputs::default()
+        ..Inputs::new(crate::state::CONFIG_CHECKS)
     };
     if let Err(e) = resolve(&alone, &settings) {
         return config_fail(&e);

@@ -148,7 +148,7 @@ fn inputs(args: &ServeArgs, m: &ArgMatches) -> Inputs {
     Inputs {
         files: args.config.clone(),
         flags,
-        no_env: false,
+        ..Inputs::new(crate::state::CONFIG_CHECKS)
     }
 }
 

@@ -39,8 +39,11 @@ impl Format {
 }
 
 /// What the layers are read from, kept so that a reload reads them again.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Inputs {
+    /// Checks that the modules acting on a section add to the schema's own
+    /// (header values, CORS policies, log filters); run after every resolve.
+    pub checks: &'static [Check],
     /// `--config` files (or `AIWEBENGINE_CONFIG`), later ones win.
     pub files: Vec<PathBuf>,
     /// `(flag, key, value)` for flags given on the command line.
@@ -48,6 +51,22 @@ pub struct Inputs {
     /// Leave the process environment out (`config check`).
     pub no_env: bool,
 }
+
+impl Inputs {
+    /// No files, no flags, the environment read; `checks` as given.
+    pub fn new(checks: &'static [Check]) -> Inputs {
+        Inputs {
+            checks,
+            files: Vec::new(),
+            flags: Vec::new(),
+            no_env: false,
+        }
+    }
+}
+
+/// A module's own validation of the sections it acts on; the error names
+/// the key (`invalid config: security.cors ...`).
+pub type Check = fn(&super::Config) -> Result<(), String>;
 
 /// Settings stored in the data file: key -> JSON value.
 pub type Settings = BTreeMap<String, serde_json::Value>;

@@ -102,7 +102,7 @@ impl Live {
             })
             .collect();
         let mut live = Live::new(
-            Inputs::default(),
+            Inputs::new(&[]),
             Resolved {
                 config,
                 entries,

@@ -19,13 +19,15 @@ mod resolve;
 pub mod schema;
 pub mod secrets;
 mod sections;
+pub mod security;
 pub mod settings;
+pub mod telemetry;
 
 use std::path::PathBuf;
 
 use crate::js::{Isolation, JsConfig};
 
-pub use layers::{Format, Inputs, Settings};
+pub use layers::{Check, Format, Inputs, Settings};
 pub use live::Live;
 pub use report::{ConfigError, Source};
 pub use resolve::{resolve, Entry, Resolved};
@@ -140,10 +142,7 @@ impl Config {
                 "1 or more milliseconds",
             );
         }
-        self.validate_tls()?;
-        crate::observe::logging::validate(&self.logging)?;
-        crate::http::hygiene::validate(self)?;
-        crate::observe::validate(self)
+        self.validate_tls()
     }
 
     fn validate_tls(&self) -> Result<(), String> {

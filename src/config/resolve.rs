@@ -77,8 +77,9 @@ pub fn resolve(inputs: &Inputs, settings: &Settings) -> Result<Resolved, ConfigE
     let sections: FileConfig = serde_json::from_value(serde_json::Value::Object(typed))
         .map_err(|e| ConfigError::one(format!("invalid config: {e}")))?;
     let config = Config::from_sections(sections);
-    config
-        .validate()
+    std::iter::once(Config::validate as super::Check)
+        .chain(inputs.checks.iter().copied())
+        .try_for_each(|check| check(&config))
         .map_err(|msg| ConfigError::one(locate(&merged, &msg)))?;
     Ok(Resolved {
         config,

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-pub use crate::http::hygiene::config::SecuritySection;
-pub use crate::observe::config::{LoggingSection, MetricsSection};
+pub use super::security::SecuritySection;
+pub use super::telemetry::{LoggingSection, MetricsSection};
 
 /// `[server]` in the config file.
 #[derive(Clone, Debug, Deserialize)]

@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crossbeam_channel::{Sender, TryRecvError, TrySendError};
 
-use super::config::LoggingSection;
+use crate::config::telemetry::LoggingSection;
 
 /// Lines waiting for the writer; beyond it lines are dropped, not queued.
 const QUEUE: usize = 16_384;

@@ -5,7 +5,6 @@
 //! are counted by `http::dispatch`. No HTTP types beyond `http` headers.
 
 mod access;
-pub mod config;
 pub mod logging;
 mod metrics;
 mod process;
@@ -73,7 +72,9 @@ impl Observe {
     }
 }
 
+/// `[logging]` and `[metrics]` beyond what the schema checks.
 pub fn validate(config: &Config) -> Result<(), String> {
+    logging::validate(&config.logging)?;
     let format = config.logging.access_format.as_str();
     if !matches!(format, "common" | "combined" | "json" | "off") {
         return Err(format!(

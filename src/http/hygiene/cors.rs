@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::http::{HeaderName, HeaderValue, Method};
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 
-use super::config::CorsPolicy;
+use crate::config::security::CorsPolicy;
 
 pub struct Cors {
     /// (prefix, layer), longest prefix first.

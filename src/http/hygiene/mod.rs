@@ -8,7 +8,6 @@
 //! for by the request (a preflight, an `Accept-Encoding`).
 
 mod compress;
-pub mod config;
 mod cors;
 mod metrics_endpoint;
 mod net;

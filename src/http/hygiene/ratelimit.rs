@@ -11,8 +11,8 @@ use std::time::Instant;
 use axum::http::{HeaderMap, HeaderValue};
 use lru::LruCache;
 
-use super::config::RateLimitSection;
 use super::net::{is_loopback, Cidr};
+use crate::config::security::RateLimitSection;
 
 pub const AUTH_PREFIX: &str = "/engine/auth/";
 
@@ -190,8 +190,8 @@ impl RateLimiter {
 
 #[cfg(test)]
 mod tests {
-    use super::super::config::RateRule;
     use super::*;
+    use crate::config::security::RateRule;
 
     fn limiter(max_clients: usize) -> RateLimiter {
         RateLimiter::new(&RateLimitSection {

@@ -10,7 +10,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use crate::observe::config::LoggingSection;
+use crate::config::telemetry::LoggingSection;
 
 struct LogFile {
     path: PathBuf,

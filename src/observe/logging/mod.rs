@@ -24,8 +24,8 @@ use tracing_subscriber::{reload, EnvFilter, Layer, Registry};
 
 mod files;
 
-use super::config::LoggingSection;
 use crate::config::live::{Commit, Hook, Prepared};
+use crate::config::telemetry::LoggingSection;
 
 const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
 

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 /// `[logging]`: the server's own log (REQ-LOG-001/002, see
-/// [`super::logging`]) and the access log (docs/operations.md).
+/// `observe::logging`) and the access log (docs/operations.md).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LoggingSection {
