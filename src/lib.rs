@@ -52,9 +52,10 @@ pub mod seed;
 pub mod server;
 pub mod state;
 pub mod store;
+pub mod tls;
 
 pub use http::app;
-pub use state::AppState;
+pub use http::AppState;
 
 /// `0.1.0 (commit 1a2b3c4d5e6f, built 2026-11-25)`
 pub const VERSION_LINE: &str = concat!(

@@ -13,7 +13,7 @@ use crossbeam_channel::{Receiver, Sender};
 use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
-use crate::js::{Host, LogLevel};
+use crate::domain::LogLevel;
 use crate::store::{decode, encode, tables, Store, StoreError};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -217,46 +217,5 @@ fn write_loop(store: Store, rx: Receiver<Msg>, ring: u64) {
         for f in flushes {
             let _ = f.send(());
         }
-    }
-}
-
-/// The engine side of the JS host API.
-pub struct EngineHost {
-    pub logs: Arc<LogService>,
-    pub streams: Arc<crate::events::Streams>,
-    pub kv: Arc<crate::kv::Kv>,
-    pub fetcher: Arc<crate::fetch::Fetcher>,
-    pub manager: Arc<crate::manage::ScriptManager>,
-    pub assets: Arc<crate::assets::Assets>,
-}
-
-impl Host for EngineHost {
-    fn script_log(&self, script: &str, level: LogLevel, message: String, request_id: Option<&str>) {
-        tracing::debug!(target: "script", script, level = level.as_str(), request_id, "{message}");
-        self.logs.append(script, level, message, request_id);
-    }
-
-    fn publish_subscription(&self, name: &str, data: serde_json::Value) {
-        self.streams.publish_topic(name, data);
-    }
-
-    fn kv(&self) -> Option<Arc<crate::kv::Kv>> {
-        Some(self.kv.clone())
-    }
-
-    fn publish(&self, path: Option<&str>, msg: crate::domain::StreamMessage) {
-        crate::events::StreamBus::publish(&*self.streams, path, msg);
-    }
-
-    fn fetcher(&self) -> Option<Arc<crate::fetch::Fetcher>> {
-        Some(self.fetcher.clone())
-    }
-
-    fn scripts(&self) -> Option<Arc<crate::manage::ScriptManager>> {
-        Some(self.manager.clone())
-    }
-
-    fn assets(&self) -> Option<Arc<crate::assets::Assets>> {
-        Some(self.assets.clone())
     }
 }

@@ -24,7 +24,7 @@ pub mod range;
 mod upload;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 use redb::ReadableTable;
@@ -146,13 +146,17 @@ pub struct Assets {
     index: ArcSwap<Index>,
     /// Serializes the final commits, so index swaps follow commit order.
     change: Mutex<()>,
-    hooks: OnceLock<Hooks>,
+    hooks: Hooks,
     images: image::Gate,
 }
 
 impl Assets {
     /// Blocking: sweeps what interrupted uploads left, loads the index.
-    pub fn open(store: Store, config: AssetsSection) -> Result<Arc<Assets>, StoreError> {
+    pub fn open(
+        store: Store,
+        config: AssetsSection,
+        hooks: Hooks,
+    ) -> Result<Arc<Assets>, StoreError> {
         let swept = blob::sweep_staging(&store)?;
         if swept > 0 {
             tracing::info!(
@@ -167,14 +171,9 @@ impl Assets {
             config,
             index: ArcSwap::from_pointee(index),
             change: Mutex::new(()),
-            hooks: OnceLock::new(),
+            hooks,
             images: image::Gate::default(),
         }))
-    }
-
-    /// Connects the engine's ownership and route lookups (once).
-    pub fn bind(&self, hooks: Hooks) {
-        let _ = self.hooks.set(hooks);
     }
 
     pub fn config(&self) -> &AssetsSection {
@@ -205,20 +204,18 @@ impl Assets {
 
     /// The script owner's rights, for `assets.*` in JS.
     pub fn actor_for_script(&self, script: &str) -> Option<Actor> {
-        self.hooks.get().and_then(|h| (h.owner_of)(script))
+        (self.hooks.owner_of)(script)
     }
 
-    /// Blocking: an audit log entry (a no-op until bound).
+    /// Blocking: an audit log entry.
     pub fn audit(&self, user: &str, action: &str, target: &str, result: &str) {
-        if let Some(h) = self.hooks.get() {
-            (h.audit)(user, action, target, result);
-        }
+        (self.hooks.audit)(user, action, target, result);
     }
 
     /// Refuses a path that a script route serves for GET.
     pub fn check_route(&self, asset_path: &str) -> Result<(), AssetError> {
         let public = path::public(asset_path);
-        match self.hooks.get().and_then(|h| (h.route_for)(&public)) {
+        match (self.hooks.route_for)(&public) {
             Some((route, script)) => Err(AssetError::RouteConflict {
                 path: public,
                 route,

@@ -2,7 +2,7 @@
 //! their owner) what they own, directly or through a group. The uploader
 //! owns a new asset; a script's uploads belong to the script's owner.
 
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use super::{AssetError, AssetRecord};
 use crate::domain::{Principal, Role};
@@ -80,41 +80,23 @@ pub type RouteFor = Box<dyn Fn(&str) -> Option<(String, String)> + Send + Sync>;
 /// Blocking: appends to the audit log `(user, action, target, result)`.
 pub type Audit = Box<dyn Fn(&str, &str, &str, &str) + Send + Sync>;
 
-/// Lookups that live elsewhere in the engine, bound once it is built.
+/// Lookups that live elsewhere in the engine, handed in at open by the
+/// composition root.
 pub struct Hooks {
     pub owner_of: OwnerOf,
     pub route_for: RouteFor,
     pub audit: Audit,
 }
 
-/// The engine's lookups, held weakly: the hooks never keep it alive.
-pub fn hooks(engine: Weak<crate::state::Inner>) -> Hooks {
-    let e = engine.clone();
-    let audit = move |user: &str, action: &str, target: &str, result: &str| {
-        if let Some(inner) = e.upgrade() {
-            inner.auth.audit(user, action, target, result);
+#[cfg(test)]
+impl Hooks {
+    /// No owners, no routes, audit entries discarded: for unit tests of
+    /// the asset service alone.
+    pub fn inert() -> Hooks {
+        Hooks {
+            owner_of: Box::new(|_| None),
+            route_for: Box::new(|_| None),
+            audit: Box::new(|_, _, _, _| {}),
         }
-    };
-    let e = engine.clone();
-    let owner_of = move |script: &str| {
-        let inner = e.upgrade()?;
-        let p = inner.auth.directory().owner_principal(script)?;
-        Some(Actor::from_principal(&p))
-    };
-    let route_for = move |public: &str| {
-        let inner = engine.upgrade()?;
-        let catalog = inner.scripts.catalog();
-        match catalog.table.lookup("GET", public) {
-            crate::scripts::routes::Lookup::Found { route, .. } => Some((
-                format!("{} {}", route.spec.method, route.spec.path),
-                route.script.name.to_string(),
-            )),
-            _ => None,
-        }
-    };
-    Hooks {
-        owner_of: Box::new(owner_of),
-        route_for: Box::new(route_for),
-        audit: Box::new(audit),
     }
 }

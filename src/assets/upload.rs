@@ -338,7 +338,12 @@ mod tests {
     fn replace_keeps_open_readers_whole_and_sweep_removes_interrupted_uploads() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("d.redb"), &|_| Ok(())).unwrap();
-        let assets = Assets::open(store.clone(), AssetsSection::default()).unwrap();
+        let assets = Assets::open(
+            store.clone(),
+            AssetsSection::default(),
+            crate::assets::Hooks::inert(),
+        )
+        .unwrap();
         let big = vec![b'a'; CHUNK_SIZE * 5 + 7];
         let first = assets
             .put_bytes(&admin(), "a.txt", Some("text/plain"), &big)
@@ -363,7 +368,12 @@ mod tests {
         std::mem::forget(up);
         assert_eq!(chunk_rows(&store), 1 + CHUNKS_PER_WRITE);
         drop(assets);
-        let assets = Assets::open(store.clone(), AssetsSection::default()).unwrap();
+        let assets = Assets::open(
+            store.clone(),
+            AssetsSection::default(),
+            crate::assets::Hooks::inert(),
+        )
+        .unwrap();
         assert_eq!(chunk_rows(&store), 1);
         assert_eq!(assets.get("a.txt").unwrap().size, 1);
         assert!(assets.get("b.txt").is_none());

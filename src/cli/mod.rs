@@ -195,7 +195,7 @@ fn serve(args: &ServeArgs, m: &ArgMatches) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(1, format!("cannot start the async runtime: {e}")),
     };
-    match rt.block_on(crate::server::run_live(live)) {
+    match rt.block_on(crate::state::serve(live)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(e.exit_code(), e),
     }

@@ -5,8 +5,8 @@ use axum::http::StatusCode;
 
 use super::error::ApiError;
 use crate::auth::Principal;
+use crate::http::AppState;
 use crate::scripts::Access;
-use crate::AppState;
 
 /// Appends an audit entry (off the reactor).
 pub async fn audit(state: &AppState, user: &str, action: &str, target: &str, result: &str) {
@@ -17,12 +17,12 @@ pub async fn audit(state: &AppState, user: &str, action: &str, target: &str, res
         target.to_string(),
         result.to_string(),
     );
-    let _ = tokio::task::spawn_blocking(move || st.auth.audit(&u, &a, &t, &r)).await;
+    let _ = tokio::task::spawn_blocking(move || st.auth().audit(&u, &a, &t, &r)).await;
 }
 
 /// The caller's access to a script, from the in-memory directory.
 pub fn access_of(state: &AppState, p: &Principal, script: &str) -> Option<Access> {
-    state.auth.directory().access(&p.user, &p.groups, script)
+    state.auth().directory().access(&p.user, &p.groups, script)
 }
 
 /// Refuses (and audits) when the caller lacks `need` on `script`. A script

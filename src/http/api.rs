@@ -11,9 +11,9 @@ use serde_json::{json, Value};
 use super::access::{access_of, require};
 use super::auth::EditorUser;
 use super::error::ApiError;
+use crate::http::AppState;
 use crate::scripts::routes::RouteSpec;
 use crate::scripts::{rfc3339, validate_name, Access, SaveOutcome, ScriptRecord};
-use crate::AppState;
 
 fn routes_json(routes: &[RouteSpec]) -> Value {
     routes
@@ -47,7 +47,7 @@ pub async fn list_scripts(
     EditorUser(user): EditorUser,
     State(state): State<AppState>,
 ) -> Result<Json<Value>, ApiError> {
-    let list = state.scripts.list().await?;
+    let list = state.scripts().list().await?;
     let list: Vec<Value> = list
         .iter()
         .filter(|r| access_of(&state, &user, &r.name).is_some())
@@ -62,7 +62,7 @@ pub async fn get_script(
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     require(&state, &user, &name, Access::Read, "script.get").await?;
-    let (rec, ver) = state.scripts.get(&name).await?;
+    let (rec, ver) = state.scripts().get(&name).await?;
     let mut v = summary(&rec);
     v["source"] = ver.source.into();
     Ok(Json(v))
@@ -79,13 +79,17 @@ pub async fn put_script(
     validate_name(&name).map_err(|m| ApiError::bad_request("invalid_name", m))?;
     // The catalog knows a new script as soon as it commits, the directory
     // once it reloads; either means "exists".
-    let exists = state.scripts.catalog().entries.contains_key(name.as_str())
-        || state.auth.directory().script_exists(&name);
+    let exists = state
+        .scripts()
+        .catalog()
+        .entries
+        .contains_key(name.as_str())
+        || state.auth().directory().script_exists(&name);
     if exists {
         require(&state, &user, &name, Access::Write, "script.save").await?;
     }
     let (parts, body): (Parts, Body) = req.into_parts();
-    let limit = state.config.js.max_script_bytes as u64;
+    let limit = state.config().js.max_script_bytes as u64;
     let bytes = super::request::read_body(&parts, body, limit)
         .await
         .map_err(|e| {
@@ -105,7 +109,7 @@ pub async fn put_script(
     let source = String::from_utf8(bytes.to_vec())
         .map_err(|_| ApiError::bad_request("invalid_encoding", "the script must be UTF-8 text"))?;
     let out = state
-        .scripts
+        .scripts()
         .save(&name, source, &user.email, !exists)
         .await?;
     if out.created {
@@ -123,7 +127,7 @@ pub async fn put_script(
 /// Ownership lives in the auth directory; a new or deleted script changes it.
 async fn reload_acl(state: &AppState) {
     let st = state.clone();
-    let done = tokio::task::spawn_blocking(move || st.auth.reload()).await;
+    let done = tokio::task::spawn_blocking(move || st.auth().reload()).await;
     if let Ok(Err(e)) = done {
         tracing::error!("could not reload the script owners: {e}");
     }
@@ -146,7 +150,7 @@ pub async fn delete_script(
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     require(&state, &user, &name, Access::Write, "script.delete").await?;
-    state.scripts.delete(&name).await?;
+    state.scripts().delete(&name).await?;
     reload_acl(&state).await;
     super::audit(&state, &user.email, "script.delete", &name, "ok").await;
     Ok(StatusCode::NO_CONTENT)
@@ -168,8 +172,8 @@ pub async fn rename_script(
     require(&state, &user, &name, Access::Write, "script.rename").await?;
     let to = super::json_body::<Rename>(&body, r#"{"name": "new-name.js"}"#)?.name;
     // Entries already appended under the old name move with the rest.
-    state.logs.flush().await;
-    let rec = state.scripts.rename(&name, &to).await?;
+    state.logs().flush().await;
+    let rec = state.scripts().rename(&name, &to).await?;
     reload_acl(&state).await;
     let target = format!("{name} -> {to}");
     super::audit(&state, &user.email, "script.rename", &target, "ok").await;
@@ -196,7 +200,7 @@ pub async fn patch_script(
             "nothing to change; send {\"enabled\": true|false}",
         ));
     };
-    let mut rec = state.scripts.set_enabled(&name, enabled).await?;
+    let mut rec = state.scripts().set_enabled(&name, enabled).await?;
     // A script nobody owns (the seeded examples) is taken by whoever turns
     // it on, so that its `kv`, `assets` and `scripts.asOwner()` calls act
     // for someone rather than for nobody.
@@ -208,7 +212,7 @@ pub async fn patch_script(
                 user: Some(id),
                 group: None,
             };
-            st.auth.set_owner(&script, &m)
+            st.auth().set_owner(&script, &m)
         })
         .await
         .map_err(|e| ApiError::internal(e.to_string(), "owner"))??;
@@ -230,7 +234,7 @@ pub async fn list_versions(
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     require(&state, &user, &name, Access::Read, "script.versions").await?;
-    let versions = state.scripts.versions(&name).await?;
+    let versions = state.scripts().versions(&name).await?;
     let list: Vec<Value> = versions
         .iter()
         .map(|(n, v)| json!({ "version": n, "created_at": rfc3339(v.created_at), "size": v.source.len(), "author": v.author }))
@@ -248,7 +252,7 @@ pub async fn get_version(
     let n: u64 = n.parse().map_err(|_| {
         ApiError::bad_request("invalid_version", format!("version {n:?} is not a number"))
     })?;
-    let versions = state.scripts.versions(&name).await?;
+    let versions = state.scripts().versions(&name).await?;
     let (_, v) = versions
         .into_iter()
         .find(|(k, _)| *k == n)
@@ -268,7 +272,7 @@ pub async fn restore_version(
     let n: u64 = n.parse().map_err(|_| {
         ApiError::bad_request("invalid_version", format!("version {n:?} is not a number"))
     })?;
-    let out = state.scripts.restore(&name, n, &user.email).await?;
+    let out = state.scripts().restore(&name, n, &user.email).await?;
     super::audit(&state, &user.email, "script.restore", &name, "ok").await;
     Ok(saved(out))
 }
@@ -289,7 +293,7 @@ pub async fn logs(
     if let Some(name) = &q.script {
         require(&state, &user, name, Access::Read, "script.logs").await?;
     }
-    let entries = state.logs.read(q.script, limit).await?;
+    let entries = state.logs().read(q.script, limit).await?;
     let list: Vec<Value> = entries
         .into_iter()
         .filter(|(script, _)| user.is_admin() || access_of(&state, &user, script).is_some())

@@ -23,7 +23,7 @@ use super::auth::EditorUser;
 use super::error::ApiError;
 use crate::assets::{kind, path, Actor, AssetError, AssetRecord, Staged, Upload};
 use crate::auth::Principal;
-use crate::AppState;
+use crate::http::AppState;
 
 /// A stalled upload is dropped after this long without a byte.
 const IDLE: Duration = Duration::from_secs(30);
@@ -54,7 +54,7 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Json<Value> {
     let list: Vec<Value> = state
-        .assets
+        .assets()
         .list(q.prefix.as_deref().unwrap_or(""))
         .iter()
         .map(|r| meta_json(r))
@@ -69,7 +69,7 @@ pub async fn meta(
 ) -> Result<Json<Value>, ApiError> {
     path::validate(&p)?;
     let rec = state
-        .assets
+        .assets()
         .get(&p)
         .ok_or_else(|| ApiError::not_found(format!("no asset at {p}")))?;
     Ok(Json(meta_json(&rec)))
@@ -91,14 +91,14 @@ pub async fn upload(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     let ct = kind::resolve(&p, declared);
-    let checked = state.assets.check_write(&actor, &p, Some(&ct));
+    let checked = state.assets().check_write(&actor, &p, Some(&ct));
     let checked =
-        checked.and_then(|_| check_length(&parts, state.assets.config().max_upload_bytes));
+        checked.and_then(|_| check_length(&parts, state.assets().config().max_upload_bytes));
     if let Err(e) = checked {
         drain(&mut frames).await;
         return Err(refused(&state, &user, "asset.upload", &p, e).await);
     }
-    let up = match feed(state.assets.begin(&p, &ct), &mut frames).await {
+    let up = match feed(state.assets().begin(&p, &ct), &mut frames).await {
         Ok(up) => up,
         Err(e) => {
             drain(&mut frames).await;
@@ -138,7 +138,7 @@ pub async fn upload_many(
 ) -> Result<Response, ApiError> {
     let actor = Actor::from_principal(&user);
     let (parts, body) = req.into_parts();
-    let limit = state.assets.config().max_upload_bytes;
+    let limit = state.assets().config().max_upload_bytes;
     let ct = parts
         .headers
         .get(header::CONTENT_TYPE)
@@ -212,10 +212,10 @@ async fn stage_parts(
         };
         let p = target(field.name().unwrap_or(""), &filename, to.dir);
         let ct = kind::resolve(&p, field.content_type().map(|m| m.as_ref()));
-        if let Err(e) = state.assets.check_write(to.actor, &p, Some(&ct)) {
+        if let Err(e) = state.assets().check_write(to.actor, &p, Some(&ct)) {
             return Err(refused(state, to.user, "asset.upload", &p, e).await);
         }
-        let mut up = state.assets.begin(&p, &ct);
+        let mut up = state.assets().begin(&p, &ct);
         let mut buf = Vec::new();
         while let Some(chunk) = field.chunk().await.map_err(bad)? {
             buf.extend_from_slice(&chunk);
@@ -235,7 +235,7 @@ pub async fn delete(
     Path(p): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let actor = Actor::from_principal(&user);
-    let (assets, q) = (state.assets.clone(), p.clone());
+    let (assets, q) = (state.assets().clone(), p.clone());
     match tokio::task::spawn_blocking(move || assets.delete(&actor, &q)).await {
         Ok(Ok(true)) => {
             super::audit(&state, &user.email, "asset.delete", &p, "ok").await;
@@ -267,7 +267,7 @@ async fn commit(
     staged: Vec<Staged>,
 ) -> Result<Vec<(Value, bool)>, ApiError> {
     let paths: Vec<String> = staged.iter().map(|s| s.path().to_string()).collect();
-    let assets = state.assets.clone();
+    let assets = state.assets().clone();
     let done = match tokio::task::spawn_blocking(move || assets.commit(&actor, staged)).await {
         Ok(Ok(done)) => done,
         Ok(Err(e)) => return Err(refused(state, user, "asset.upload", &paths.join(", "), e).await),

@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use super::error::ApiError;
 use crate::auth::{AuthError, LoggedIn, Principal, Role, User};
 use crate::domain::RequestAuth;
-use crate::AppState;
+use crate::http::AppState;
 
 pub const SESSION_COOKIE: &str = "aiwebengine_session";
 pub const CSRF_COOKIE: &str = "aiwebengine_csrf";
@@ -71,16 +71,16 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Result<Respon
     let body = super::request::read_body(&parts, body, 64 * 1024).await?;
     let body: LoginBody = super::json_body(&body, r#"{"email": "...", "password": "..."}"#)?;
     let ip = client_ip(&parts);
-    state.auth.limiter.take(&body.email)?;
+    state.auth().limiter.take(&body.email)?;
     let st = state.clone();
     let email = body.email.clone();
     let result =
-        tokio::task::spawn_blocking(move || st.auth.login(&body.email, &body.password, &ip))
+        tokio::task::spawn_blocking(move || st.auth().login(&body.email, &body.password, &ip))
             .await
             .map_err(|e| ApiError::internal(e, &state.request_id()))?;
     match result {
         Ok(done) => {
-            state.auth.limiter.refund(&email);
+            state.auth().limiter.refund(&email);
             Ok(logged_in(&parts, done, StatusCode::OK))
         }
         Err(e @ AuthError::BadCredentials) => {
@@ -135,7 +135,7 @@ pub async fn refresh(
 ) -> Result<Response, ApiError> {
     let (parts, _) = req.into_parts();
     let st = state.clone();
-    let done = blocking(&state, move || st.auth.refresh(&p)).await?;
+    let done = blocking(&state, move || st.auth().refresh(&p)).await?;
     Ok(logged_in(&parts, done, StatusCode::OK))
 }
 
@@ -156,17 +156,17 @@ pub async fn slide_session(
         return resp;
     };
     let stale = state
-        .auth
+        .auth()
         .token_seconds_left(&token)
         .is_some_and(|left| left < crate::auth::SESSION_SECONDS / 2);
     if !stale {
         return resp;
     }
-    let Ok(p) = state.auth.authenticate(&token) else {
+    let Ok(p) = state.auth().authenticate(&token) else {
         return resp;
     };
     let st = state.clone();
-    if let Ok(done) = blocking(&state, move || st.auth.refresh(&p)).await {
+    if let Ok(done) = blocking(&state, move || st.auth().refresh(&p)).await {
         set_cookies(resp.headers_mut(), &done, secure);
     }
     resp
@@ -180,7 +180,7 @@ pub async fn logout(
 ) -> Result<Response, ApiError> {
     if let Some(sid) = p.session_id.clone() {
         let st = state.clone();
-        blocking(&state, move || st.auth.revoke_session(&sid, None)).await?;
+        blocking(&state, move || st.auth().revoke_session(&sid, None)).await?;
     }
     let mut resp = StatusCode::NO_CONTENT.into_response();
     for name in [SESSION_COOKIE, CSRF_COOKIE] {
@@ -202,7 +202,9 @@ struct SetupBody {
 
 /// `GET /engine/auth/setup`: whether the first-run setup is still open.
 pub async fn setup_status(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({ "needed": !state.auth.directory().has_admin(), "open": state.auth.setup_open() }))
+    Json(
+        json!({ "needed": !state.auth().directory().has_admin(), "open": state.auth().setup_open() }),
+    )
 }
 
 /// `POST /engine/auth/setup`: creates the first admin and logs them in.
@@ -212,14 +214,14 @@ pub async fn setup(State(state): State<AppState>, req: Request) -> Result<Respon
     let shape = r#"{"token": "...", "email": "...", "password": "...", "name": "..."}"#;
     let b: SetupBody = super::json_body(&body, shape)?;
     let ip = client_ip(&parts);
-    state.auth.limiter.take("setup:")?;
+    state.auth().limiter.take("setup:")?;
     let st = state.clone();
     let done = blocking(&state, move || {
         let user = st
-            .auth
+            .auth()
             .complete_setup(&b.token, &b.email, &b.password, b.name.as_deref())?;
-        st.auth.audit(&user.email, "setup", &user.id, "ok");
-        st.auth.start_session(user, &ip)
+        st.auth().audit(&user.email, "setup", &user.id, "ok");
+        st.auth().start_session(user, &ip)
     })
     .await?;
     Ok(logged_in(&parts, done, StatusCode::CREATED))
@@ -251,8 +253,8 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// script decides what its own routes need). Reads memory only.
 pub fn script_auth(state: &AppState, headers: &HeaderMap) -> Option<Arc<RequestAuth>> {
     let token = bearer(headers).or_else(|| cookie(headers, SESSION_COOKIE))?;
-    let p = state.auth.authenticate(token).ok()?;
-    state.auth.directory().request_auth_of(&p.id)
+    let p = state.auth().authenticate(token).ok()?;
+    state.auth().directory().request_auth_of(&p.id)
 }
 
 /// Any authenticated user.
@@ -263,7 +265,7 @@ impl FromRequestParts<AppState> for CurrentUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         if let Some(token) = bearer(&parts.headers) {
-            return Ok(CurrentUser(state.auth.authenticate(token)?));
+            return Ok(CurrentUser(state.auth().authenticate(token)?));
         }
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Err(ApiError::new(
@@ -272,7 +274,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 "authentication required: send Authorization: Bearer TOKEN (from POST /engine/auth/login)",
             ));
         };
-        let p = state.auth.authenticate(token)?;
+        let p = state.auth().authenticate(token)?;
         if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
             if let Err(e) = check_csrf(parts, state, &p) {
                 let target = parts.uri.path().to_string();
@@ -293,7 +295,7 @@ fn check_csrf(parts: &Parts, state: &AppState, p: &Principal) -> Result<(), ApiE
             format!("{why}: a cookie-authenticated change needs the {CSRF_HEADER} header (the value of the {CSRF_COOKIE} cookie) and a same-origin Origin or Referer; or use Authorization: Bearer"),
         )
     };
-    let expected = p.session_id.as_deref().map(|s| state.auth.csrf_token(s));
+    let expected = p.session_id.as_deref().map(|s| state.auth().csrf_token(s));
     let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
     if expected.is_none() || sent != expected.as_deref() {
         return Err(refuse("missing or wrong CSRF token"));

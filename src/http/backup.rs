@@ -15,7 +15,7 @@ use tokio::io::AsyncReadExt;
 use super::auth::AdminUser;
 use super::error::ApiError;
 use crate::backup::{self, Scratch};
-use crate::AppState;
+use crate::http::AppState;
 
 const CHUNK: usize = 256 * 1024;
 
@@ -40,7 +40,7 @@ pub async fn download(
         }
     };
     let rid = state.request_id();
-    let store = state.store.clone();
+    let store = state.store().clone();
     let started = std::time::Instant::now();
     let (scratch, counts) =
         tokio::task::spawn_blocking(move || backup::snapshot_store(&store, zstd))

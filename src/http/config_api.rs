@@ -17,10 +17,10 @@ use super::auth::AdminUser;
 use super::error::ApiError;
 use super::{audit, json_body};
 use crate::config::live::{Commit, Hook, Outcome, Prepared, SetError};
-use crate::AppState;
+use crate::http::AppState;
 
 pub async fn get(_: AdminUser, State(state): State<AppState>) -> Json<Value> {
-    let live = &state.live;
+    let live = &state.live();
     Json(crate::config::view(&live.current(), |k| {
         live.pending_restart(k)
     }))
@@ -42,7 +42,7 @@ pub async fn put(
     let req: SetBody = json_body(&body, r#"{"key": "js.time_limit_ms", "value": 2000}"#)?;
     let value = Some(req.value).filter(|v| !v.is_null());
     let (st, key) = (state.clone(), req.key.clone());
-    let result = tokio::task::spawn_blocking(move || st.live.set(&key, value))
+    let result = tokio::task::spawn_blocking(move || st.live().set(&key, value))
         .await
         .map_err(|e| ApiError::internal(e, &state.request_id()))?;
     let (outcome, verdict) = match result {
@@ -56,7 +56,7 @@ pub async fn put(
     };
     audit(&state, &p.email, "config.set", &req.key, verdict).await;
     let outcome = outcome?;
-    let live = &state.live;
+    let live = &state.live();
     let current = live.current();
     let mut out = current
         .entry(&req.key)
@@ -71,7 +71,7 @@ pub async fn reload(
     State(state): State<AppState>,
 ) -> Result<Json<Value>, ApiError> {
     let st = state.clone();
-    let result = tokio::task::spawn_blocking(move || st.live.reload())
+    let result = tokio::task::spawn_blocking(move || st.live().reload())
         .await
         .map_err(|e| ApiError::internal(e, &state.request_id()))?;
     match result {

@@ -16,16 +16,16 @@ use tokio::time::{timeout_at, Instant};
 use super::error::ApiError;
 use super::request::{read_script_body, version_str, ReadError, ReadRequest};
 use super::spool::{spool_dir, BodyLimits};
+use crate::http::AppState;
 use crate::js::{
     CallKind, FailureKind, FileData, Invocation, Invoker, ResponseBody, ScriptFailure,
     ScriptRequest, ScriptResponse, SpooledFile,
 };
 use crate::scripts::routes::{Lookup, MAX_ROUTE_BODY_BYTES};
-use crate::AppState;
 
 /// The router's fallback: scripts run on the JS pool.
 pub async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
-    let pool = state.runtime.clone();
+    let pool = state.runtime().clone();
     run_script(&state, req, move |inv| pool.invoke(inv)).await
 }
 
@@ -70,7 +70,7 @@ async fn handle(
     request_id: Arc<str>,
     invoke: impl FnOnce(Invocation),
 ) -> Result<Response, ApiError> {
-    let ms = state.config.server.request_timeout_ms;
+    let ms = state.config().server.request_timeout_ms;
     let timed_out = || ApiError::timeout(ms).with("request_id", &*request_id);
     let mut deadline = Instant::now() + Duration::from_millis(ms);
     let (parts, body) = req.into_parts();
@@ -83,7 +83,7 @@ async fn handle(
         Ok(t) => t,
         Err(answer) => return Ok(*answer),
     };
-    let spool = spool_dir(&state.config.storage.data);
+    let spool = spool_dir(&state.config().storage.data);
     let read = read_script_body(&parts, body, target.limits, &spool);
     let read = match target.limits.idle {
         Some(_) => read.await,
@@ -121,7 +121,7 @@ async fn call_script(
     sreq: ScriptRequest,
     invoke: impl FnOnce(Invocation),
 ) -> Result<Response, ApiError> {
-    let (ms, request_id) = (state.config.server.request_timeout_ms, call.request_id);
+    let (ms, request_id) = (state.config().server.request_timeout_ms, call.request_id);
     // The request owns its spooled uploads until its response is done.
     let spooled: Vec<Arc<SpooledFile>> = sreq
         .files
@@ -156,7 +156,7 @@ async fn call_script(
         .map_err(|_| ApiError::timeout(ms).with("request_id", &**request_id))?
         .map_err(|_| ApiError::internal("a JS worker dropped a request", request_id))?;
     let failed = outcome.as_ref().err().map(|f| f.kind);
-    state.observe.metrics.js_outcome(&script.name, failed);
+    state.observe().metrics.js_outcome(&script.name, failed);
     Ok(match outcome {
         Ok(ScriptResponse {
             value_json: Some(meta),
@@ -175,7 +175,7 @@ async fn call_script(
 
 /// The route for a request, or the answer when there is none.
 fn find_route(state: &AppState, parts: &Parts) -> Result<Target, Box<Response>> {
-    let catalog = state.scripts.catalog();
+    let catalog = state.scripts().catalog();
     let (route, params) = match catalog
         .table
         .lookup(parts.method.as_str(), parts.uri.path())
@@ -200,7 +200,7 @@ fn find_route(state: &AppState, parts: &Parts) -> Result<Target, Box<Response>> 
             return Err(Box::new(e.into_response()));
         }
     };
-    let server = &state.config.server;
+    let server = &state.config().server;
     let limit = route
         .spec
         .max_body_bytes
@@ -337,7 +337,7 @@ fn failure_response(
     f: ScriptFailure,
     request_id: &str,
 ) -> Response {
-    let dev = state.config.dev;
+    let dev = state.config().dev;
     tracing::warn!(script, request_id, code = f.kind.code(), "{}", f.message);
     if let (true, Some(best)) = (dev, f.best_effort) {
         let mut resp = to_http(*best, request_id, Vec::new());
@@ -352,21 +352,21 @@ fn failure_response(
             StatusCode::INTERNAL_SERVER_ERROR,
             format!(
                 "script {script} exceeded its execution time limit of {} ms",
-                state.config.js.time_limit_ms
+                state.config().js.time_limit_ms
             ),
         ),
         FailureKind::Memory => (
             StatusCode::INTERNAL_SERVER_ERROR,
             format!(
                 "script {script} exceeded its memory limit of {} bytes",
-                state.config.js.memory_limit_bytes
+                state.config().js.memory_limit_bytes
             ),
         ),
         FailureKind::Stack => (
             StatusCode::INTERNAL_SERVER_ERROR,
             format!(
                 "script {script} exceeded its stack limit of {} bytes (too deep recursion?)",
-                state.config.js.stack_size_bytes
+                state.config().js.stack_size_bytes
             ),
         ),
         FailureKind::InvalidResponse => (

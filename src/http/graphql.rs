@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::graphql::GqlRequest;
-use crate::AppState;
+use crate::http::AppState;
 
 use async_graphql::parser::types::OperationType;
 
@@ -30,7 +30,7 @@ pub async fn get(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
-    if p.query.is_none() && wants_html && (state.config.dev || state.config.graphql.graphiql) {
+    if p.query.is_none() && wants_html && (state.config().dev || state.config().graphql.graphiql) {
         return super::ui::graphiql();
     }
     let Some(query) = p.query else {
@@ -77,7 +77,7 @@ pub(super) async fn read(
     req: axum::extract::Request,
 ) -> Result<(HeaderMap, Bytes), Response> {
     let (parts, body) = req.into_parts();
-    let limit = state.config.server.body_limit_bytes;
+    let limit = state.config().server.body_limit_bytes;
     match super::request::read_body(&parts, body, limit).await {
         Ok(b) => Ok((parts.headers, b)),
         Err(e) => Err(e.into_response()),
@@ -132,7 +132,7 @@ async fn execute_with(
     body: &[u8],
     local: Option<tokio::sync::mpsc::UnboundedSender<crate::js::Invocation>>,
 ) -> Response {
-    let Some(built) = state.schemas.current() else {
+    let Some(built) = state.schemas().current() else {
         return error(
             StatusCode::NOT_FOUND,
             "no GraphQL schema: no enabled script calls registerGraphQLQuery or registerGraphQLMutation",

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 
 use super::graphql::{context, error, parse_request};
-use crate::AppState;
+use crate::http::AppState;
 
 /// graphql-sse: every execution result is an `event: next`, then one
 /// `event: complete`.
@@ -38,7 +38,7 @@ fn stream_results(
     body: &[u8],
     graphql_sse: bool,
 ) -> Response {
-    let Some(built) = state.schemas.current() else {
+    let Some(built) = state.schemas().current() else {
         return error(
             StatusCode::NOT_FOUND,
             "no GraphQL schema: no enabled script registers GraphQL fields",
@@ -83,7 +83,7 @@ pub async fn ws(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let Some(built) = state.schemas.current() else {
+    let Some(built) = state.schemas().current() else {
         return error(
             StatusCode::NOT_FOUND,
             "no GraphQL schema: no enabled script registers GraphQL fields",

@@ -13,8 +13,8 @@ use super::error::ApiError;
 use super::json_body;
 use super::users::run;
 use crate::auth::{Group, Member, Permission};
+use crate::http::AppState;
 use crate::scripts::{rfc3339, Access};
-use crate::AppState;
 
 const MEMBER: &str = r#"{"user": "USER_ID"} or {"group": "NAME"}"#;
 
@@ -23,7 +23,7 @@ fn group_json(g: &Group) -> Value {
 }
 
 pub async fn list(_: AdminUser, State(state): State<AppState>) -> Json<Value> {
-    let dir = state.auth.directory();
+    let dir = state.auth().directory();
     let list: Vec<Value> = dir.groups.values().map(group_json).collect();
     Json(json!({ "groups": list }))
 }
@@ -42,7 +42,7 @@ pub async fn create(
     let b: NewGroup = json_body(&body, r#"{"name": "editors"}"#)?;
     let target = b.name.clone();
     let g = run(&state, &me.email, "group.create", &target, move |s| {
-        s.auth.create_group(&b.name)
+        s.auth().create_group(&b.name)
     })
     .await?;
     Ok((StatusCode::CREATED, Json(group_json(&g))).into_response())
@@ -55,7 +55,7 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let target = name.clone();
     run(&state, &me.email, "group.delete", &target, move |s| {
-        s.auth.delete_group(&name)
+        s.auth().delete_group(&name)
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -70,7 +70,7 @@ pub async fn add_member(
     let m: Member = json_body(&body, MEMBER)?;
     let target = name.clone();
     let g = run(&state, &me.email, "group.add_member", &target, move |s| {
-        s.auth.add_member(&name, &m)
+        s.auth().add_member(&name, &m)
     })
     .await?;
     Ok(Json(group_json(&g)))
@@ -89,7 +89,7 @@ pub async fn remove_member(
         &me.email,
         "group.remove_member",
         &target,
-        move |s| s.auth.remove_member(&name, &m),
+        move |s| s.auth().remove_member(&name, &m),
     )
     .await?;
     Ok(Json(group_json(&g)))
@@ -104,7 +104,7 @@ pub async fn set_owner(
     let m: Member = json_body(&body, MEMBER)?;
     let target = script.clone();
     let r = run(&state, &me.email, "script.set_owner", &target, move |s| {
-        s.auth.set_owner(&script, &m)
+        s.auth().set_owner(&script, &m)
     })
     .await?;
     Ok(Json(
@@ -163,8 +163,8 @@ async fn grant(
     let target = script.clone();
     let action = if add { "script.grant" } else { "script.revoke" };
     let r = run(&state, &me.email, action, &target, move |s| match add {
-        true => s.auth.set_grant(&script, &m, access),
-        false => s.auth.remove_grant(&script, &m),
+        true => s.auth().set_grant(&script, &m, access),
+        false => s.auth().remove_grant(&script, &m),
     })
     .await?;
     Ok(Json(json!({ "name": r.name, "grants": r.grants })))
@@ -175,7 +175,7 @@ fn permission_json(p: &Permission) -> Value {
 }
 
 pub async fn permissions(_: AdminUser, State(state): State<AppState>) -> Json<Value> {
-    let dir = state.auth.directory();
+    let dir = state.auth().directory();
     let list: Vec<Value> = dir.permissions.values().map(permission_json).collect();
     Json(json!({ "permissions": list }))
 }
@@ -196,7 +196,7 @@ pub async fn create_permission(
     let b: NewPermission = json_body(&body, r#"{"name": "orders.refund", "description": "..."}"#)?;
     let target = b.name.clone();
     let p = run(&state, &me.email, "permission.create", &target, move |s| {
-        s.auth.create_permission(&b.name, &b.description)
+        s.auth().create_permission(&b.name, &b.description)
     })
     .await?;
     Ok((StatusCode::CREATED, Json(permission_json(&p))).into_response())
@@ -209,7 +209,7 @@ pub async fn delete_permission(
 ) -> Result<StatusCode, ApiError> {
     let target = name.clone();
     run(&state, &me.email, "permission.delete", &target, move |s| {
-        s.auth.delete_permission(&name)
+        s.auth().delete_permission(&name)
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -248,7 +248,7 @@ async fn permission_grant(
         "permission.revoke"
     };
     let p = run(&state, &me.email, action, &target, move |s| {
-        s.auth.grant_permission(&name, &m, add)
+        s.auth().grant_permission(&name, &m, add)
     })
     .await?;
     Ok(Json(permission_json(&p)))
@@ -268,7 +268,7 @@ pub async fn audit(
 ) -> Result<Json<Value>, ApiError> {
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let st = state.clone();
-    let entries = tokio::task::spawn_blocking(move || st.auth.audit_page(limit, q.before))
+    let entries = tokio::task::spawn_blocking(move || st.auth().audit_page(limit, q.before))
         .await
         .map_err(|e| ApiError::internal(e, &state.request_id()))??;
     let list: Vec<Value> = entries

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 
-use crate::AppState;
+use crate::http::AppState;
 
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let store = store_status(&state).await;
@@ -15,8 +15,8 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
         "version": env!("CARGO_PKG_VERSION"),
         "commit": env!("AIWEBENGINE_GIT_COMMIT"),
         "build_date": env!("AIWEBENGINE_BUILD_DATE"),
-        "uptime_seconds": state.started.elapsed().as_secs(),
-        "scripts": state.scripts.count(),
+        "uptime_seconds": state.started().elapsed().as_secs(),
+        "scripts": state.scripts().count(),
         "store": store,
     });
     (
@@ -34,7 +34,7 @@ pub async fn live() -> Json<Value> {
 }
 
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    if state.observe.is_draining() {
+    if state.observe().is_draining() {
         let body = json!({ "status": "not_ready", "reason": "shutting down" });
         return (StatusCode::SERVICE_UNAVAILABLE, Json(body));
     }
@@ -52,7 +52,7 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
 }
 
 async fn store_status(state: &AppState) -> String {
-    let store = state.store.clone();
+    let store = state.store().clone();
     match tokio::task::spawn_blocking(move || store.check()).await {
         Ok(Ok(_)) => "ok".into(),
         Ok(Err(e)) => format!("error: {e}"),

@@ -9,9 +9,9 @@ use serde_json::{json, Value};
 use super::access::require;
 use super::auth::EditorUser;
 use super::error::ApiError;
+use crate::http::AppState;
 use crate::kv::{KeyPart, KvError};
 use crate::scripts::Access;
-use crate::AppState;
 
 #[derive(Deserialize)]
 pub struct BrowseQuery {
@@ -31,7 +31,7 @@ pub async fn browse(
     require(&state, &user, &name, Access::Read, "script.kv").await?;
     let prefix = parse_prefix(q.prefix.as_deref())?;
     let limit = q.limit.unwrap_or(100);
-    let kv = state.kv.clone();
+    let kv = state.kv().clone();
     let page = tokio::task::spawn_blocking(move || kv.browse(&name, &prefix, limit, q.cursor))
         .await
         .map_err(|e| ApiError::internal(e, "kv-browse"))?

@@ -27,9 +27,9 @@ use super::auth::{cookie, EditorUser, SESSION_COOKIE};
 use super::error::ApiError;
 use crate::domain::{Principal, Role};
 use crate::events::comment;
+use crate::http::AppState;
 use crate::logs::LiveEntry;
 use crate::scripts::Access;
-use crate::AppState;
 
 /// A comment this often keeps proxies from closing an idle stream.
 const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -94,7 +94,7 @@ pub async fn stream(
         .unwrap_or_default()
         .to_string();
     let live = Live {
-        rx: state.logs.subscribe(),
+        rx: state.logs().subscribe(),
         state: state.clone(),
         user,
         token,
@@ -140,7 +140,7 @@ impl Live {
     /// The caller again, as the auth service sees them now; None ends the
     /// stream (logged out, session revoked, disabled, no longer an editor).
     fn recheck(&mut self) -> bool {
-        match self.state.auth.authenticate(&self.token) {
+        match self.state.auth().authenticate(&self.token) {
             Ok(p) if p.role >= Role::Editor => {
                 self.user = p;
                 true
@@ -170,7 +170,7 @@ fn events(live: Live) -> impl futures_util::Stream<Item = Result<Bytes, Infallib
                     Err(RecvError::Closed) => return None,
                 },
                 _ = live.tick.tick() => {
-                    if live.state.observe.is_draining() {
+                    if live.state.observe().is_draining() {
                         return None;
                     }
                     live.ticks += 1;

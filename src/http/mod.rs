@@ -19,6 +19,7 @@ mod log_stream;
 mod request;
 mod setup_page;
 pub(crate) mod spool;
+mod state;
 mod streams;
 mod tls_api;
 mod ui;
@@ -29,16 +30,15 @@ use std::time::Duration;
 use axum::routing::{delete, get, post, put};
 use axum::Router;
 
-use crate::AppState;
-
 use access::audit;
 pub use auth::OverTls;
 pub use dispatch::run_script;
 pub use error::ApiError;
 pub use graphql::post_local as graphql_post_local;
+pub use state::{AppState, Services};
 
 pub fn app(state: AppState) -> Router {
-    let timeout = Duration::from_millis(state.config.server.request_timeout_ms);
+    let timeout = Duration::from_millis(state.config().server.request_timeout_ms);
     let engine = Router::new()
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))

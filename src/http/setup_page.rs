@@ -10,7 +10,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::AppState;
+use crate::http::AppState;
 
 /// No script at all; styles and the icon from this server only.
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -22,7 +22,7 @@ pub struct TokenQuery {
 }
 
 pub async fn show(State(state): State<AppState>, Query(q): Query<TokenQuery>) -> Response {
-    if !state.auth.setup_open() {
+    if !state.auth().setup_open() {
         return closed();
     }
     page(StatusCode::OK, &form(&q.token, "", "", ""))
@@ -63,11 +63,11 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> Response {
     let tok = token.clone();
     let (email2, name2) = (email.clone(), name.clone());
     let done = tokio::task::spawn_blocking(move || {
-        st.auth.limiter.take("setup:")?;
+        st.auth().limiter.take("setup:")?;
         let name = Some(name2.as_str()).filter(|n| !n.trim().is_empty());
-        let user = st.auth.complete_setup(&tok, &email2, &password, name)?;
-        st.auth.audit(&user.email, "setup", &user.id, "ok");
-        st.auth.start_session(user, &ip)
+        let user = st.auth().complete_setup(&tok, &email2, &password, name)?;
+        st.auth().audit(&user.email, "setup", &user.id, "ok");
+        st.auth().start_session(user, &ip)
     })
     .await;
     match done {
@@ -85,7 +85,7 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> Response {
             super::auth::set_cookies(resp.headers_mut(), &done, secure);
             resp
         }
-        Ok(Err(e)) if !state.auth.setup_open() => {
+        Ok(Err(e)) if !state.auth().setup_open() => {
             tracing::info!("setup refused: {e}");
             closed()
         }

@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 use super::auth::AdminUser;
 use super::error::ApiError;
 use crate::events::{comment, Subscription};
-use crate::AppState;
+use crate::http::AppState;
 
 /// A comment line this often keeps proxies from closing an idle stream.
 const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -31,7 +31,7 @@ pub fn open(
         Ok(Value::Object(m)) => m,
         _ => Map::new(),
     };
-    let Some(sub) = state.streams.subscribe(path, meta, last_event_id) else {
+    let Some(sub) = state.streams().subscribe(path, meta, last_event_id) else {
         return ApiError::not_found(format!("no stream at {path}")).into_response();
     };
     let mut resp = Response::new(Body::from_stream(events(sub)));
@@ -71,13 +71,13 @@ fn events(
 /// `GET /engine/api/streams`: every stream with its open connections.
 pub async fn list(_: AdminUser, State(state): State<AppState>) -> Json<Value> {
     let streams: Vec<Value> = state
-        .streams
+        .streams()
         .status()
         .into_iter()
         .map(|(path, script, connections)| json!({ "path": path, "script": &*script, "connections": connections }))
         .collect();
     let subscriptions: Vec<Value> = state
-        .streams
+        .streams()
         .topic_status()
         .into_iter()
         .map(|(name, subscribers)| json!({ "name": name, "subscribers": subscribers }))

@@ -1,7 +1,7 @@
 //! The HTTPS certificate (admins only): `GET /engine/api/tls` describes the
 //! one served now, `PUT` uploads a PEM certificate and key (checked, kept in
 //! the data file, served from the next handshake on), `DELETE` goes back to
-//! the self-signed one. The work is in [`crate::server::tls::upload`].
+//! the self-signed one. The work is in [`crate::tls::upload`].
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -13,9 +13,9 @@ use serde_json::{json, Map, Value};
 use super::access::audit;
 use super::auth::AdminUser;
 use super::error::ApiError;
-use crate::server::tls::upload::{self, CertInfo, CertSource, Changed, UploadError};
-use crate::server::tls::Source;
-use crate::AppState;
+use crate::http::AppState;
+use crate::tls::upload::{self, CertInfo, CertSource, Changed, UploadError};
+use crate::tls::Source;
 
 #[derive(Deserialize)]
 struct Upload {
@@ -25,7 +25,7 @@ struct Upload {
 
 /// `tls.cert`/`tls.key` when the running config sets them.
 fn config_files(state: &AppState) -> Option<(String, String)> {
-    match Source::from_config(&state.live.current().config.tls) {
+    match Source::from_config(&state.live().current().config.tls) {
         Source::Files { cert, key } => {
             Some((cert.display().to_string(), key.display().to_string()))
         }
@@ -50,9 +50,9 @@ pub async fn put(
         r#"{"cert": "-----BEGIN CERTIFICATE-----…", "key": "-----BEGIN PRIVATE KEY-----…"}"#,
     )?;
     let r = state
-        .tls
+        .tls()
         .upload(
-            &state.store,
+            state.store(),
             config_files(&state),
             &up.cert,
             &up.key,
@@ -72,10 +72,10 @@ pub async fn delete(
     AdminUser(user): AdminUser,
     State(state): State<AppState>,
 ) -> Result<Json<Value>, ApiError> {
-    let names = state.config.tls.names.clone();
+    let names = state.config().tls.names.clone();
     let r = state
-        .tls
-        .delete(&state.store, config_files(&state), &names)
+        .tls()
+        .delete(state.store(), config_files(&state), &names)
         .await;
     let changed = finish(&state, &user.email, "tls.delete", "tls", r).await?;
     Ok(Json(describe(&state, Some(changed)).await?))
@@ -119,15 +119,15 @@ async fn finish(
 /// The answer of all three: what is served, where it comes from, and
 /// whether it can be changed here.
 async fn describe(state: &AppState, changed: Option<Changed>) -> Result<Value, ApiError> {
-    let st = state.store.clone();
+    let st = state.store().clone();
     let stored = tokio::task::spawn_blocking(move || upload::load(&st))
         .await
         .map_err(|e| ApiError::internal(e, &state.request_id()))?
         .map_err(|e| ApiError::internal(e, &state.request_id()))?;
     let files = config_files(state);
-    let https = state.tls.https();
+    let https = state.tls().https();
     let (source, info): (Option<CertSource>, Option<CertInfo>) = if https {
-        (Some(state.tls.source()), state.tls.serving())
+        (Some(state.tls().source()), state.tls().serving())
     } else {
         // Nothing is served: describe what the next start with HTTPS uses.
         let info = stored.as_ref().and_then(|s| {

@@ -14,8 +14,8 @@ use rust_embed::RustEmbed;
 use serde_json::{json, Value};
 
 use super::auth::EditorUser;
+use crate::http::AppState;
 use crate::observe::Sample;
-use crate::AppState;
 
 #[derive(RustEmbed)]
 #[folder = "ui/dist/"]
@@ -46,17 +46,17 @@ pub fn routes() -> Router<AppState> {
 /// per-script series), read from the metrics registry.
 async fn status(_: EditorUser, State(state): State<AppState>) -> Json<Value> {
     let sample = Sample {
-        sse: state.streams.status().iter().map(|s| s.2).sum(),
-        queue_depth: state.runtime.queue_depth(),
-        store_bytes: std::fs::metadata(&state.config.data).map_or(0, |m| m.len()),
+        sse: state.streams().status().iter().map(|s| s.2).sum(),
+        queue_depth: state.runtime().queue_depth(),
+        store_bytes: std::fs::metadata(&state.config().data).map_or(0, |m| m.len()),
     };
-    let text = state.observe.metrics.render(sample);
+    let text = state.observe().metrics.render(sample);
     let t = Totals::parse(&text);
     Json(json!({
         "version": env!("CARGO_PKG_VERSION"),
         "commit": env!("AIWEBENGINE_GIT_COMMIT"),
         "build_date": env!("AIWEBENGINE_BUILD_DATE"),
-        "uptime_seconds": state.started.elapsed().as_secs(),
+        "uptime_seconds": state.started().elapsed().as_secs(),
         "requests": {
             "total": t.requests.iter().sum::<f64>() as u64,
             "2xx": t.requests[2] as u64, "3xx": t.requests[3] as u64,

@@ -12,7 +12,7 @@ use super::error::ApiError;
 use super::json_body;
 use crate::auth::{ApiToken, AuthError, Role, Session, UserPatch};
 use crate::domain::rfc3339;
-use crate::AppState;
+use crate::http::AppState;
 
 /// Runs a blocking auth call; audits it as `action` on `target`.
 pub(crate) async fn run<T: Send + 'static>(
@@ -37,7 +37,7 @@ pub(crate) async fn run<T: Send + 'static>(
 }
 
 pub async fn list(_: AdminUser, State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let users = run(&state, "", "", "", |s| s.auth.list_users()).await?;
+    let users = run(&state, "", "", "", |s| s.auth().list_users()).await?;
     Ok(Json(
         json!({ "users": users.iter().map(user_json).collect::<Vec<_>>() }),
     ))
@@ -63,7 +63,7 @@ pub async fn create(
         .map_err(crate::auth::AuthError::from)?;
     let target = b.email.clone();
     let u = run(&state, &me.email, "user.create", &target, move |s| {
-        s.auth
+        s.auth()
             .create_user(&b.email, &b.password, b.name.as_deref(), role)
     })
     .await?;
@@ -79,7 +79,7 @@ pub async fn get(
     if !me.is_admin() && me.id != id {
         return Err(forbidden(&state, &me.email, "user.get", &id).await);
     }
-    let u = run(&state, "", "", "", move |s| s.auth.get_user(&id)).await?;
+    let u = run(&state, "", "", "", move |s| s.auth().get_user(&id)).await?;
     Ok(Json(user_json(&u)))
 }
 
@@ -108,7 +108,7 @@ pub async fn patch(
     }
     let target = id.clone();
     let u = run(&state, &me.email, "user.update", &target, move |s| {
-        s.auth.patch_user(&id, p)
+        s.auth().patch_user(&id, p)
     })
     .await?;
     Ok(Json(user_json(&u)))
@@ -121,7 +121,7 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let target = id.clone();
     run(&state, &me.email, "user.delete", &target, move |s| {
-        s.auth.delete_user(&id)
+        s.auth().delete_user(&id)
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -132,12 +132,12 @@ pub async fn me(
     State(state): State<AppState>,
 ) -> Result<Json<Value>, ApiError> {
     let id = me.id.clone();
-    let u = run(&state, "", "", "", move |s| s.auth.get_user(&id)).await?;
+    let u = run(&state, "", "", "", move |s| s.auth().get_user(&id)).await?;
     let mut v = user_json(&u);
     v["groups"] = json!(&*me.groups);
-    v["permissions"] = json!(state.auth.directory().permissions_of(&me.id));
+    v["permissions"] = json!(state.auth().directory().permissions_of(&me.id));
     v["session_id"] = json!(me.session_id);
-    v["csrf_token"] = json!(me.session_id.as_deref().map(|s| state.auth.csrf_token(s)));
+    v["csrf_token"] = json!(me.session_id.as_deref().map(|s| state.auth().csrf_token(s)));
     Ok(Json(v))
 }
 
@@ -164,7 +164,7 @@ pub async fn sessions(
     if user != me.id && !me.is_admin() {
         return Err(forbidden(&state, &me.email, "session.list", &user).await);
     }
-    let list = run(&state, "", "", "", move |s| s.auth.sessions_of(&user)).await?;
+    let list = run(&state, "", "", "", move |s| s.auth().sessions_of(&user)).await?;
     let cur = me.session_id.as_deref();
     Ok(Json(
         json!({ "sessions": list.iter().map(|s| session_json(s, cur)).collect::<Vec<_>>() }),
@@ -179,7 +179,7 @@ pub async fn revoke_session(
     let owner = (!me.is_admin()).then(|| me.id.clone());
     let target = id.clone();
     run(&state, &me.email, "session.revoke", &target, move |s| {
-        s.auth.revoke_session(&id, owner.as_deref())
+        s.auth().revoke_session(&id, owner.as_deref())
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -197,7 +197,7 @@ pub async fn revoke_all(
     }
     let target = user.clone();
     let n = run(&state, &me.email, "session.revoke_all", &target, move |s| {
-        s.auth.revoke_user_sessions(&user)
+        s.auth().revoke_user_sessions(&user)
     })
     .await?;
     Ok(Json(json!({ "revoked": n })))
@@ -218,7 +218,9 @@ pub async fn tokens(
     Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Json<Value> {
     let all = me.is_admin() && q.get("all").is_some_and(|v| v == "true");
-    let list = state.auth.list_api_tokens((!all).then_some(me.id.as_str()));
+    let list = state
+        .auth()
+        .list_api_tokens((!all).then_some(me.id.as_str()));
     Json(json!({ "tokens": list.iter().map(token_json).collect::<Vec<_>>() }))
 }
 
@@ -238,7 +240,7 @@ pub async fn create_token(
     let uid = me.id.clone();
     let target = b.name.clone();
     let (tok, secret) = run(&state, &me.email, "token.create", &target, move |s| {
-        s.auth.create_api_token(&uid, &b.name, b.expires_in_days)
+        s.auth().create_api_token(&uid, &b.name, b.expires_in_days)
     })
     .await?;
     let mut v = token_json(&tok);
@@ -254,7 +256,7 @@ pub async fn delete_token(
     let owner = (!me.is_admin()).then(|| me.id.clone());
     let target = id.clone();
     run(&state, &me.email, "token.delete", &target, move |s| {
-        s.auth.delete_api_token(&id, owner.as_deref())
+        s.auth().delete_api_token(&id, owner.as_deref())
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)

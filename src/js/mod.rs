@@ -194,7 +194,7 @@ pub trait Host: Send + Sync + 'static {
     }
     /// `scripts.*` and the older script globals; None where scripts have
     /// none (seeding).
-    fn scripts(&self) -> Option<Arc<crate::manage::ScriptManager>> {
+    fn scripts(&self) -> Option<Arc<crate::manage::ManageClient>> {
         None
     }
     /// Stored assets (`assets.*`); None where scripts have none (seeding).

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::context::{Caller, Shared};
 use super::worker::LocalMsg;
-use crate::manage::{Actor, ManageError, ScriptManager};
+use crate::manage::{ManageClient, ManageError, Op};
 
 const NAMES: &[&str] = &[
     "scripts",
@@ -90,45 +90,21 @@ pub(crate) fn install(ctx: &Ctx<'_>, shared: Rc<Shared>) -> rquickjs::Result<()>
 }
 
 /// One management call, decoded from the JS side's JSON arguments.
-enum Op {
-    List,
-    Get(String),
-    Put(String, String),
-    Delete(String),
-    Logs(Option<String>, usize),
-}
-
-impl Op {
-    fn parse(op: &str, args: &str) -> Result<Op, String> {
-        let args: Vec<Value> = serde_json::from_str(args).map_err(|e| e.to_string())?;
-        let text = |i: usize| args.get(i).and_then(Value::as_str).map(str::to_string);
-        let need = |i: usize| text(i).ok_or_else(|| format!("{op}: missing argument {}", i + 1));
-        Ok(match op {
-            "list" => Op::List,
-            "get" => Op::Get(need(0)?),
-            "put" => Op::Put(need(0)?, need(1)?),
-            "delete" => Op::Delete(need(0)?),
-            "logs" => Op::Logs(
-                text(0),
-                args.get(1).and_then(Value::as_f64).unwrap_or(100.0) as usize,
-            ),
-            other => return Err(format!("unknown scripts operation {other}")),
-        })
-    }
-
-    fn writes(&self) -> bool {
-        matches!(self, Op::Put(..) | Op::Delete(_))
-    }
-
-    async fn run(self, m: &ScriptManager, actor: &Actor) -> Result<Value, ManageError> {
-        Ok(match self {
-            Op::List => Value::Array(m.list(actor).await?),
-            Op::Get(name) => m.get(actor, &name).await?.unwrap_or(Value::Null),
-            Op::Put(name, source) => m.put(actor, &name, source).await?,
-            Op::Delete(name) => Value::Bool(m.delete(actor, &name).await?),
-            Op::Logs(name, limit) => Value::Array(m.logs(actor, name.as_deref(), limit).await?),
-        })
-    }
+fn parse(op: &str, args: &str) -> Result<Op, String> {
+    let args: Vec<Value> = serde_json::from_str(args).map_err(|e| e.to_string())?;
+    let text = |i: usize| args.get(i).and_then(Value::as_str).map(str::to_string);
+    let need = |i: usize| text(i).ok_or_else(|| format!("{op}: missing argument {}", i + 1));
+    Ok(match op {
+        "list" => Op::List,
+        "get" => Op::Get(need(0)?),
+        "put" => Op::Put(need(0)?, need(1)?),
+        "delete" => Op::Delete(need(0)?),
+        "logs" => Op::Logs(
+            text(0),
+            args.get(1).and_then(Value::as_f64).unwrap_or(100.0) as usize,
+        ),
+        other => return Err(format!("unknown scripts operation {other}")),
+    })
 }
 
 fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Object<'js>> {
@@ -140,7 +116,7 @@ fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Object<'
             ctx.clone(),
             move |ctx: Ctx<'js>, id: f64, op: String, as_owner: bool, args: String| {
                 let m = manager(&ctx, &s)?;
-                let op = Op::parse(&op, &args).map_err(|e| Exception::throw_type(&ctx, &e))?;
+                let op = parse(&op, &args).map_err(|e| Exception::throw_type(&ctx, &e))?;
                 let Some(sink) = s.timers.clone().filter(|_| !s.replaying.get()) else {
                     return Err(Exception::throw_message(
                         &ctx,
@@ -161,7 +137,7 @@ fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Object<'
                 };
                 let handle = m.handle().clone();
                 handle.spawn(async move {
-                    let r = op.run(&m, &actor).await.map(|v| v.to_string());
+                    let r = m.call(actor, op).await.map(|v| v.to_string());
                     let f = move |ctx: &Ctx<'_>| settle(ctx, id, r);
                     (sink.deliver)(LocalMsg::Run {
                         generation: sink.generation,
@@ -177,7 +153,7 @@ fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Object<'
         "sync",
         Function::new(ctx.clone(), move |ctx: Ctx<'js>, op: String, args: String| {
             let m = manager(&ctx, &s)?;
-            let op = Op::parse(&op, &args).map_err(|e| Exception::throw_type(&ctx, &e))?;
+            let op = parse(&op, &args).map_err(|e| Exception::throw_type(&ctx, &e))?;
             let top_level = s.registering || s.replaying.get() || s.timers.is_none();
             if top_level && op.writes() {
                 return Err(Exception::throw_message(
@@ -186,7 +162,7 @@ fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Object<'
                 ));
             }
             let actor = m.actor_for_owner(&s.script);
-            m.wait(op.run(&m, &actor))
+            m.wait(m.call(actor, op))
                 .map(|v| v.to_string())
                 .map_err(|e| Exception::throw_message(&ctx, &e.to_string()))
         })?,
@@ -194,7 +170,7 @@ fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Object<'
     Ok(o)
 }
 
-fn manager(ctx: &Ctx<'_>, s: &Shared) -> rquickjs::Result<Arc<ScriptManager>> {
+fn manager(ctx: &Ctx<'_>, s: &Shared) -> rquickjs::Result<Arc<ManageClient>> {
     s.host.scripts().ok_or_else(|| {
         Exception::throw_message(ctx, "script management is not available in this engine")
     })

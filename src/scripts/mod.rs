@@ -1,5 +1,6 @@
 //! Script records, versions, validation and the route table derived from them.
 
+mod catalog;
 mod rename;
 pub mod routes;
 mod runtime;
@@ -7,8 +8,9 @@ mod service;
 
 use serde::{Deserialize, Serialize};
 
+pub use catalog::{Catalog, CatalogCell, CatalogEntry, SaveAuthors};
 pub use runtime::{CatalogHook, LoadError, NoHook, Refusal, Registration, ScriptRuntime};
-pub use service::{write_version, Catalog, CatalogEntry, SaveOutcome, ScriptError, ScriptService};
+pub use service::{write_version, AssetProbe, SaveOutcome, ScriptDeps, ScriptError, ScriptService};
 
 pub use crate::domain::{now_millis, rfc3339, Access, ScriptGrant};
 

@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
+use super::catalog::CatalogEntry;
 use super::routes::RouteSpec;
-use super::service::CatalogEntry;
 use crate::domain::GqlSpec;
 
 /// What a script's top-level code registered.

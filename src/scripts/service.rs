@@ -2,12 +2,12 @@
 //! (record + version row + derived routes); the in-memory catalog and route
 //! table are swapped only after it commits.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use arc_swap::ArcSwap;
 use redb::{ReadableTable, ReadableTableMetadata};
 
+use super::catalog::{serving, Catalog, CatalogCell, CatalogEntry, SaveAuthors};
 use super::routes::{is_reserved, LoadedScript, Lookup, Pattern, RouteSpec, RouteTable};
 use super::runtime::{CatalogHook, LoadError, Refusal, Registration, ScriptRuntime};
 use super::{now_millis, validate_name, ScriptRecord, ScriptVersion};
@@ -59,53 +59,6 @@ pub enum ScriptError {
     Task(String),
 }
 
-pub struct CatalogEntry {
-    pub script: Arc<LoadedScript>,
-    pub routes: Vec<RouteSpec>,
-    pub graphql: Vec<GqlSpec>,
-    pub enabled: bool,
-}
-
-/// The scripts that serve, and the route table derived from them.
-#[derive(Default)]
-pub struct Catalog {
-    pub entries: BTreeMap<Arc<str>, Arc<CatalogEntry>>,
-    pub table: RouteTable,
-}
-
-/// The enabled entries, in name order.
-fn serving(entries: &BTreeMap<Arc<str>, Arc<CatalogEntry>>) -> Vec<Arc<CatalogEntry>> {
-    entries.values().filter(|e| e.enabled).cloned().collect()
-}
-
-impl Catalog {
-    /// `(path, script)` of every stream of the enabled scripts.
-    pub fn stream_paths(&self) -> Vec<(String, Arc<str>)> {
-        self.entries
-            .values()
-            .filter(|e| e.enabled)
-            .flat_map(|e| {
-                e.routes
-                    .iter()
-                    .filter(|r| r.stream)
-                    .map(|r| (r.path.clone(), e.script.name.clone()))
-            })
-            .collect()
-    }
-
-    fn rebuilt(entries: BTreeMap<Arc<str>, Arc<CatalogEntry>>) -> Catalog {
-        let serving: Vec<_> = entries
-            .values()
-            .filter(|e| e.enabled)
-            .map(|e| (e.script.clone(), e.routes.clone()))
-            .collect();
-        Catalog {
-            table: RouteTable::build(&serving),
-            entries,
-        }
-    }
-}
-
 /// Finds a stored asset whose public path (`/img/a.png`) a predicate
 /// accepts; bound by the engine, so scripts know nothing else of assets.
 pub type AssetProbe = Box<dyn Fn(&dyn Fn(&str) -> bool) -> Option<String> + Send + Sync>;
@@ -115,20 +68,32 @@ pub struct SaveOutcome {
     pub created: bool,
 }
 
+/// What the script service is built from; the composition root makes the
+/// shared handles (`catalog`, `authors`) first and hands clones to the
+/// services that read them.
+pub struct ScriptDeps {
+    pub store: Store,
+    pub runtime: Arc<dyn ScriptRuntime>,
+    pub streams: Arc<Streams>,
+    pub hook: Arc<dyn CatalogHook>,
+    /// Stored assets, for the route/asset conflict check.
+    pub assets: AssetProbe,
+    pub catalog: CatalogCell,
+    pub authors: SaveAuthors,
+    pub max_script_bytes: usize,
+}
+
 pub struct ScriptService {
     store: Store,
     runtime: Arc<dyn ScriptRuntime>,
-    catalog: ArcSwap<Catalog>,
+    catalog: CatalogCell,
     streams: Arc<Streams>,
     hook: Arc<dyn CatalogHook>,
     max_script_bytes: usize,
     /// Serializes changes so that conflict check, commit and swap are atomic.
     write_lock: tokio::sync::Mutex<()>,
-    /// Stored assets, for the conflict check (set once at start).
-    assets: std::sync::OnceLock<AssetProbe>,
-    /// Who is saving which script right now: a new script's top-level code
-    /// runs before it has an owner, and acts for its author meanwhile.
-    authors: std::sync::Mutex<HashMap<String, String>>,
+    assets: AssetProbe,
+    authors: SaveAuthors,
 }
 
 async fn blocking<T: Send + 'static>(
@@ -141,13 +106,8 @@ async fn blocking<T: Send + 'static>(
 
 impl ScriptService {
     /// Loads every stored script's current version (no JS runs here).
-    pub fn open(
-        store: Store,
-        runtime: Arc<dyn ScriptRuntime>,
-        streams: Arc<Streams>,
-        hook: Arc<dyn CatalogHook>,
-        max_script_bytes: usize,
-    ) -> Result<Self, StoreError> {
+    pub fn open(deps: ScriptDeps) -> Result<Self, StoreError> {
+        let store = deps.store;
         let entries = store.read(|txn| {
             let scripts = txn.open_table(tables::SCRIPTS)?;
             let versions = txn.open_table(tables::SCRIPT_VERSIONS)?;
@@ -177,19 +137,20 @@ impl ScriptService {
             }
             Ok(entries)
         })?;
-        let catalog = Catalog::rebuilt(entries);
-        streams.sync(&catalog.stream_paths());
-        hook.published(&serving(&catalog.entries));
+        let catalog = Arc::new(Catalog::rebuilt(entries));
+        deps.streams.sync(&catalog.stream_paths());
+        deps.catalog.store(catalog.clone());
+        deps.hook.published(&serving(&catalog.entries));
         Ok(ScriptService {
             store,
-            runtime,
-            catalog: ArcSwap::from_pointee(catalog),
-            streams,
-            hook,
-            max_script_bytes,
+            runtime: deps.runtime,
+            catalog: deps.catalog,
+            streams: deps.streams,
+            hook: deps.hook,
+            max_script_bytes: deps.max_script_bytes,
             write_lock: tokio::sync::Mutex::new(()),
-            assets: std::sync::OnceLock::new(),
-            authors: Default::default(),
+            assets: deps.assets,
+            authors: deps.authors,
         })
     }
 
@@ -199,20 +160,6 @@ impl ScriptService {
         self.streams.sync(&catalog.stream_paths());
         self.catalog.store(catalog.clone());
         self.hook.published(&serving(&catalog.entries));
-    }
-
-    /// The author of a save in progress of `name`, if any.
-    pub fn saving_author(&self, name: &str) -> Option<String> {
-        self.authors_lock().get(name).cloned()
-    }
-
-    fn authors_lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
-        self.authors.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Lets saves refuse GET routes that would hide a stored asset.
-    pub fn set_asset_probe(&self, probe: AssetProbe) {
-        let _ = self.assets.set(probe);
     }
 
     /// The current catalog; lock-free, for the request path.
@@ -244,10 +191,9 @@ impl ScriptService {
         }
         let rt = self.runtime.clone();
         let (n, s) = (name.to_string(), source.clone());
-        self.authors_lock()
-            .insert(name.to_string(), author.to_string());
+        self.authors.insert(name, author);
         let reg = blocking(move || rt.register(&n, &s).map_err(ScriptError::Load)).await;
-        self.authors_lock().remove(name);
+        self.authors.remove(name);
         let reg = reg?;
         if let Some(r) = reg.routes.iter().find(|r| is_reserved(&r.path)) {
             return Err(ScriptError::Reserved {
@@ -324,9 +270,7 @@ impl ScriptService {
 
     /// A GET route (or stream) must not match a stored asset's path.
     fn check_assets(&self, routes: &[RouteSpec]) -> Result<(), ScriptError> {
-        let Some(probe) = self.assets.get() else {
-            return Ok(());
-        };
+        let probe = &self.assets;
         let nobody = Arc::new(LoadedScript::new("".into(), 0, "".into()));
         for r in routes.iter().filter(|r| r.method == "GET") {
             let table = RouteTable::build(&[(nobody.clone(), vec![r.clone()])]);

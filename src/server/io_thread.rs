@@ -19,8 +19,8 @@ use tower::ServiceExt;
 
 use super::edge::Edge;
 use crate::domain::is_reserved;
+use crate::http::AppState;
 use crate::js::{InlineWorker, Invoker};
-use crate::AppState;
 
 /// Spawns hyper's per-connection tasks (h2 streams) on this thread.
 #[derive(Clone, Copy)]
@@ -89,17 +89,17 @@ async fn serve(
         }
     };
     let inline = Rc::new(InlineWorker::start(
-        state.config.js_config(),
-        state.host.clone(),
+        state.config().js_config(),
+        state.host().clone(),
     ));
     let router = crate::app(state.clone());
     let mut builder = auto::Builder::new(LocalExec);
-    let header_timeout = Duration::from_millis(state.config.server.header_read_timeout_ms);
+    let header_timeout = Duration::from_millis(state.config().server.header_read_timeout_ms);
     builder
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout);
-    let max_connections = state.config.server.max_connections as i64;
+    let max_connections = state.config().server.max_connections as i64;
     builder.http2().timer(TokioTimer::new());
     let graceful = GracefulShutdown::new();
     loop {
@@ -117,7 +117,7 @@ async fn serve(
                 continue;
             }
         };
-        let metrics = &state.observe.metrics;
+        let metrics = &state.observe().metrics;
         if metrics.connections.get() >= max_connections {
             // Over the limit: close at once rather than queue (slowloris).
             metrics.connections_refused.inc();
@@ -214,14 +214,14 @@ struct OpenConn(AppState);
 
 impl OpenConn {
     fn new(state: &AppState) -> OpenConn {
-        state.observe.metrics.connections.inc();
+        state.observe().metrics.connections.inc();
         OpenConn(state.clone())
     }
 }
 
 impl Drop for OpenConn {
     fn drop(&mut self) {
-        self.0.observe.metrics.connections.dec();
+        self.0.observe().metrics.connections.dec();
     }
 }
 
@@ -235,7 +235,7 @@ async fn dispatch(
     let mut req = req;
     req.extensions_mut().insert(ConnectInfo(peer));
     if req.uri().path() == "/graphql" && req.method() == hyper::Method::POST {
-        let pool = state.runtime.clone();
+        let pool = state.runtime().clone();
         return crate::http::graphql_post_local(&state, req, move |inv| {
             if inv.script.runs_inline() {
                 inline.invoke(inv)
@@ -251,7 +251,7 @@ async fn dispatch(
             Err(never) => match never {},
         };
     }
-    let pool = state.runtime.clone();
+    let pool = state.runtime().clone();
     crate::http::run_script(&state, req, move |inv| {
         // Reading a spooled upload blocks on the disk: not on this thread.
         if inv.script.runs_inline() && !inv.request.has_spooled_files() {

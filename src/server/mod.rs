@@ -13,19 +13,20 @@ mod edge;
 mod io_thread;
 mod notify;
 mod reload;
-pub mod tls;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::Config;
-use crate::state::{AppState, StartError};
+use crate::config::{Config, Live};
+use crate::http::AppState;
+use crate::store::StoreError;
+use crate::tls;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error(transparent)]
-    Start(#[from] StartError),
+    Store(#[from] StoreError),
     #[error("cannot listen on {addr}: {source}; pick another address with {flag}")]
     Bind {
         addr: String,
@@ -48,30 +49,47 @@ impl ServeError {
     }
 }
 
-/// Runs until SIGINT/SIGTERM, then lets in-flight requests finish (up to
-/// `server.shutdown_grace_ms`) and closes the data file.
-pub async fn run(config: Config) -> Result<(), ServeError> {
-    run_live(Arc::new(crate::config::Live::fixed(config))).await
+/// What is settled before the data file opens: configured PEM files are
+/// read and checked, the open-file limit raised, signals listened for.
+pub struct Prepared {
+    files: Option<tls::CertPair>,
+    signals: Signals,
 }
 
-/// [`run`] with the config's layers: SIGHUP and the management API reload
-/// them (REQ-CFG-004).
-pub async fn run_live(live: Arc<crate::config::Live>) -> Result<(), ServeError> {
-    let config = live.current().config.clone();
-    // Configured PEM files are checked before the data file is opened.
+impl Prepared {
+    /// The configured certificate files, for starting HTTPS.
+    pub fn take_files(&mut self) -> Option<tls::CertPair> {
+        self.files.take()
+    }
+}
+
+pub fn prepare(config: &Config) -> Result<Prepared, ServeError> {
     let files = match (&config.https, tls::Source::from_config(&config.tls)) {
         (Some(_), tls::Source::Files { cert, key }) => Some(tls::load_files(&cert, &key)?),
         _ => None,
     };
     raise_fd_limit();
-    let mut signals = Signals::install();
-    let state = AppState::start_live(live.clone()).await?;
+    Ok(Prepared {
+        files,
+        signals: Signals::install(),
+    })
+}
+
+/// Serves `state` until SIGINT/SIGTERM, then lets in-flight requests finish
+/// (up to `server.shutdown_grace_ms`) and closes the data file. SIGHUP and
+/// the management API reload the config's layers (REQ-CFG-004).
+pub async fn serve(
+    prepared: Prepared,
+    live: Arc<Live>,
+    state: AppState,
+    started: Option<tls::Started>,
+) -> Result<(), ServeError> {
+    let config = live.current().config.clone();
+    let mut signals = prepared.signals;
     let (listener, addr) = bind(&config.http, "--http")?;
     let mut https = None;
-    if let Some(https_addr) = &config.https {
+    if let (Some(https_addr), Some(started)) = (&config.https, started) {
         let (l, addr) = bind(https_addr, "--https")?;
-        let started = tls::start(files, &config.tls.names, &state.store).await?;
-        state.tls.attach(&started);
         live.on_reload(reload::tls_hook(started.tls.slot.clone()));
         https = Some((l, addr, started));
     }
@@ -111,7 +129,7 @@ pub async fn run_live(live: Arc<crate::config::Live>) -> Result<(), ServeError> 
         renewal = started.renewal;
     }
     println!("listening on http://{addr}");
-    if let Some(token) = state.auth.issue_setup_token() {
+    if let Some(token) = state.auth().issue_setup_token() {
         println!("no administrator yet: open {browser}/engine/admin/setup?token={token} within an hour to create one (or run `aiwebengine admin create`)");
     }
     use std::io::Write;
@@ -120,7 +138,7 @@ pub async fn run_live(live: Arc<crate::config::Live>) -> Result<(), ServeError> 
     notify::ready();
     signals.recv().await;
     notify::stopping();
-    state.observe.set_draining();
+    state.observe().set_draining();
     let delay = Duration::from_millis(config.server.drain_delay_ms);
     if !delay.is_zero() {
         tracing::info!(

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use super::tls::{self, CertSlot, Source};
 use crate::config::live::{Commit, Hook, Prepared};
 use crate::config::Live;
+use crate::tls::{self, CertSlot, Source};
 
 /// Reads `tls.cert`/`tls.key` again on every reload (a renewed certificate
 /// at the same path is picked up) and swaps them in for the next handshake.

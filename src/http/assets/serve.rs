@@ -17,8 +17,8 @@ use crate::assets::image::{Params, TIME_LIMIT};
 use crate::assets::range::{self, Ranged};
 use crate::assets::{blob, dir, kind, path, AssetError, AssetRecord};
 use crate::http::error::ApiError;
+use crate::http::AppState;
 use crate::scripts::routes::Lookup;
-use crate::AppState;
 
 /// Answers a GET or HEAD that no script route claims, when an asset is
 /// there; None lets the caller go on (welcome page, 404, 405).
@@ -34,12 +34,12 @@ pub async fn try_serve(state: &AppState, parts: &Parts) -> Option<Response> {
     } else {
         rest.into()
     };
-    let stored = state.assets.get(&key).is_some();
-    if !stored && state.assets.config().dir.is_none() {
+    let stored = state.assets().get(&key).is_some();
+    if !stored && state.assets().config().dir.is_none() {
         return None;
     }
     let routed = matches!(
-        state.scripts.catalog().table.lookup("GET", url_path),
+        state.scripts().catalog().table.lookup("GET", url_path),
         Lookup::Found { .. }
     );
     if routed {
@@ -49,7 +49,7 @@ pub async fn try_serve(state: &AppState, parts: &Parts) -> Option<Response> {
         return Some(serve_stored(state, parts, &key).await);
     }
     let asset_path = path::from_request(url_path)?;
-    let dir = state.assets.config().dir.clone()?;
+    let dir = state.assets().config().dir.clone()?;
     serve_dir(state, parts, &dir, &asset_path).await
 }
 
@@ -75,7 +75,7 @@ async fn serve_stored(state: &AppState, parts: &Parts, asset_path: &str) -> Resp
     // A replace between reading the metadata and opening the content is
     // retried with the new metadata; nothing mixes two versions.
     for _ in 0..3 {
-        let Some(rec) = state.assets.get(asset_path) else {
+        let Some(rec) = state.assets().get(asset_path) else {
             break;
         };
         let r = match variant {
@@ -111,7 +111,7 @@ async fn serve_record(
         Plan::Done(r) => return Ok(r),
         Plan::Send(r, s, e) => (r, s, e),
     };
-    let assets = state.assets.clone();
+    let assets = state.assets().clone();
     let reader = off(move || assets.reader(&rec)).await?;
     *resp.body_mut() = sized(blob::stream(reader, start, end), end - start);
     Ok(resp)
@@ -133,7 +133,7 @@ async fn serve_variant(
             rec.path
         )));
     }
-    let (assets, r) = (state.assets.clone(), rec.clone());
+    let (assets, r) = (state.assets().clone(), rec.clone());
     let job = tokio::task::spawn_blocking(move || assets.variant(&r, &p));
     let v = match tokio::time::timeout(TIME_LIMIT, job).await {
         Ok(Ok(v)) => v?,
@@ -155,7 +155,7 @@ async fn serve_variant(
         Plan::Done(r) => return Ok(r),
         Plan::Send(r, s, e) => (r, s, e),
     };
-    let assets = state.assets.clone();
+    let assets = state.assets().clone();
     let reader = off(move || assets.variant_reader(&v)).await?;
     *resp.body_mut() = sized(blob::stream(reader, start, end), end - start);
     Ok(resp)
@@ -193,7 +193,7 @@ fn plan(state: &AppState, parts: &Parts, e: &Entity) -> Plan {
             headers.insert(k, v);
         }
     };
-    let cfg = state.assets.config();
+    let cfg = state.assets().config();
     put(header::ETAG, &e.etag);
     put(header::LAST_MODIFIED, &httpdate::fmt_http_date(e.modified));
     put(header::CACHE_CONTROL, &cfg.cache_control);

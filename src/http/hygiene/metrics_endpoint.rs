@@ -10,8 +10,8 @@ use axum::response::IntoResponse;
 
 use super::net::is_loopback;
 use crate::http::error::ApiError;
+use crate::http::AppState;
 use crate::observe::{RouteTag, Sample};
-use crate::AppState;
 
 const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
@@ -28,7 +28,7 @@ fn answer(state: &AppState, client: IpAddr, req: &Request<Body>) -> Response<Bod
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         return ApiError::method_not_allowed(&["GET", "HEAD"]).into_response();
     }
-    let cfg = &state.config.metrics;
+    let cfg = &state.config().metrics;
     let open = cfg.loopback_open && is_loopback(client);
     let bearer = req
         .headers()
@@ -48,11 +48,11 @@ fn answer(state: &AppState, client: IpAddr, req: &Request<Body>) -> Response<Bod
         return ApiError::new(StatusCode::FORBIDDEN, "forbidden", hint).into_response();
     }
     let sample = Sample {
-        sse: state.streams.status().iter().map(|s| s.2).sum(),
-        queue_depth: state.runtime.queue_depth(),
-        store_bytes: std::fs::metadata(&state.config.data).map_or(0, |m| m.len()),
+        sse: state.streams().status().iter().map(|s| s.2).sum(),
+        queue_depth: state.runtime().queue_depth(),
+        store_bytes: std::fs::metadata(&state.config().data).map_or(0, |m| m.len()),
     };
-    let mut resp = Response::new(Body::from(state.observe.metrics.render(sample)));
+    let mut resp = Response::new(Body::from(state.observe().metrics.render(sample)));
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
     resp

@@ -27,9 +27,9 @@ use tower_http::compression::CompressionLayer;
 
 use super::error::ApiError;
 use crate::config::Config;
+use crate::http::AppState;
 use crate::observe::{valid_request_id, AccessEntry, RequestId, RouteTag, UserTag};
 use crate::scripts::routes::Lookup;
-use crate::AppState;
 
 /// Built once from `[security]`; the rate-limit buckets are shared by
 /// every I/O thread.
@@ -140,7 +140,7 @@ where
     Fut: Future<Output = Response<Body>> + 'static,
 {
     let start = Instant::now();
-    let obs = &state.observe;
+    let obs = &state.observe();
     let rid: Arc<str> = match req.headers().get("x-request-id") {
         Some(v) if valid_request_id(v.as_bytes()) => Arc::from(v.to_str().unwrap_or_default()),
         _ => state.request_id(),
@@ -152,7 +152,7 @@ where
     let seen = access
         .enabled()
         .then(|| seen(state, &req, access.wants_headers()));
-    let hy = state.hygiene.load_full();
+    let hy = state.hygiene().load_full();
     let client = hy.limiter.client_ip(peer.ip(), req.headers());
     let mut resp = respond(state, client, req, next).await;
     drop(in_flight);
@@ -213,7 +213,7 @@ fn finish(state: &AppState, headers: &mut HeaderMap, rid: &str) {
             headers.insert("x-request-id", v);
         }
     }
-    for (k, v) in &state.hygiene.load().headers {
+    for (k, v) in &state.hygiene().load().headers {
         if !headers.contains_key(k) {
             headers.insert(k.clone(), v.clone());
         }
@@ -230,7 +230,7 @@ where
     F: FnMut(Request<Body>) -> Fut + Clone + 'static,
     Fut: Future<Output = Response<Body>> + 'static,
 {
-    let hy = state.hygiene.load_full();
+    let hy = state.hygiene().load_full();
     if req.uri().path() == "/metrics" {
         return metrics_endpoint::serve(state, client, &req);
     }
@@ -238,7 +238,7 @@ where
         .limiter
         .check(client, req.uri().path(), || user_of(state, req.headers()));
     if let Some(q) = quota.as_ref().filter(|q| !q.allowed()) {
-        state.observe.metrics.rate_limited.inc();
+        state.observe().metrics.rate_limited.inc();
         let secs = q.retry_after().unwrap_or(1);
         let mut resp = ApiError::new(
             axum::http::StatusCode::TOO_MANY_REQUESTS,
@@ -284,7 +284,7 @@ where
 }
 
 fn script_takes_options(state: &AppState, req: &Request<Body>) -> bool {
-    let catalog = state.scripts.catalog();
+    let catalog = state.scripts().catalog();
     let found = matches!(
         catalog.table.lookup("OPTIONS", req.uri().path()),
         Lookup::Found { .. }
@@ -299,6 +299,6 @@ fn user_of(state: &AppState, headers: &HeaderMap) -> Option<Arc<str>> {
         .to_str()
         .ok()?
         .strip_prefix("Bearer ")?;
-    let who = state.auth.authenticate(token.trim()).ok()?;
+    let who = state.auth().authenticate(token.trim()).ok()?;
     Some(Arc::from(who.user.id.as_str()))
 }

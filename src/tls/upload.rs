@@ -8,7 +8,7 @@
 //! [`TlsControl`] is the handle the HTTP layer holds: what is served now,
 //! and upload or delete.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -285,18 +285,19 @@ pub async fn for_start(store: &Store) -> Option<(CertPair, CertInfo)> {
 
 /// The running server's certificate, for the management API.
 pub struct TlsControl {
-    /// Set once HTTPS is up; never set with `--https off`.
-    attached: OnceLock<Arc<CertSlot>>,
+    /// The slot handshakes read; None with `--https off`.
+    attached: Option<Arc<CertSlot>>,
     source: Mutex<CertSource>,
     /// One upload or delete at a time.
     busy: tokio::sync::Mutex<()>,
 }
 
-impl Default for TlsControl {
-    fn default() -> Self {
+impl TlsControl {
+    /// Over the certificate HTTPS started with, or (None) HTTPS off.
+    pub fn new(started: Option<&Started>) -> TlsControl {
         TlsControl {
-            attached: OnceLock::new(),
-            source: Mutex::new(CertSource::SelfSigned),
+            attached: started.map(|s| s.tls.slot.clone()),
+            source: Mutex::new(started.map_or(CertSource::SelfSigned, |s| s.source)),
             busy: tokio::sync::Mutex::new(()),
         }
     }
@@ -310,15 +311,9 @@ pub struct Changed {
 }
 
 impl TlsControl {
-    /// Called once, when the HTTPS listener has its certificate.
-    pub fn attach(&self, started: &Started) {
-        *self.source.lock().unwrap_or_else(|p| p.into_inner()) = started.source;
-        let _ = self.attached.set(started.tls.slot.clone());
-    }
-
     /// Whether HTTPS is served.
     pub fn https(&self) -> bool {
-        self.attached.get().is_some()
+        self.attached.is_some()
     }
 
     pub fn source(&self) -> CertSource {
@@ -327,7 +322,7 @@ impl TlsControl {
 
     /// The certificate handshakes get now (None with `--https off`).
     pub fn serving(&self) -> Option<CertInfo> {
-        let slot = self.attached.get()?;
+        let slot = self.attached.as_ref()?;
         let ck = slot.0.load_full();
         let der = ck.cert.first()?;
         match CertInfo::of(der) {
@@ -366,7 +361,7 @@ impl TlsControl {
         };
         let st = store.clone();
         blocking(move || save(&st, &stored)).await?;
-        let applied = match self.attached.get() {
+        let applied = match self.attached.as_ref() {
             Some(slot) => {
                 slot.replace(&pair)?;
                 *self.source.lock().unwrap_or_else(|p| p.into_inner()) = CertSource::Uploaded;
@@ -393,7 +388,7 @@ impl TlsControl {
         let _busy = self.busy.lock().await;
         let st = store.clone();
         blocking(move || remove(&st)).await?;
-        let Some(slot) = self.attached.get() else {
+        let Some(slot) = self.attached.as_ref() else {
             return Ok(Changed {
                 info: None,
                 applied: false,

@@ -1,0 +1,141 @@
+//! `AppState`: the handle every handler and I/O thread holds. It is built
+//! once, by the composition root (`crate::state`), from [`Services`]; after
+//! that its parts are reached through accessors only.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use arc_swap::ArcSwap;
+
+use super::hygiene::Hygiene;
+use crate::assets::Assets;
+use crate::auth::AuthService;
+use crate::config::{Config, Live};
+use crate::events::Streams;
+use crate::graphql::Schemas;
+use crate::js::{Host, QuickJsPool};
+use crate::kv::Kv;
+use crate::logs::LogService;
+use crate::observe::Observe;
+use crate::scripts::ScriptService;
+use crate::store::Store;
+use crate::tls::upload::TlsControl;
+
+/// Everything the HTTP layer serves from, as the composition root built it.
+pub struct Services {
+    pub config: Config,
+    pub store: Store,
+    pub scripts: Arc<ScriptService>,
+    pub schemas: Arc<Schemas>,
+    pub runtime: Arc<QuickJsPool>,
+    pub auth: Arc<AuthService>,
+    pub logs: Arc<LogService>,
+    pub streams: Arc<Streams>,
+    pub kv: Arc<Kv>,
+    pub assets: Arc<Assets>,
+    pub host: Arc<dyn Host>,
+    pub observe: Observe,
+    pub live: Arc<Live>,
+    pub tls: Arc<TlsControl>,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    s: Services,
+    /// Rate limits, CORS, compression and security headers; swapped whole
+    /// by a config reload.
+    hygiene: Arc<ArcSwap<Hygiene>>,
+    started: Instant,
+    request_prefix: u32,
+    request_counter: AtomicU64,
+}
+
+impl AppState {
+    pub fn new(s: Services, hygiene: Arc<ArcSwap<Hygiene>>) -> AppState {
+        AppState {
+            inner: Arc::new(Inner {
+                s,
+                hygiene,
+                started: Instant::now(),
+                request_prefix: rand::random(),
+                request_counter: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.s.config
+    }
+    pub fn store(&self) -> &Store {
+        &self.inner.s.store
+    }
+    pub fn scripts(&self) -> &Arc<ScriptService> {
+        &self.inner.s.scripts
+    }
+    pub fn schemas(&self) -> &Arc<Schemas> {
+        &self.inner.s.schemas
+    }
+    pub fn runtime(&self) -> &Arc<QuickJsPool> {
+        &self.inner.s.runtime
+    }
+    pub fn auth(&self) -> &Arc<AuthService> {
+        &self.inner.s.auth
+    }
+    pub fn logs(&self) -> &Arc<LogService> {
+        &self.inner.s.logs
+    }
+    pub fn streams(&self) -> &Arc<Streams> {
+        &self.inner.s.streams
+    }
+    pub fn kv(&self) -> &Arc<Kv> {
+        &self.inner.s.kv
+    }
+    pub fn assets(&self) -> &Arc<Assets> {
+        &self.inner.s.assets
+    }
+    /// What the JS host API calls into; shared by every worker.
+    pub fn host(&self) -> &Arc<dyn Host> {
+        &self.inner.s.host
+    }
+    /// Metrics, the access log, the shutting-down flag.
+    pub fn observe(&self) -> &Observe {
+        &self.inner.s.observe
+    }
+    /// The running config with the source of each value, and reloads.
+    pub fn live(&self) -> &Arc<Live> {
+        &self.inner.s.live
+    }
+    /// The HTTPS certificate being served, and uploads of a new one.
+    pub fn tls(&self) -> &Arc<TlsControl> {
+        &self.inner.s.tls
+    }
+    pub fn hygiene(&self) -> &Arc<ArcSwap<Hygiene>> {
+        &self.inner.hygiene
+    }
+    pub fn started(&self) -> Instant {
+        self.inner.started
+    }
+
+    /// A short unique id for a request, cheap enough for the hot path.
+    pub fn request_id(&self) -> Arc<str> {
+        let n = self.inner.request_counter.fetch_add(1, Ordering::Relaxed);
+        format!("{:08x}{:08x}", self.inner.request_prefix, n).into()
+    }
+
+    /// Stops the workers and commits queued logs. The data file closes when
+    /// the last `AppState` clone is dropped.
+    pub async fn shutdown(&self) {
+        let state = self.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            state.runtime().shutdown();
+            state.kv().shutdown();
+            state.logs().shutdown();
+        })
+        .await;
+    }
+}

@@ -1,0 +1,208 @@
+//! The composition root: the one place that builds every service and hands
+//! each the handles it needs. Nothing else in the crate constructs a
+//! service or imports this module (but `cli`, which calls [`serve`]).
+//!
+//! The order below is the dependency order. Two loops in the engine's
+//! behaviour are cut here without late binding:
+//! - the asset service checks routes and the script service checks assets:
+//!   the [`CatalogCell`] the script service publishes into is made first and
+//!   read by the assets' route hook;
+//! - JS can manage scripts and saving a script runs JS: the JS host gets a
+//!   [`crate::manage::ManageClient`] whose calls queue on a channel that the
+//!   manager serves once the script service exists.
+
+mod host;
+
+use std::sync::Arc;
+
+use crate::assets::{Assets, Hooks};
+use crate::auth::AuthService;
+use crate::config::{Config, Live};
+use crate::events::Streams;
+use crate::http::{AppState, Services};
+use crate::js::{Host, QuickJsPool};
+use crate::logs::LogService;
+use crate::manage::ScriptManager;
+use crate::scripts::{CatalogCell, SaveAuthors, ScriptDeps, ScriptService};
+use crate::server::ServeError;
+use crate::store::{Store, StoreError};
+use crate::tls::upload::TlsControl;
+use crate::tls::{CertPair, Started};
+
+pub use host::EngineHost;
+
+/// What the modules acting on config sections check beyond the schema;
+/// every [`crate::config::Inputs`] the engine resolves carries these.
+pub const CONFIG_CHECKS: &[crate::config::Check] =
+    &[crate::observe::validate, crate::http::hygiene::validate];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot start: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
+}
+
+impl From<StartError> for ServeError {
+    fn from(e: StartError) -> ServeError {
+        match e {
+            StartError::Store(s) => ServeError::Store(s),
+            StartError::Io(io) => ServeError::Io(io),
+            StartError::Tls(t) => ServeError::Tls(t),
+        }
+    }
+}
+
+/// Serves until SIGINT/SIGTERM: checks what must be right before the data
+/// file opens, builds the engine, hands it to the listeners.
+pub async fn serve(live: Arc<Live>) -> Result<(), ServeError> {
+    let mut prepared = crate::server::prepare(&live.current().config)?;
+    let files = prepared.take_files();
+    let (state, started) = start_live(live.clone(), files).await?;
+    crate::server::serve(prepared, live, state, started).await
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StartError> + Send + 'static,
+) -> Result<T, StartError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))?
+}
+
+/// Opens (or creates) the data file and starts every service; with HTTPS
+/// on, also the certificate (`files` when configured), which the listeners
+/// are given next.
+pub async fn start_live(
+    live: Arc<Live>,
+    files: Option<CertPair>,
+) -> Result<(AppState, Option<Started>), StartError> {
+    let config = live.current().config.clone();
+    let rt = tokio::runtime::Handle::current();
+    let store = open_store(&config).await?;
+    let started = match &config.https {
+        Some(_) => Some(crate::tls::start(files, &config.tls.names, &store).await?),
+        None => None,
+    };
+    let logs = LogService::start(store.clone(), config.js.log_ring)?;
+    let streams = Streams::start(&rt);
+    let kv = crate::kv::Kv::start(store.clone(), config.kv.limits())?;
+    let st = store.clone();
+    let auth = Arc::new(blocking(move || Ok(AuthService::open(st)?)).await?);
+    let catalog = CatalogCell::default();
+    let assets = open_assets(&store, &config, &auth, &catalog).await?;
+    let authors = SaveAuthors::default();
+    let (manager, inbox) = crate::manage::channel(auth.clone(), authors.clone(), rt.clone());
+    let host: Arc<dyn Host> = Arc::new(EngineHost {
+        logs: logs.clone(),
+        streams: streams.clone(),
+        kv: kv.clone(),
+        fetcher: Arc::new(fetcher(&config)?),
+        manager: Arc::new(manager),
+        assets: assets.clone(),
+    });
+    let runtime = Arc::new(QuickJsPool::start(
+        config.js_config(),
+        host.clone(),
+        rt.clone(),
+    )?);
+    let schemas = Arc::new(crate::graphql::Schemas::new(
+        runtime.clone(),
+        streams.clone(),
+        graphql_limits(&config),
+    ));
+    let probe = assets.clone();
+    let deps = ScriptDeps {
+        store: store.clone(),
+        runtime: runtime.clone(),
+        streams: streams.clone(),
+        hook: schemas.clone(),
+        assets: Box::new(move |m: &dyn Fn(&str) -> bool| probe.find_public(m)),
+        catalog,
+        authors,
+        max_script_bytes: config.js.max_script_bytes,
+    };
+    let scripts = Arc::new(blocking(move || Ok(ScriptService::open(deps)?)).await?);
+    rt.spawn(ScriptManager::new(scripts.clone(), auth.clone(), logs.clone()).serve(inbox));
+    crate::backup::schedule::start(&store, &config.storage);
+    let observe = crate::observe::Observe::start(&config, &store)?;
+    let hygiene = Arc::new(arc_swap::ArcSwap::from_pointee(
+        crate::http::hygiene::Hygiene::new(&config),
+    ));
+    live.attach_store(store.downgrade());
+    live.on_reload(crate::http::config_api::hygiene_hook(hygiene.clone()));
+    let services = Services {
+        config,
+        store,
+        scripts,
+        schemas,
+        runtime,
+        auth,
+        logs,
+        streams,
+        kv,
+        assets,
+        host,
+        observe,
+        live,
+        tls: Arc::new(TlsControl::new(started.as_ref())),
+    };
+    Ok((AppState::new(services, hygiene), started))
+}
+
+async fn open_store(config: &Config) -> Result<Store, StartError> {
+    let (path, js) = (config.data.clone(), config.js_config());
+    let cache = config.storage.cache_bytes;
+    blocking(move || {
+        let store = Store::open_with_cache(&path, &|txn| crate::seed::seed(txn, &js), cache)?;
+        // After the open: holding the data file proves no other server
+        // is using its spool directory.
+        match crate::http::spool::sweep(&path)? {
+            0 => {}
+            n => tracing::info!(files = n, "removed uploads a previous run left spooled"),
+        }
+        Ok(store)
+    })
+    .await
+}
+
+/// The asset service with its lookups into auth (owners, audit) and the
+/// route table (conflicts).
+async fn open_assets(
+    store: &Store,
+    config: &Config,
+    auth: &Arc<AuthService>,
+    catalog: &CatalogCell,
+) -> Result<Arc<Assets>, StartError> {
+    let (a1, a2, routes) = (auth.clone(), auth.clone(), catalog.clone());
+    let hooks = Hooks {
+        owner_of: Box::new(move |script: &str| {
+            let p = a1.directory().owner_principal(script)?;
+            Some(crate::assets::Actor::from_principal(&p))
+        }),
+        route_for: Box::new(move |public: &str| routes.get_route(public)),
+        audit: Box::new(move |user, action, target, result| a2.audit(user, action, target, result)),
+    };
+    let (st, cfg) = (store.clone(), config.assets.clone());
+    blocking(move || Ok(Assets::open(st, cfg, hooks)?)).await
+}
+
+fn fetcher(config: &Config) -> Result<crate::fetch::Fetcher, StartError> {
+    crate::fetch::Fetcher::new(
+        config.js.fetch.clone(),
+        std::time::Duration::from_millis(config.server.request_timeout_ms),
+        tokio::runtime::Handle::current(),
+    )
+    .map_err(|e| std::io::Error::other(format!("cannot build the fetch client: {e}")).into())
+}
+
+fn graphql_limits(config: &Config) -> crate::graphql::Limits {
+    crate::graphql::Limits {
+        introspection: config.graphql.introspection || config.dev,
+        max_depth: config.graphql.max_depth,
+        max_complexity: config.graphql.max_complexity,
+    }
+}
