@@ -338,6 +338,11 @@ fn failure_response(
     request_id: &str,
 ) -> Response {
     let dev = state.config.dev;
+    if f.kind == FailureKind::Internal {
+        // Logged once, by ApiError::internal, with the detail.
+        return ApiError::internal(format!("script {script}: {}", f.message), request_id)
+            .into_response();
+    }
     tracing::warn!(script, request_id, code = f.kind.code(), "{}", f.message);
     if let (true, Some(best)) = (dev, f.best_effort) {
         let mut resp = to_http(*best, request_id, Vec::new());
@@ -374,6 +379,7 @@ fn failure_response(
             format!("script {script} returned an {}", f.message),
         ),
         FailureKind::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, f.message.clone()),
+        FailureKind::Internal => (StatusCode::INTERNAL_SERVER_ERROR, f.message.clone()),
         FailureKind::Runtime if dev => (StatusCode::INTERNAL_SERVER_ERROR, f.message.clone()),
         FailureKind::Runtime => (
             StatusCode::INTERNAL_SERVER_ERROR,
