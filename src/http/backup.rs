@@ -6,7 +6,7 @@
 //! streamed; the scratch file is removed when the body is dropped.
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -14,6 +14,7 @@ use tokio::io::AsyncReadExt;
 
 use super::auth::AdminUser;
 use super::error::ApiError;
+use super::extract::ApiQuery;
 use crate::backup::{self, Scratch};
 use crate::AppState;
 
@@ -27,7 +28,7 @@ pub struct BackupQuery {
 pub async fn download(
     AdminUser(user): AdminUser,
     State(state): State<AppState>,
-    Query(q): Query<BackupQuery>,
+    ApiQuery(q): ApiQuery<BackupQuery>,
 ) -> Result<Response, ApiError> {
     let zstd = match q.compress.as_deref() {
         None | Some("") | Some("none") => false,

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -15,6 +14,7 @@ use serde_json::{json, Value};
 
 use super::auth::AdminUser;
 use super::error::ApiError;
+use super::extract::ApiBytes;
 use super::{audit, json_body};
 use crate::config::live::{Commit, Hook, Outcome, Prepared, SetError};
 use crate::AppState;
@@ -37,7 +37,7 @@ struct SetBody {
 pub async fn put(
     AdminUser(p): AdminUser,
     State(state): State<AppState>,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Json<Value>, ApiError> {
     let req: SetBody = json_body(&body, r#"{"key": "js.time_limit_ms", "value": 2000}"#)?;
     let value = Some(req.value).filter(|v| !v.is_null());

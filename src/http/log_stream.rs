@@ -14,7 +14,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
@@ -25,6 +25,7 @@ use tokio::sync::broadcast::error::RecvError;
 use super::access::{access_of, require};
 use super::auth::{cookie, EditorUser, SESSION_COOKIE};
 use super::error::ApiError;
+use super::extract::ApiQuery;
 use crate::auth::{Principal, Role};
 use crate::events::comment;
 use crate::logs::LiveEntry;
@@ -68,7 +69,7 @@ pub async fn stream(
     EditorUser(user): EditorUser,
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<StreamQuery>,
+    ApiQuery(q): ApiQuery<StreamQuery>,
 ) -> Result<Response, ApiError> {
     let level = q.level.as_deref().filter(|l| !l.is_empty());
     let min_level = match level {

@@ -3,7 +3,6 @@
 //! the data file, served from the next handshake on), `DELETE` goes back to
 //! the self-signed one. The work is in [`crate::server::tls::upload`].
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -13,6 +12,7 @@ use serde_json::{json, Map, Value};
 use super::access::audit;
 use super::auth::AdminUser;
 use super::error::ApiError;
+use super::extract::ApiBytes;
 use crate::server::tls::upload::{self, CertInfo, CertSource, Changed, UploadError};
 use crate::server::tls::Source;
 use crate::AppState;
@@ -43,7 +43,7 @@ pub async fn get(
 pub async fn put(
     AdminUser(user): AdminUser,
     State(state): State<AppState>,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Json<Value>, ApiError> {
     let up: Upload = super::json_body(
         &body,
