@@ -71,3 +71,32 @@ async fn test_req_api_errors_wrong_method_is_json_405_with_allow() {
     let r = eng.api("GET", "/engine/api/nothing-here", None).await;
     assert_api_error(&r, 404, "not_found", "/engine/api/nothing-here");
 }
+
+#[tokio::test]
+async fn test_req_api_errors_internal_error_carries_the_requests_own_id() {
+    let eng = Engine::start().await;
+    // A file where the data directory was: the backup's scratch file
+    // beside the data file cannot be created, a storage (internal) error.
+    let dir = eng.dir.dir().to_path_buf();
+    let moved = dir.with_extension("moved");
+    std::fs::rename(&dir, &moved).expect("move the data dir");
+    std::fs::write(&dir, b"").expect("a file in its place");
+    let rb = eng.req("GET", "/engine/api/backup").bearer_auth(&eng.token);
+    let r = send(rb.header("x-request-id", "edge-internal-1")).await;
+    std::fs::remove_file(&dir).expect("remove the file");
+    std::fs::rename(&moved, &dir).expect("move the data dir back");
+    assert_eq!(r.status, 500, "{}", r.text());
+    assert_eq!(r.code(), "internal", "{}", r.text());
+    assert_eq!(r.header("x-request-id").as_deref(), Some("edge-internal-1"));
+    assert_eq!(r.json()["error"]["request_id"], "edge-internal-1");
+    let logged = eventually("the internal error in the server log", || async {
+        let out = eng.server.output();
+        let lines: Vec<&str> = out
+            .lines()
+            .filter(|l| l.contains("internal error:") && l.contains("edge-internal-1"))
+            .collect();
+        (!lines.is_empty()).then_some(lines.len())
+    })
+    .await;
+    assert_eq!(logged, 1, "logged exactly once:\n{}", eng.server.output());
+}

@@ -212,7 +212,7 @@ pub async fn patch_script(
             st.auth.set_owner(&script, &m)
         })
         .await
-        .map_err(|e| ApiError::internal(e.to_string(), "owner"))??;
+        .map_err(|e| ApiError::internal(e.to_string()))??;
         rec = owned;
         reload_acl(&state).await;
     }

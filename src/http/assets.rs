@@ -244,7 +244,7 @@ pub async fn delete(
         }
         Ok(Ok(false)) => Err(ApiError::not_found(format!("no asset at {p}"))),
         Ok(Err(e)) => Err(refused(&state, &user, "asset.delete", &p, e).await),
-        Err(e) => Err(ApiError::internal(e, &state.request_id())),
+        Err(e) => Err(ApiError::internal(e)),
     }
 }
 
@@ -272,7 +272,7 @@ async fn commit(
     let done = match tokio::task::spawn_blocking(move || assets.commit(&actor, staged)).await {
         Ok(Ok(done)) => done,
         Ok(Err(e)) => return Err(refused(state, user, "asset.upload", &paths.join(", "), e).await),
-        Err(e) => return Err(ApiError::internal(e, &state.request_id())),
+        Err(e) => return Err(ApiError::internal(e)),
     };
     let mut out = Vec::with_capacity(done.len());
     for c in done {
@@ -437,9 +437,7 @@ impl From<AssetError> for ApiError {
             AssetError::Busy(_) | AssetError::Changed(_) => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, msg)
             }
-            AssetError::Store(s) => {
-                ApiError::internal(s, &uuid::Uuid::new_v4().simple().to_string())
-            }
+            AssetError::Store(s) => ApiError::internal(s),
         }
     }
 }

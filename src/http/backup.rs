@@ -40,22 +40,17 @@ pub async fn download(
             ))
         }
     };
-    let rid = state.request_id();
     let store = state.store.clone();
     let started = std::time::Instant::now();
     let (scratch, counts) =
         tokio::task::spawn_blocking(move || backup::snapshot_store(&store, zstd))
             .await
-            .map_err(|e| ApiError::internal(e, &rid))?
-            .map_err(|e| ApiError::internal(e, &rid))?;
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?;
     let file = tokio::fs::File::open(scratch.path())
         .await
-        .map_err(|e| ApiError::internal(e, &rid))?;
-    let len = file
-        .metadata()
-        .await
-        .map_err(|e| ApiError::internal(e, &rid))?
-        .len();
+        .map_err(ApiError::internal)?;
+    let len = file.metadata().await.map_err(ApiError::internal)?.len();
     tracing::info!(
         admin = %user.email, bytes = len, zstd, scripts = counts.scripts,
         ms = started.elapsed().as_millis() as u64, "backup snapshot taken"

@@ -44,7 +44,7 @@ pub async fn put(
     let (st, key) = (state.clone(), req.key.clone());
     let result = tokio::task::spawn_blocking(move || st.live.set(&key, value))
         .await
-        .map_err(|e| ApiError::internal(e, &state.request_id()))?;
+        .map_err(ApiError::internal)?;
     let (outcome, verdict) = match result {
         Ok(o) => (Ok(o), "ok"),
         Err(SetError::Invalid(m)) => (Err(ApiError::bad_request("invalid_config", m)), "invalid"),
@@ -52,7 +52,7 @@ pub async fn put(
             Err(ApiError::new(StatusCode::CONFLICT, "config_overridden", m)),
             "overridden",
         ),
-        Err(SetError::Store(m)) => (Err(ApiError::internal(m, &state.request_id())), "failed"),
+        Err(SetError::Store(m)) => (Err(ApiError::internal(m)), "failed"),
     };
     audit(&state, &p.email, "config.set", &req.key, verdict).await;
     let outcome = outcome?;
@@ -73,7 +73,7 @@ pub async fn reload(
     let st = state.clone();
     let result = tokio::task::spawn_blocking(move || st.live.reload())
         .await
-        .map_err(|e| ApiError::internal(e, &state.request_id()))?;
+        .map_err(ApiError::internal)?;
     match result {
         Ok(outcome) => {
             audit(&state, &p.email, "config.reload", "config", "ok").await;

@@ -154,7 +154,7 @@ async fn call_script(
     let outcome = timeout_at(call.deadline, rx)
         .await
         .map_err(|_| ApiError::timeout(ms).with("request_id", &**request_id))?
-        .map_err(|_| ApiError::internal("a JS worker dropped a request", request_id))?;
+        .map_err(|_| ApiError::internal("a JS worker dropped a request"))?;
     let failed = outcome.as_ref().err().map(|f| f.kind);
     state.observe.metrics.js_outcome(&script.name, failed);
     Ok(match outcome {
@@ -246,7 +246,7 @@ fn body_error(e: ReadError, target: &Target, ms: u64, request_id: &str) -> ApiEr
         )
         .with("request_id", request_id),
         ReadError::Bad(e) => e,
-        ReadError::Internal(detail) => ApiError::internal(detail, request_id),
+        ReadError::Internal(detail) => ApiError::internal(detail),
     }
 }
 
@@ -340,8 +340,7 @@ fn failure_response(
     let dev = state.config.dev;
     if f.kind == FailureKind::Internal {
         // Logged once, by ApiError::internal, with the detail.
-        return ApiError::internal(format!("script {script}: {}", f.message), request_id)
-            .into_response();
+        return ApiError::internal(format!("script {script}: {}", f.message)).into_response();
     }
     tracing::warn!(script, request_id, code = f.kind.code(), "{}", f.message);
     if let (true, Some(best)) = (dev, f.best_effort) {

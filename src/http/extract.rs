@@ -53,11 +53,7 @@ fn path_error(e: PathRejection, parts: &Parts) -> ApiError {
     let path = original_path(parts);
     if e.status().is_server_error() {
         // A route declared without the parameters its handler reads.
-        let rid = parts
-            .extensions
-            .get::<crate::observe::RequestId>()
-            .map_or_else(|| "-".into(), |r| r.0.clone());
-        return ApiError::internal(format!("path extractor on {path}: {}", e.body_text()), &rid);
+        return ApiError::internal(format!("path extractor on {path}: {}", e.body_text()));
     }
     let text = e.body_text();
     let detail = text.strip_prefix("Invalid URL: ").unwrap_or(&text);

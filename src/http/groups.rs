@@ -271,7 +271,7 @@ pub async fn audit(
     let st = state.clone();
     let entries = tokio::task::spawn_blocking(move || st.auth.audit_page(limit, q.before))
         .await
-        .map_err(|e| ApiError::internal(e, &state.request_id()))??;
+        .map_err(ApiError::internal)??;
     let list: Vec<Value> = entries
         .iter()
         .map(|e| json!({ "id": e.id, "time": rfc3339(e.time), "user": e.user, "action": e.action, "target": e.target, "result": e.result }))

@@ -35,10 +35,10 @@ pub async fn browse(
     let kv = state.kv.clone();
     let page = tokio::task::spawn_blocking(move || kv.browse(&name, &prefix, limit, q.cursor))
         .await
-        .map_err(|e| ApiError::internal(e, "kv-browse"))?
+        .map_err(ApiError::internal)?
         .map_err(|e| match e {
             KvError::Invalid(m) => ApiError::bad_request("invalid_cursor", m),
-            other => ApiError::internal(other, "kv-browse"),
+            other => ApiError::internal(other),
         })?;
     let entries: Vec<Value> = page
         .entries

@@ -103,7 +103,7 @@ async fn finish(
                 .with("cert", cert.clone())
                 .with("key", key.clone())
         }
-        UploadError::Store(_) | UploadError::Tls(_) => ApiError::internal(&e, &state.request_id()),
+        UploadError::Store(_) | UploadError::Tls(_) => ApiError::internal(&e),
     };
     audit(
         state,
@@ -122,8 +122,8 @@ async fn describe(state: &AppState, changed: Option<Changed>) -> Result<Value, A
     let st = state.store.clone();
     let stored = tokio::task::spawn_blocking(move || upload::load(&st))
         .await
-        .map_err(|e| ApiError::internal(e, &state.request_id()))?
-        .map_err(|e| ApiError::internal(e, &state.request_id()))?;
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
     let files = config_files(state);
     let https = state.tls.https();
     let (source, info): (Option<CertSource>, Option<CertInfo>) = if https {

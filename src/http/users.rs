@@ -26,7 +26,7 @@ pub(crate) async fn run<T: Send + 'static>(
     let st = state.clone();
     let out = tokio::task::spawn_blocking(move || f(&st))
         .await
-        .map_err(|e| ApiError::internal(e, &state.request_id()))?;
+        .map_err(ApiError::internal)?;
     let result = match &out {
         Ok(_) => "ok".to_string(),
         Err(e) => e.code().to_string(),
