@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap};
 use axum::response::Response;
 use bytes::Bytes;
 use serde::Deserialize;
@@ -105,17 +105,7 @@ pub async fn stream(
     };
     let head = futures_util::stream::once(async { Ok(comment("connected")) });
     let body = futures_util::StreamExt::chain(head, events(live));
-    let mut resp = Response::new(Body::from_stream(body));
-    *resp.status_mut() = StatusCode::OK;
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    // Tell nginx-style proxies not to buffer the stream.
-    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    Ok(resp)
+    Ok(super::sse_response(Body::from_stream(body)))
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

@@ -201,6 +201,21 @@ async fn method_not_allowed(
     )
 }
 
+/// The one SSE response head (200, `text/event-stream`, no caching, and
+/// no buffering by nginx-style proxies) around an event stream body.
+pub(crate) fn sse_response(body: axum::body::Body) -> axum::response::Response {
+    use axum::http::{header, HeaderValue};
+    let mut resp = axum::response::Response::new(body);
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    resp
+}
+
 /// Parses a JSON body whatever its Content-Type says, with an error that
 /// shows the expected shape.
 pub(crate) fn json_body<T: serde::de::DeserializeOwned>(
