@@ -244,3 +244,22 @@ async fn test_req_js_001_request_isolation_gives_fresh_state() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_req_js_001_one_warm_context_serves_a_second_script_while_one_awaits() {
+    // One worker keeping one warm context: the parked request pins its
+    // context, so the other script's new context must serve and may be
+    // dropped afterwards, but never before it answered.
+    let config = "[js]\nworkers = 1\nmax_contexts_per_worker = 1\n";
+    let eng = Engine::start_with(Opts::config(config)).await;
+    eng.deploy("async.js", ASYNC).await;
+    eng.deploy("other.js", OTHER).await;
+    let slow = tokio::spawn(send(eng.req("GET", "/slow")));
+    eng.wait_log("async.js", |e| msg(e) == "slow started").await;
+    for _ in 0..3 {
+        let r = eng.get("/other").await;
+        assert_eq!(r.status, 200, "{}\n{}", r.text(), eng.server.output());
+        assert_eq!(r.text(), "other");
+    }
+    assert_eq!(slow.await.unwrap().text(), "slow");
+}

@@ -11,6 +11,9 @@ pub enum FailureKind {
     InvalidResponse,
     /// The engine could not run the script (worker gone, context could not be built).
     Unavailable,
+    /// An engine bug (a panic in a JS worker): the message is for the server
+    /// log only, never for the client.
+    Internal,
 }
 
 impl FailureKind {
@@ -22,6 +25,7 @@ impl FailureKind {
             FailureKind::Runtime => "script_error",
             FailureKind::InvalidResponse => "invalid_response",
             FailureKind::Unavailable => "script_unavailable",
+            FailureKind::Internal => "internal",
         }
     }
 }

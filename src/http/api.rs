@@ -1,7 +1,7 @@
 //! The script management API under `/engine/api/` (JSON).
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{request::Parts, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use super::access::{access_of, require};
 use super::auth::EditorUser;
 use super::error::ApiError;
+use super::extract::{ApiBytes, ApiPath, ApiQuery};
 use crate::http::AppState;
 use crate::scripts::routes::RouteSpec;
 use crate::scripts::{rfc3339, validate_name, Access, SaveOutcome, ScriptRecord};
@@ -59,7 +60,7 @@ pub async fn list_scripts(
 pub async fn get_script(
     EditorUser(user): EditorUser,
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     require(&state, &user, &name, Access::Read, "script.get").await?;
     let (rec, ver) = state.scripts().get(&name).await?;
@@ -73,7 +74,7 @@ pub async fn get_script(
 pub async fn put_script(
     EditorUser(user): EditorUser,
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
     req: axum::extract::Request,
 ) -> Result<Response, ApiError> {
     validate_name(&name).map_err(|m| ApiError::bad_request("invalid_name", m))?;
@@ -147,7 +148,7 @@ fn saved(out: SaveOutcome) -> Response {
 pub async fn delete_script(
     EditorUser(user): EditorUser,
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     require(&state, &user, &name, Access::Write, "script.delete").await?;
     state.scripts().delete(&name).await?;
@@ -166,8 +167,8 @@ pub struct Rename {
 pub async fn rename_script(
     EditorUser(user): EditorUser,
     State(state): State<AppState>,
-    Path(name): Path<String>,
-    body: axum::body::Bytes,
+    ApiPath(name): ApiPath<String>,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Json<Value>, ApiError> {
     require(&state, &user, &name, Access::Write, "script.rename").await?;
     let to = super::json_body::<Rename>(&body, r#"{"name": "new-name.js"}"#)?.name;
@@ -189,8 +190,8 @@ pub struct Patch {
 pub async fn patch_script(
     EditorUser(user): EditorUser,
     State(state): State<AppState>,
-    Path(name): Path<String>,
-    body: axum::body::Bytes,
+    ApiPath(name): ApiPath<String>,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Json<Value>, ApiError> {
     require(&state, &user, &name, Access::Write, "script.update").await?;
     let patch: Patch = super::json_body(&body, r#"{"enabled": false}"#)?;
@@ -215,7 +216,7 @@ pub async fn patch_script(
             st.auth().set_owner(&script, &m)
         })
         .await
-        .map_err(|e| ApiError::internal(e.to_string(), "owner"))??;
+        .map_err(|e| ApiError::internal(e.to_string()))??;
         rec = owned;
         reload_acl(&state).await;
     }
@@ -231,7 +232,7 @@ pub async fn patch_script(
 pub async fn list_versions(
     EditorUser(user): EditorUser,
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     require(&state, &user, &name, Access::Read, "script.versions").await?;
     let versions = state.scripts().versions(&name).await?;
@@ -246,7 +247,7 @@ pub async fn list_versions(
 pub async fn get_version(
     EditorUser(user): EditorUser,
     State(state): State<AppState>,
-    Path((name, n)): Path<(String, String)>,
+    ApiPath((name, n)): ApiPath<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     require(&state, &user, &name, Access::Read, "script.version").await?;
     let n: u64 = n.parse().map_err(|_| {
@@ -266,7 +267,7 @@ pub async fn get_version(
 pub async fn restore_version(
     EditorUser(user): EditorUser,
     State(state): State<AppState>,
-    Path((name, n)): Path<(String, String)>,
+    ApiPath((name, n)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
     require(&state, &user, &name, Access::Write, "script.restore").await?;
     let n: u64 = n.parse().map_err(|_| {
@@ -287,7 +288,7 @@ pub struct LogQuery {
 pub async fn logs(
     EditorUser(user): EditorUser,
     State(state): State<AppState>,
-    Query(q): Query<LogQuery>,
+    ApiQuery(q): ApiQuery<LogQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let limit = q.limit.unwrap_or(100).clamp(1, 10_000);
     if let Some(name) = &q.script {

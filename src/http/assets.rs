@@ -10,7 +10,7 @@ use std::io;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, request::Parts, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -21,6 +21,7 @@ use serde_json::{json, Value};
 
 use super::auth::EditorUser;
 use super::error::ApiError;
+use super::extract::{ApiPath, ApiQuery};
 use crate::assets::{kind, path, Actor, AssetError, AssetRecord, Staged, Upload};
 use crate::auth::Principal;
 use crate::http::AppState;
@@ -51,7 +52,7 @@ pub struct ListQuery {
 pub async fn list(
     EditorUser(_): EditorUser,
     State(state): State<AppState>,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Json<Value> {
     let list: Vec<Value> = state
         .assets()
@@ -65,7 +66,7 @@ pub async fn list(
 pub async fn meta(
     EditorUser(_): EditorUser,
     State(state): State<AppState>,
-    Path(p): Path<String>,
+    ApiPath(p): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     path::validate(&p)?;
     let rec = state
@@ -80,7 +81,7 @@ pub async fn meta(
 pub async fn upload(
     EditorUser(user): EditorUser,
     State(state): State<AppState>,
-    Path(p): Path<String>,
+    ApiPath(p): ApiPath<String>,
     req: Request,
 ) -> Result<Response, ApiError> {
     let actor = Actor::from_principal(&user);
@@ -133,7 +134,7 @@ pub struct UploadQuery {
 pub async fn upload_many(
     EditorUser(user): EditorUser,
     State(state): State<AppState>,
-    Query(q): Query<UploadQuery>,
+    ApiQuery(q): ApiQuery<UploadQuery>,
     req: Request,
 ) -> Result<Response, ApiError> {
     let actor = Actor::from_principal(&user);
@@ -232,7 +233,7 @@ async fn stage_parts(
 pub async fn delete(
     EditorUser(user): EditorUser,
     State(state): State<AppState>,
-    Path(p): Path<String>,
+    ApiPath(p): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let actor = Actor::from_principal(&user);
     let (assets, q) = (state.assets().clone(), p.clone());
@@ -243,7 +244,7 @@ pub async fn delete(
         }
         Ok(Ok(false)) => Err(ApiError::not_found(format!("no asset at {p}"))),
         Ok(Err(e)) => Err(refused(&state, &user, "asset.delete", &p, e).await),
-        Err(e) => Err(ApiError::internal(e, &state.request_id())),
+        Err(e) => Err(ApiError::internal(e)),
     }
 }
 
@@ -271,7 +272,7 @@ async fn commit(
     let done = match tokio::task::spawn_blocking(move || assets.commit(&actor, staged)).await {
         Ok(Ok(done)) => done,
         Ok(Err(e)) => return Err(refused(state, user, "asset.upload", &paths.join(", "), e).await),
-        Err(e) => return Err(ApiError::internal(e, &state.request_id())),
+        Err(e) => return Err(ApiError::internal(e)),
     };
     let mut out = Vec::with_capacity(done.len());
     for c in done {
@@ -436,9 +437,7 @@ impl From<AssetError> for ApiError {
             AssetError::Busy(_) | AssetError::Changed(_) => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, msg)
             }
-            AssetError::Store(s) => {
-                ApiError::internal(s, &uuid::Uuid::new_v4().simple().to_string())
-            }
+            AssetError::Store(s) => ApiError::internal(s),
         }
     }
 }

@@ -57,12 +57,11 @@ fn client_ip(parts: &Parts) -> String {
 }
 
 async fn blocking<T: Send + 'static>(
-    state: &AppState,
     f: impl FnOnce() -> Result<T, AuthError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| ApiError::internal(e, &state.request_id()))?
+        .map_err(ApiError::internal)?
         .map_err(ApiError::from)
 }
 
@@ -77,7 +76,7 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Result<Respon
     let result =
         tokio::task::spawn_blocking(move || st.auth().login(&body.email, &body.password, &ip))
             .await
-            .map_err(|e| ApiError::internal(e, &state.request_id()))?;
+            .map_err(ApiError::internal)?;
     match result {
         Ok(done) => {
             state.auth().limiter.refund(&email);
@@ -135,7 +134,7 @@ pub async fn refresh(
 ) -> Result<Response, ApiError> {
     let (parts, _) = req.into_parts();
     let st = state.clone();
-    let done = blocking(&state, move || st.auth().refresh(&p)).await?;
+    let done = blocking(move || st.auth().refresh(&p)).await?;
     Ok(logged_in(&parts, done, StatusCode::OK))
 }
 
@@ -166,7 +165,7 @@ pub async fn slide_session(
         return resp;
     };
     let st = state.clone();
-    if let Ok(done) = blocking(&state, move || st.auth().refresh(&p)).await {
+    if let Ok(done) = blocking(move || st.auth().refresh(&p)).await {
         set_cookies(resp.headers_mut(), &done, secure);
     }
     resp
@@ -180,7 +179,7 @@ pub async fn logout(
 ) -> Result<Response, ApiError> {
     if let Some(sid) = p.session_id.clone() {
         let st = state.clone();
-        blocking(&state, move || st.auth().revoke_session(&sid, None)).await?;
+        blocking(move || st.auth().revoke_session(&sid, None)).await?;
     }
     let mut resp = StatusCode::NO_CONTENT.into_response();
     for name in [SESSION_COOKIE, CSRF_COOKIE] {
@@ -216,7 +215,7 @@ pub async fn setup(State(state): State<AppState>, req: Request) -> Result<Respon
     let ip = client_ip(&parts);
     state.auth().limiter.take("setup:")?;
     let st = state.clone();
-    let done = blocking(&state, move || {
+    let done = blocking(move || {
         let user = st
             .auth()
             .complete_setup(&b.token, &b.email, &b.password, b.name.as_deref())?;

@@ -6,7 +6,7 @@
 //! streamed; the scratch file is removed when the body is dropped.
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -14,6 +14,7 @@ use tokio::io::AsyncReadExt;
 
 use super::auth::AdminUser;
 use super::error::ApiError;
+use super::extract::ApiQuery;
 use crate::backup::{self, Scratch};
 use crate::http::AppState;
 
@@ -27,7 +28,7 @@ pub struct BackupQuery {
 pub async fn download(
     AdminUser(user): AdminUser,
     State(state): State<AppState>,
-    Query(q): Query<BackupQuery>,
+    ApiQuery(q): ApiQuery<BackupQuery>,
 ) -> Result<Response, ApiError> {
     let zstd = match q.compress.as_deref() {
         None | Some("") | Some("none") => false,
@@ -39,22 +40,17 @@ pub async fn download(
             ))
         }
     };
-    let rid = state.request_id();
     let store = state.store().clone();
     let started = std::time::Instant::now();
     let (scratch, counts) =
         tokio::task::spawn_blocking(move || backup::snapshot_store(&store, zstd))
             .await
-            .map_err(|e| ApiError::internal(e, &rid))?
-            .map_err(|e| ApiError::internal(e, &rid))?;
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?;
     let file = tokio::fs::File::open(scratch.path())
         .await
-        .map_err(|e| ApiError::internal(e, &rid))?;
-    let len = file
-        .metadata()
-        .await
-        .map_err(|e| ApiError::internal(e, &rid))?
-        .len();
+        .map_err(ApiError::internal)?;
+    let len = file.metadata().await.map_err(ApiError::internal)?.len();
     tracing::info!(
         admin = %user.email, bytes = len, zstd, scripts = counts.scripts,
         ms = started.elapsed().as_millis() as u64, "backup snapshot taken"

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -15,6 +14,7 @@ use serde_json::{json, Value};
 
 use super::auth::AdminUser;
 use super::error::ApiError;
+use super::extract::ApiBytes;
 use super::{audit, json_body};
 use crate::config::live::{Commit, Hook, Outcome, Prepared, SetError};
 use crate::http::AppState;
@@ -37,14 +37,14 @@ struct SetBody {
 pub async fn put(
     AdminUser(p): AdminUser,
     State(state): State<AppState>,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Json<Value>, ApiError> {
     let req: SetBody = json_body(&body, r#"{"key": "js.time_limit_ms", "value": 2000}"#)?;
     let value = Some(req.value).filter(|v| !v.is_null());
     let (st, key) = (state.clone(), req.key.clone());
     let result = tokio::task::spawn_blocking(move || st.live().set(&key, value))
         .await
-        .map_err(|e| ApiError::internal(e, &state.request_id()))?;
+        .map_err(ApiError::internal)?;
     let (outcome, verdict) = match result {
         Ok(o) => (Ok(o), "ok"),
         Err(SetError::Invalid(m)) => (Err(ApiError::bad_request("invalid_config", m)), "invalid"),
@@ -52,7 +52,7 @@ pub async fn put(
             Err(ApiError::new(StatusCode::CONFLICT, "config_overridden", m)),
             "overridden",
         ),
-        Err(SetError::Store(m)) => (Err(ApiError::internal(m, &state.request_id())), "failed"),
+        Err(SetError::Store(m)) => (Err(ApiError::internal(m)), "failed"),
     };
     audit(&state, &p.email, "config.set", &req.key, verdict).await;
     let outcome = outcome?;
@@ -73,7 +73,7 @@ pub async fn reload(
     let st = state.clone();
     let result = tokio::task::spawn_blocking(move || st.live().reload())
         .await
-        .map_err(|e| ApiError::internal(e, &state.request_id()))?;
+        .map_err(ApiError::internal)?;
     match result {
         Ok(outcome) => {
             audit(&state, &p.email, "config.reload", "config", "ok").await;

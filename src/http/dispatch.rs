@@ -154,7 +154,7 @@ async fn call_script(
     let outcome = timeout_at(call.deadline, rx)
         .await
         .map_err(|_| ApiError::timeout(ms).with("request_id", &**request_id))?
-        .map_err(|_| ApiError::internal("a JS worker dropped a request", request_id))?;
+        .map_err(|_| ApiError::internal("a JS worker dropped a request"))?;
     let failed = outcome.as_ref().err().map(|f| f.kind);
     state.observe().metrics.js_outcome(&script.name, failed);
     Ok(match outcome {
@@ -246,7 +246,7 @@ fn body_error(e: ReadError, target: &Target, ms: u64, request_id: &str) -> ApiEr
         )
         .with("request_id", request_id),
         ReadError::Bad(e) => e,
-        ReadError::Internal(detail) => ApiError::internal(detail, request_id),
+        ReadError::Internal(detail) => ApiError::internal(detail),
     }
 }
 
@@ -338,6 +338,10 @@ fn failure_response(
     request_id: &str,
 ) -> Response {
     let dev = state.config().dev;
+    if f.kind == FailureKind::Internal {
+        // Logged once, by ApiError::internal, with the detail.
+        return ApiError::internal(format!("script {script}: {}", f.message)).into_response();
+    }
     tracing::warn!(script, request_id, code = f.kind.code(), "{}", f.message);
     if let (true, Some(best)) = (dev, f.best_effort) {
         let mut resp = to_http(*best, request_id, Vec::new());
@@ -374,6 +378,7 @@ fn failure_response(
             format!("script {script} returned an {}", f.message),
         ),
         FailureKind::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, f.message.clone()),
+        FailureKind::Internal => (StatusCode::INTERNAL_SERVER_ERROR, f.message.clone()),
         FailureKind::Runtime if dev => (StatusCode::INTERNAL_SERVER_ERROR, f.message.clone()),
         FailureKind::Runtime => (
             StatusCode::INTERNAL_SERVER_ERROR,

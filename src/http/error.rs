@@ -1,6 +1,6 @@
 //! The one error type of the HTTP layer. Client errors carry a code and a
-//! short message; internal errors get a generic body with a request id and
-//! are logged once, here.
+//! short message; internal errors get a generic body with the request's own
+//! id and are logged once, by [`log_internal`] at the request boundary.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -17,6 +17,16 @@ pub struct ApiError {
     pub message: String,
     pub extra: Map<String, Value>,
     pub allow: Option<String>,
+    /// For the server log only: what went wrong inside.
+    pub detail: Option<String>,
+}
+
+/// Carried on the response of an internal error until the request boundary
+/// (which knows the request id) logs it and puts the id in the body.
+#[derive(Clone, Debug)]
+struct InternalError {
+    detail: String,
+    extra: Map<String, Value>,
 }
 
 impl ApiError {
@@ -27,6 +37,7 @@ impl ApiError {
             message: message.into(),
             extra: Map::new(),
             allow: None,
+            detail: None,
         }
     }
 
@@ -71,20 +82,25 @@ impl ApiError {
         )
     }
 
-    /// Logs the detail under a request id; the client sees only the id.
-    pub fn internal(detail: impl std::fmt::Display, request_id: &str) -> ApiError {
-        tracing::error!(request_id, "internal error: {detail}");
-        ApiError::new(
+    /// An engine failure: the client sees only the request id; `detail` is
+    /// logged under that id by [`log_internal`].
+    pub fn internal(detail: impl std::fmt::Display) -> ApiError {
+        let mut e = ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
-            format!("internal error; the server log has the details under request id {request_id}"),
-        )
-        .with("request_id", request_id)
+            "internal error; the server log has the details under this response's X-Request-Id",
+        );
+        e.detail = Some(detail.to_string());
+        e
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let internal = self.detail.map(|detail| InternalError {
+            detail,
+            extra: self.extra.clone(),
+        });
         let mut body = Map::new();
         body.insert("code".into(), self.code.into());
         body.insert("message".into(), self.message.into());
@@ -93,8 +109,31 @@ impl IntoResponse for ApiError {
         if let Some(allow) = self.allow.and_then(|a| HeaderValue::from_str(&a).ok()) {
             resp.headers_mut().insert(header::ALLOW, allow);
         }
+        if let Some(internal) = internal {
+            resp.extensions_mut().insert(internal);
+        }
         resp
     }
+}
+
+/// The error boundary, called once per request with its own id (the one
+/// in `X-Request-Id` and the access log): logs an internal error's detail
+/// under that id and puts the id in the body, so the three always agree.
+pub fn log_internal(resp: &mut Response, request_id: &str) {
+    let Some(e) = resp.extensions_mut().remove::<InternalError>() else {
+        return;
+    };
+    tracing::error!(request_id, "internal error: {}", e.detail);
+    let mut body = Map::new();
+    body.insert("code".into(), "internal".into());
+    let message =
+        format!("internal error; the server log has the details under request id {request_id}");
+    body.insert("message".into(), message.into());
+    body.extend(e.extra);
+    body.insert("request_id".into(), request_id.into());
+    let bytes = json!({ "error": body }).to_string();
+    resp.headers_mut().remove(header::CONTENT_LENGTH);
+    *resp.body_mut() = axum::body::Body::from(bytes);
 }
 
 impl From<ScriptError> for ApiError {
@@ -151,9 +190,7 @@ impl From<ScriptError> for ApiError {
             ScriptError::NotFound(_) | ScriptError::VersionNotFound { .. } => {
                 ApiError::not_found(msg)
             }
-            ScriptError::Store(_) | ScriptError::Task(_) => {
-                ApiError::internal(msg, &uuid::Uuid::new_v4().simple().to_string())
-            }
+            ScriptError::Store(_) | ScriptError::Task(_) => ApiError::internal(msg),
         }
     }
 }
@@ -176,9 +213,7 @@ impl From<AuthError> for ApiError {
                 return ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, msg)
                     .with("retry_after", secs)
             }
-            AuthError::Store(s) => {
-                return ApiError::internal(s, &uuid::Uuid::new_v4().simple().to_string())
-            }
+            AuthError::Store(s) => return ApiError::internal(s),
         };
         ApiError::new(status, code, msg)
     }
@@ -186,6 +221,6 @@ impl From<AuthError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
-        ApiError::internal(e, &uuid::Uuid::new_v4().simple().to_string())
+        ApiError::internal(e)
     }
 }

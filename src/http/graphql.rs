@@ -2,7 +2,7 @@
 //! the current catalog's schema. Subscriptions: see `graphql_stream`.
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -11,6 +11,7 @@ use serde_json::json;
 use crate::graphql::GqlRequest;
 use crate::http::AppState;
 
+use super::extract::ApiQuery;
 use async_graphql::parser::types::OperationType;
 
 #[derive(Deserialize)]
@@ -24,7 +25,7 @@ pub struct GetParams {
 pub async fn get(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(p): Query<GetParams>,
+    ApiQuery(p): ApiQuery<GetParams>,
 ) -> Response {
     let wants_html = headers
         .get(header::ACCEPT)

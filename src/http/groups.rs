@@ -1,7 +1,7 @@
 //! `/engine/api/groups`, script ownership and grants, named permissions and
 //! the audit log. Admins only.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use super::auth::AdminUser;
 use super::error::ApiError;
+use super::extract::{ApiBytes, ApiPath, ApiQuery};
 use super::json_body;
 use super::users::run;
 use crate::auth::{Group, Member, Permission};
@@ -37,7 +38,7 @@ struct NewGroup {
 pub async fn create(
     AdminUser(me): AdminUser,
     State(state): State<AppState>,
-    body: axum::body::Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Response, ApiError> {
     let b: NewGroup = json_body(&body, r#"{"name": "editors"}"#)?;
     let target = b.name.clone();
@@ -51,7 +52,7 @@ pub async fn create(
 pub async fn delete(
     AdminUser(me): AdminUser,
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let target = name.clone();
     run(&state, &me.email, "group.delete", &target, move |s| {
@@ -64,8 +65,8 @@ pub async fn delete(
 pub async fn add_member(
     AdminUser(me): AdminUser,
     State(state): State<AppState>,
-    Path(name): Path<String>,
-    body: axum::body::Bytes,
+    ApiPath(name): ApiPath<String>,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Json<Value>, ApiError> {
     let m: Member = json_body(&body, MEMBER)?;
     let target = name.clone();
@@ -79,8 +80,8 @@ pub async fn add_member(
 pub async fn remove_member(
     AdminUser(me): AdminUser,
     State(state): State<AppState>,
-    Path(name): Path<String>,
-    body: axum::body::Bytes,
+    ApiPath(name): ApiPath<String>,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Json<Value>, ApiError> {
     let m: Member = json_body(&body, MEMBER)?;
     let target = name.clone();
@@ -98,8 +99,8 @@ pub async fn remove_member(
 pub async fn set_owner(
     AdminUser(me): AdminUser,
     State(state): State<AppState>,
-    Path(script): Path<String>,
-    body: axum::body::Bytes,
+    ApiPath(script): ApiPath<String>,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Json<Value>, ApiError> {
     let m: Member = json_body(&body, MEMBER)?;
     let target = script.clone();
@@ -123,8 +124,8 @@ struct GrantBody {
 pub async fn set_grant(
     AdminUser(me): AdminUser,
     State(state): State<AppState>,
-    Path(script): Path<String>,
-    body: axum::body::Bytes,
+    ApiPath(script): ApiPath<String>,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Json<Value>, ApiError> {
     grant(me, state, script, body, true).await
 }
@@ -132,8 +133,8 @@ pub async fn set_grant(
 pub async fn remove_grant(
     AdminUser(me): AdminUser,
     State(state): State<AppState>,
-    Path(script): Path<String>,
-    body: axum::body::Bytes,
+    ApiPath(script): ApiPath<String>,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Json<Value>, ApiError> {
     grant(me, state, script, body, false).await
 }
@@ -191,7 +192,7 @@ struct NewPermission {
 pub async fn create_permission(
     AdminUser(me): AdminUser,
     State(state): State<AppState>,
-    body: axum::body::Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Response, ApiError> {
     let b: NewPermission = json_body(&body, r#"{"name": "orders.refund", "description": "..."}"#)?;
     let target = b.name.clone();
@@ -205,7 +206,7 @@ pub async fn create_permission(
 pub async fn delete_permission(
     AdminUser(me): AdminUser,
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let target = name.clone();
     run(&state, &me.email, "permission.delete", &target, move |s| {
@@ -218,8 +219,8 @@ pub async fn delete_permission(
 pub async fn grant_permission(
     AdminUser(me): AdminUser,
     State(state): State<AppState>,
-    Path(name): Path<String>,
-    body: axum::body::Bytes,
+    ApiPath(name): ApiPath<String>,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Json<Value>, ApiError> {
     permission_grant(me, state, name, body, true).await
 }
@@ -227,8 +228,8 @@ pub async fn grant_permission(
 pub async fn revoke_permission(
     AdminUser(me): AdminUser,
     State(state): State<AppState>,
-    Path(name): Path<String>,
-    body: axum::body::Bytes,
+    ApiPath(name): ApiPath<String>,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Json<Value>, ApiError> {
     permission_grant(me, state, name, body, false).await
 }
@@ -264,13 +265,13 @@ pub struct AuditQuery {
 pub async fn audit(
     _: AdminUser,
     State(state): State<AppState>,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let st = state.clone();
     let entries = tokio::task::spawn_blocking(move || st.auth().audit_page(limit, q.before))
         .await
-        .map_err(|e| ApiError::internal(e, &state.request_id()))??;
+        .map_err(ApiError::internal)??;
     let list: Vec<Value> = entries
         .iter()
         .map(|e| json!({ "id": e.id, "time": rfc3339(e.time), "user": e.user, "action": e.action, "target": e.target, "result": e.result }))

@@ -1,7 +1,7 @@
 //! Read-only browsing of a script's kv data:
 //! `GET /engine/api/scripts/{name}/kv?prefix=["users"]&limit=100&cursor=`.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use super::access::require;
 use super::auth::EditorUser;
 use super::error::ApiError;
+use super::extract::{ApiPath, ApiQuery};
 use crate::http::AppState;
 use crate::kv::{KeyPart, KvError};
 use crate::scripts::Access;
@@ -25,8 +26,8 @@ pub struct BrowseQuery {
 pub async fn browse(
     EditorUser(user): EditorUser,
     State(state): State<AppState>,
-    Path(name): Path<String>,
-    Query(q): Query<BrowseQuery>,
+    ApiPath(name): ApiPath<String>,
+    ApiQuery(q): ApiQuery<BrowseQuery>,
 ) -> Result<Json<Value>, ApiError> {
     require(&state, &user, &name, Access::Read, "script.kv").await?;
     let prefix = parse_prefix(q.prefix.as_deref())?;
@@ -34,10 +35,10 @@ pub async fn browse(
     let kv = state.kv().clone();
     let page = tokio::task::spawn_blocking(move || kv.browse(&name, &prefix, limit, q.cursor))
         .await
-        .map_err(|e| ApiError::internal(e, "kv-browse"))?
+        .map_err(ApiError::internal)?
         .map_err(|e| match e {
             KvError::Invalid(m) => ApiError::bad_request("invalid_cursor", m),
-            other => ApiError::internal(other, "kv-browse"),
+            other => ApiError::internal(other),
         })?;
     let entries: Vec<Value> = page
         .entries

@@ -14,8 +14,8 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::State;
+use axum::http::{header, HeaderMap};
 use axum::response::Response;
 use bytes::Bytes;
 use serde::Deserialize;
@@ -25,6 +25,7 @@ use tokio::sync::broadcast::error::RecvError;
 use super::access::{access_of, require};
 use super::auth::{cookie, EditorUser, SESSION_COOKIE};
 use super::error::ApiError;
+use super::extract::ApiQuery;
 use crate::domain::{Principal, Role};
 use crate::events::comment;
 use crate::http::AppState;
@@ -68,7 +69,7 @@ pub async fn stream(
     EditorUser(user): EditorUser,
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<StreamQuery>,
+    ApiQuery(q): ApiQuery<StreamQuery>,
 ) -> Result<Response, ApiError> {
     let level = q.level.as_deref().filter(|l| !l.is_empty());
     let min_level = match level {
@@ -104,17 +105,7 @@ pub async fn stream(
     };
     let head = futures_util::stream::once(async { Ok(comment("connected")) });
     let body = futures_util::StreamExt::chain(head, events(live));
-    let mut resp = Response::new(Body::from_stream(body));
-    *resp.status_mut() = StatusCode::OK;
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    // Tell nginx-style proxies not to buffer the stream.
-    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    Ok(resp)
+    Ok(super::sse_response(Body::from_stream(body)))
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

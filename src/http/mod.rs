@@ -9,6 +9,7 @@ mod backup;
 pub mod config_api;
 mod dispatch;
 mod error;
+mod extract;
 mod graphql;
 mod graphql_stream;
 mod groups;
@@ -108,6 +109,7 @@ pub fn app(state: AppState) -> Router {
             get(tls_api::get).put(tls_api::put).delete(tls_api::delete),
         )
         .merge(ui::routes())
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(engine_not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -147,6 +149,7 @@ pub fn app(state: AppState) -> Router {
         )
         .nest("/engine", engine)
         .route("/engine", get(engine_not_found))
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(dispatch::dispatch)
         .layer(axum::middleware::from_fn(tag_route))
         .with_state(state)
@@ -180,6 +183,37 @@ async fn tag_route(
 
 async fn engine_not_found(uri: axum::extract::OriginalUri) -> ApiError {
     ApiError::not_found(format!("no engine endpoint at {}", uri.0.path()))
+}
+
+/// A known engine path with the wrong method; axum adds the `Allow` header.
+async fn method_not_allowed(
+    method: axum::http::Method,
+    uri: axum::extract::OriginalUri,
+) -> ApiError {
+    let message = format!(
+        "{method} is not allowed on {}; the Allow header lists the methods it accepts",
+        uri.0.path()
+    );
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        message,
+    )
+}
+
+/// The one SSE response head (200, `text/event-stream`, no caching, and
+/// no buffering by nginx-style proxies) around an event stream body.
+pub(crate) fn sse_response(body: axum::body::Body) -> axum::response::Response {
+    use axum::http::{header, HeaderValue};
+    let mut resp = axum::response::Response::new(body);
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    resp
 }
 
 /// Parses a JSON body whatever its Content-Type says, with an error that

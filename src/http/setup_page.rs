@@ -5,11 +5,12 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::extract::ApiQuery;
 use crate::http::AppState;
 
 /// No script at all; styles and the icon from this server only.
@@ -21,7 +22,7 @@ pub struct TokenQuery {
     token: String,
 }
 
-pub async fn show(State(state): State<AppState>, Query(q): Query<TokenQuery>) -> Response {
+pub async fn show(State(state): State<AppState>, ApiQuery(q): ApiQuery<TokenQuery>) -> Response {
     if !state.auth().setup_open() {
         return closed();
     }

@@ -3,7 +3,6 @@
 //! the data file, served from the next handshake on), `DELETE` goes back to
 //! the self-signed one. The work is in [`crate::tls::upload`].
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -13,6 +12,7 @@ use serde_json::{json, Map, Value};
 use super::access::audit;
 use super::auth::AdminUser;
 use super::error::ApiError;
+use super::extract::ApiBytes;
 use crate::http::AppState;
 use crate::tls::upload::{self, CertInfo, CertSource, Changed, UploadError};
 use crate::tls::Source;
@@ -43,7 +43,7 @@ pub async fn get(
 pub async fn put(
     AdminUser(user): AdminUser,
     State(state): State<AppState>,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Json<Value>, ApiError> {
     let up: Upload = super::json_body(
         &body,
@@ -103,7 +103,7 @@ async fn finish(
                 .with("cert", cert.clone())
                 .with("key", key.clone())
         }
-        UploadError::Store(_) | UploadError::Tls(_) => ApiError::internal(&e, &state.request_id()),
+        UploadError::Store(_) | UploadError::Tls(_) => ApiError::internal(&e),
     };
     audit(
         state,
@@ -122,8 +122,8 @@ async fn describe(state: &AppState, changed: Option<Changed>) -> Result<Value, A
     let st = state.store().clone();
     let stored = tokio::task::spawn_blocking(move || upload::load(&st))
         .await
-        .map_err(|e| ApiError::internal(e, &state.request_id()))?
-        .map_err(|e| ApiError::internal(e, &state.request_id()))?;
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
     let files = config_files(state);
     let https = state.tls().https();
     let (source, info): (Option<CertSource>, Option<CertInfo>) = if https {

@@ -1,6 +1,6 @@
 //! `/engine/api/users`, `/me`, `/sessions` and `/tokens`.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::auth::{user_json, AdminUser, CurrentUser};
 use super::error::ApiError;
+use super::extract::{ApiBytes, ApiPath, ApiQuery};
 use super::json_body;
 use crate::auth::{ApiToken, AuthError, Role, Session, UserPatch};
 use crate::domain::rfc3339;
@@ -25,7 +26,7 @@ pub(crate) async fn run<T: Send + 'static>(
     let st = state.clone();
     let out = tokio::task::spawn_blocking(move || f(&st))
         .await
-        .map_err(|e| ApiError::internal(e, &state.request_id()))?;
+        .map_err(ApiError::internal)?;
     let result = match &out {
         Ok(_) => "ok".to_string(),
         Err(e) => e.code().to_string(),
@@ -55,7 +56,7 @@ struct NewUser {
 pub async fn create(
     AdminUser(me): AdminUser,
     State(state): State<AppState>,
-    body: axum::body::Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Response, ApiError> {
     let shape = r#"{"email": "...", "password": "at least 10 characters", "name": "...", "role": "authenticated|editor|admin"}"#;
     let b: NewUser = json_body(&body, shape)?;
@@ -74,7 +75,7 @@ pub async fn create(
 pub async fn get(
     CurrentUser(me): CurrentUser,
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     if !me.is_admin() && me.id != id {
         return Err(forbidden(&state, &me.email, "user.get", &id).await);
@@ -96,8 +97,8 @@ async fn forbidden(state: &AppState, who: &str, action: &str, target: &str) -> A
 pub async fn patch(
     CurrentUser(me): CurrentUser,
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    body: axum::body::Bytes,
+    ApiPath(id): ApiPath<String>,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Json<Value>, ApiError> {
     let shape = r#"{"name": "...", "role": "editor", "password": "...", "disabled": true}"#;
     let p: UserPatch = json_body(&body, shape)?;
@@ -117,7 +118,7 @@ pub async fn patch(
 pub async fn delete(
     AdminUser(me): AdminUser,
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let target = id.clone();
     run(&state, &me.email, "user.delete", &target, move |s| {
@@ -158,7 +159,7 @@ pub struct UserQuery {
 pub async fn sessions(
     CurrentUser(me): CurrentUser,
     State(state): State<AppState>,
-    Query(q): Query<UserQuery>,
+    ApiQuery(q): ApiQuery<UserQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let user = q.user.unwrap_or_else(|| me.id.clone());
     if user != me.id && !me.is_admin() {
@@ -174,7 +175,7 @@ pub async fn sessions(
 pub async fn revoke_session(
     CurrentUser(me): CurrentUser,
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let owner = (!me.is_admin()).then(|| me.id.clone());
     let target = id.clone();
@@ -189,7 +190,7 @@ pub async fn revoke_session(
 pub async fn revoke_all(
     CurrentUser(me): CurrentUser,
     State(state): State<AppState>,
-    Query(q): Query<UserQuery>,
+    ApiQuery(q): ApiQuery<UserQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let user = q.user.unwrap_or_else(|| me.id.clone());
     if user != me.id && !me.is_admin() {
@@ -215,7 +216,7 @@ fn token_json(t: &ApiToken) -> Value {
 pub async fn tokens(
     CurrentUser(me): CurrentUser,
     State(state): State<AppState>,
-    Query(q): Query<std::collections::HashMap<String, String>>,
+    ApiQuery(q): ApiQuery<std::collections::HashMap<String, String>>,
 ) -> Json<Value> {
     let all = me.is_admin() && q.get("all").is_some_and(|v| v == "true");
     let list = state
@@ -234,7 +235,7 @@ struct NewToken {
 pub async fn create_token(
     CurrentUser(me): CurrentUser,
     State(state): State<AppState>,
-    body: axum::body::Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Response, ApiError> {
     let b: NewToken = json_body(&body, r#"{"name": "ci", "expires_in_days": 30}"#)?;
     let uid = me.id.clone();
@@ -251,7 +252,7 @@ pub async fn create_token(
 pub async fn delete_token(
     CurrentUser(me): CurrentUser,
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let owner = (!me.is_admin()).then(|| me.id.clone());
     let target = id.clone();

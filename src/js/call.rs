@@ -10,7 +10,7 @@ use super::context::ScriptContext;
 use super::convert::{build_request, to_response};
 use super::errors::{describe, describe_value, Described};
 use super::{
-    CallKind, FailureKind, Invocation, LogLevel, Outcome, ResponseBody, ScriptFailure,
+    CallKind, FailureKind, LogLevel, Outcome, ResponseBody, ScriptFailure, ScriptRequest,
     ScriptResponse,
 };
 
@@ -43,28 +43,37 @@ pub(crate) fn failure(d: Described) -> ScriptFailure {
     }
 }
 
-pub(crate) fn call_handler(sc: &ScriptContext, inv: &Invocation, seq: u64, dev: bool) -> Step {
+/// Calls the handler of one invocation (its reply stays with the caller, so
+/// that a panic in here can still be answered).
+pub(crate) fn call_handler(
+    sc: &ScriptContext,
+    kind: CallKind,
+    handler_key: &str,
+    request: &ScriptRequest,
+    seq: u64,
+    dev: bool,
+) -> Step {
     let mode = Mode {
         dev,
-        data: inv.kind != CallKind::Request,
+        data: kind != CallKind::Request,
     };
     sc.enter();
-    *sc.shared.request_id.borrow_mut() = Some(inv.request.request_id.clone());
+    *sc.shared.request_id.borrow_mut() = Some(request.request_id.clone());
     *sc.shared.caller.borrow_mut() =
-        super::context::Caller::Request(inv.request.auth.as_ref().map(|a| a.user_id.clone()));
+        super::context::Caller::Request(request.auth.as_ref().map(|a| a.user_id.clone()));
     let step = sc.ctx.with(|ctx| {
-        let built = match inv.kind {
+        let built = match kind {
             CallKind::Request | CallKind::StreamConnect => {
-                build_request(&ctx, &inv.request, &sc.shared.uploads)
+                build_request(&ctx, request, &sc.shared.uploads)
                     .map(|r| (r.clone().into_value(), r))
             }
-            _ => graphql_args(&ctx, &inv.request),
+            _ => graphql_args(&ctx, request),
         };
         let (first, req) = match built {
             Ok(r) => r,
             Err(e) => return Step::Done(Err(failure(describe(&ctx, e, &sc.shared)))),
         };
-        match inv.kind {
+        match kind {
             CallKind::GqlFilter { sub } => return Step::Done(run_filter(&ctx, sub, first)),
             CallKind::GqlRelease { sub } => {
                 let _ = subscribers(&ctx).and_then(|m| m.remove(sub as f64));
@@ -72,11 +81,11 @@ pub(crate) fn call_handler(sc: &ScriptContext, inv: &Invocation, seq: u64, dev: 
             }
             _ => {}
         }
-        let handler = find_handler(&ctx, &inv.handler_key);
+        let handler = find_handler(&ctx, handler_key);
         let value = match handler {
             // A stream without onConnect accepts everyone, with no metadata.
             Ok(None) => Value::new_undefined(ctx.clone()),
-            Ok(Some(f)) => match call_with(&f, inv.kind, first, &req) {
+            Ok(Some(f)) => match call_with(&f, kind, first, &req) {
                 Ok(v) => v,
                 Err(e) => return Step::Done(thrown(&ctx, sc, e, &req, mode)),
             },
@@ -84,10 +93,10 @@ pub(crate) fn call_handler(sc: &ScriptContext, inv: &Invocation, seq: u64, dev: 
         };
         // Before any queued job runs: another request's continuation must
         // not see this caller as the global `auth`.
-        if inv.request.auth.is_some() {
+        if request.auth.is_some() {
             super::auth::clear(&ctx);
         }
-        if let (CallKind::GqlSubscribe { sub }, Some(filter)) = (inv.kind, value.as_function()) {
+        if let (CallKind::GqlSubscribe { sub }, Some(filter)) = (kind, value.as_function()) {
             let kept = subscribers(&ctx).and_then(|m| m.set(sub as f64, filter.clone()));
             return Step::Done(match kept {
                 Ok(()) => Ok(data_response(FILTER_MARKER.into())),
@@ -106,7 +115,7 @@ pub(crate) fn call_handler(sc: &ScriptContext, inv: &Invocation, seq: u64, dev: 
             },
         }
     });
-    if inv.request.auth.is_some() {
+    if request.auth.is_some() {
         sc.ctx.with(|ctx| super::auth::clear(&ctx));
     }
     *sc.shared.request_id.borrow_mut() = None;

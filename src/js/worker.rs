@@ -15,7 +15,12 @@ use super::call::{call_handler, internal, poll_parked, Step};
 use super::context::{Caller, ScriptContext, TimerSink};
 use super::errors::describe;
 use super::{FailureKind, Host, Invocation, Isolation, JsConfig, LogLevel, Outcome, ScriptFailure};
+
+mod failures;
+mod guard;
+
 use crate::scripts::routes::LoadedScript;
+use failures::{limit_failure, time_failure};
 
 pub enum LocalMsg {
     Timer {
@@ -41,6 +46,18 @@ pub enum LocalMsg {
         sid: u64,
         op: super::chunk_stream::StreamOp,
     },
+}
+
+impl LocalMsg {
+    /// The context this message is for.
+    fn generation(&self) -> u64 {
+        match self {
+            LocalMsg::Timer { generation, .. }
+            | LocalMsg::Settle { generation, .. }
+            | LocalMsg::Run { generation, .. }
+            | LocalMsg::Stream { generation, .. } => *generation,
+        }
+    }
 }
 
 /// Host-triggered JS to run in a worker's context.
@@ -102,6 +119,8 @@ pub struct Worker {
     next_generation: u64,
     next_seq: u64,
     clock: u64,
+    /// What the running job touches, for the panic guard.
+    active: guard::Active,
 }
 
 impl Worker {
@@ -114,10 +133,16 @@ impl Worker {
             next_generation: 1,
             next_seq: 1,
             clock: 0,
+            active: guard::Active::default(),
         }
     }
 
     pub fn on_local(&mut self, msg: LocalMsg) {
+        self.guarded(|w| w.local(msg));
+    }
+
+    fn local(&mut self, msg: LocalMsg) {
+        self.active.generation = Some(msg.generation());
         match msg {
             LocalMsg::Timer { generation, id } => self.fire_timer(generation, id),
             LocalMsg::Settle {
@@ -136,53 +161,72 @@ impl Worker {
         }
     }
 
+    /// Serves one invocation. A panic in here (an engine bug) answers the
+    /// requests it affected and discards the context, never the worker.
     pub fn handle(&mut self, inv: Invocation) {
-        if inv.reply.is_closed() {
+        self.guarded(|w| w.serve(inv));
+    }
+
+    fn serve(&mut self, inv: Invocation) {
+        let Invocation {
+            script,
+            handler_key,
+            kind,
+            request,
+            reply,
+        } = inv;
+        if reply.is_closed() {
             return;
         }
-        let generation = match self.context_for(&inv.script) {
+        self.active.reply = Some((request.request_id.clone(), reply));
+        let generation = match self.context_for(&script) {
             Ok(g) => g,
-            Err(failure) => {
-                let _ = inv.reply.send(Err(failure));
-                return;
-            }
+            Err(failure) => return self.answer_active(failure),
         };
+        self.active.generation = Some(generation);
         self.clock += 1;
         let seq = self.next_seq;
         self.next_seq += 1;
         let dev = self.setup.cfg.dev;
-        let entry = self
-            .entries
-            .get_mut(&generation)
-            .expect("context_for returned it");
+        let Some(entry) = self.entries.get_mut(&generation) else {
+            return self.answer_active(guard::lost_context(&script.name));
+        };
         entry.last_used = self.clock;
         let started = std::time::Instant::now();
         entry.sc.shared.request_started.set(Some(started));
-        let step = call_handler(&entry.sc, &inv, seq, dev);
+        let step = call_handler(&entry.sc, kind, &handler_key, &request, seq, dev);
         entry.sc.shared.request_started.set(None);
         let slice = started.elapsed();
         if slice > self.setup.slow_after || entry.sc.broken() {
-            inv.script.mark_slow();
+            script.mark_slow();
         } else {
-            inv.script.note_fast_run();
+            script.note_fast_run();
         }
+        let Some((request_id, reply)) = self.active.reply.take() else {
+            return;
+        };
         match step {
-            Step::Done(outcome) => {
-                self.finish(generation, &inv.request.request_id, inv.reply, outcome);
-            }
+            Step::Done(outcome) => self.finish(generation, &request_id, reply, outcome),
             Step::Parked => {
                 entry.pending += 1;
                 self.parked.push(Parked {
                     generation,
                     seq,
-                    reply: inv.reply,
-                    request_id: inv.request.request_id.clone(),
-                    user: inv.request.auth.as_ref().map(|a| a.user_id.clone()),
+                    reply,
+                    request_id,
+                    user: request.auth.as_ref().map(|a| a.user_id.clone()),
                     js_used: Duration::ZERO,
                 });
             }
         }
         self.after_js(generation, slice, Some(seq));
+    }
+
+    /// Answers the request being served (if still unanswered) with `failure`.
+    fn answer_active(&mut self, failure: ScriptFailure) {
+        if let Some((_, reply)) = self.active.reply.take() {
+            let _ = reply.send(Err(failure));
+        }
     }
 
     /// Logs what needs logging, answers, and applies the limit policy.
@@ -197,39 +241,6 @@ impl Worker {
             self.log_failure(generation, rid, f);
         }
         let _ = reply.send(outcome);
-    }
-
-    fn log_failure(&self, generation: u64, rid: &Arc<str>, f: &ScriptFailure) {
-        let Some(entry) = self.entries.get(&generation) else {
-            return;
-        };
-        let cfg = &self.setup.cfg;
-        let limit = match f.kind {
-            FailureKind::Timeout => format!(" (limit js.time_limit_ms = {} ms)", cfg.time_limit_ms),
-            FailureKind::Memory => format!(
-                " (limit js.memory_limit_bytes = {} bytes)",
-                cfg.memory_limit_bytes
-            ),
-            FailureKind::Stack => format!(
-                " (limit js.stack_size_bytes = {} bytes)",
-                cfg.stack_size_bytes
-            ),
-            _ => String::new(),
-        };
-        let mut msg = format!("{}: {}{}", f.kind.code(), f.message, limit);
-        if let Some(stack) = &f.stack {
-            msg.push('\n');
-            msg.push_str(stack);
-        }
-        // In --dev an invalid response is served best-effort: a warning.
-        let level = if f.best_effort.is_some() {
-            LogLevel::Warn
-        } else {
-            LogLevel::Error
-        };
-        self.setup
-            .host
-            .script_log(&entry.script.name, level, msg, Some(rid));
     }
 
     /// Finds or builds the context for this script version.
@@ -290,7 +301,7 @@ impl Worker {
                 pending: 0,
             },
         );
-        self.evict();
+        self.evict(generation);
         Ok(generation)
     }
 
@@ -306,14 +317,17 @@ impl Worker {
         }
     }
 
-    /// Bounds warm contexts per worker, least recently used first.
-    fn evict(&mut self) {
+    /// Bounds warm contexts per worker, least recently used first. `keep`
+    /// (the context about to serve) is never the victim, even when it is the
+    /// only idle one or ties on `last_used`: the bound is exceeded while
+    /// parked requests pin the others, and restored by a later eviction.
+    fn evict(&mut self, keep: u64) {
         let max = self.setup.cfg.max_contexts_per_worker.max(1);
         while self.entries.len() > max {
             let victim = self
                 .entries
                 .iter()
-                .filter(|(_, e)| e.idle())
+                .filter(|(g, e)| **g != keep && e.idle())
                 .min_by_key(|(_, e)| e.last_used)
                 .map(|(g, _)| *g);
             let Some(g) = victim else { break };
@@ -453,6 +467,10 @@ impl Worker {
 
     /// Forgets parked requests whose client is gone (disconnect or 408).
     pub fn sweep(&mut self) {
+        self.guarded(Worker::sweep_closed);
+    }
+
+    fn sweep_closed(&mut self) {
         let mut touched = Vec::new();
         self.parked.retain(|p| {
             let keep = !p.reply.is_closed();
@@ -462,6 +480,7 @@ impl Worker {
             keep
         });
         for (g, seq) in touched {
+            self.active.generation = Some(g);
             if let Some(e) = self.entries.get_mut(&g) {
                 e.pending = e.pending.saturating_sub(1);
                 let _ = e.sc.ctx.with(|ctx| {
@@ -472,43 +491,5 @@ impl Worker {
             }
             self.after_js(g, Duration::ZERO, None);
         }
-    }
-}
-
-fn time_failure(ms: u64) -> ScriptFailure {
-    ScriptFailure {
-        kind: FailureKind::Timeout,
-        message: format!("script ran longer than {ms} ms of JavaScript time"),
-        stack: None,
-        line: None,
-        column: None,
-        best_effort: None,
-    }
-}
-
-fn limit_failure(entry: &Entry, cfg: &JsConfig) -> ScriptFailure {
-    let kind = match entry.sc.shared.limit_hit.get() {
-        _ if entry.sc.shared.interrupted.get() => FailureKind::Timeout,
-        Some(kind) => kind,
-        None => FailureKind::Timeout,
-    };
-    let message = match kind {
-        FailureKind::Memory => format!(
-            "script used more than {} bytes of memory",
-            cfg.memory_limit_bytes
-        ),
-        FailureKind::Stack => format!(
-            "script used more than {} bytes of stack",
-            cfg.stack_size_bytes
-        ),
-        _ => return time_failure(cfg.time_limit_ms),
-    };
-    ScriptFailure {
-        kind,
-        message,
-        stack: None,
-        line: None,
-        column: None,
-        best_effort: None,
     }
 }

@@ -155,6 +155,7 @@ where
     let hy = state.hygiene().load_full();
     let client = hy.limiter.client_ip(peer.ip(), req.headers());
     let mut resp = respond(state, client, req, next).await;
+    super::error::log_internal(&mut resp, &rid);
     drop(in_flight);
     finish(state, resp.headers_mut(), &rid);
     let elapsed = start.elapsed();
