@@ -1,31 +1,31 @@
 //! aiwebengine: one binary that runs JavaScript web apps from one redb file.
 //!
 //! # Layout
-//! Dependencies point one way: protocol adapters (`http`, `server`) →
-//! domain (`scripts`, `auth`, `logs`, `js`) → storage (`store`).
+//! Dependencies point one way; `tests/architecture.rs` enforces the table
+//! and `docs/architecture.md` draws it. From the top:
 //!
-//! - [`cli`]: the command line (`serve`, `admin create`); `main` only calls it.
-//! - [`config`]: settings from flags, environment, the config file; validation.
-//! - [`state`]: `AppState`, every service owned by value.
-//! - [`server`]: listeners, `listening on` lines, graceful shutdown.
-//! - [`http`]: the router built by [`app`], the one error type, script
-//!   dispatch, the management API, health; `http::hygiene` wraps every
-//!   request (metrics, access log, rate limits, CORS, compression, headers).
-//! - [`auth`]: users, sessions, API tokens, groups, script ownership,
-//!   named permissions, the audit log (mirrored in memory for requests).
-//! - [`js`]: QuickJS worker pool, per-script runtimes and limits, host API.
-//! - [`scripts`]: script records and versions, the route table.
-//! - [`logs`]: per-script log rings in the data file.
-//! - [`assets`]: static assets in chunks, uploads, ownership, image variants.
-//! - [`manage`]: script management on someone's behalf, for `scripts.*` in JS.
-//! - [`kv`]: the scripts' ordered, transactional key-value data (group commit).
+//! - [`cli`]: the command line; `main` only calls it.
+//! - [`state`]: the composition root: builds every service, wires them.
+//! - [`server`]: listeners, I/O threads, `listening on` lines, shutdown.
+//! - [`http`]: the router built by [`app`], [`AppState`], the one error
+//!   type, script dispatch, the management API, health, hygiene layers.
+//! - [`tls`]: certificates: PEM files, self-signed, uploads.
+//! - [`backup`]: online snapshots, offline copies, `.zst`, verify, restore.
 //! - [`observe`]: request ids, the access log, the Prometheus registry.
-//! - [`events`]: pub/sub feeding Server-Sent Events streams.
+//! - [`config`]: the schema and its layers (flags > env > files > data-file
+//!   settings > defaults); validation, reloads.
 //! - [`graphql`]: the dynamic GraphQL schema built from scripts' SDL.
 //! - [`seed`]: what a new data file starts with (from `seed/`).
-//! - [`store`]: the redb file, table definitions, codec.
-//! - [`backup`]: online snapshots, offline copies, `.zst`, verify, restore.
-//! - `migrations` (top-level `migrations/`): format steps of the data file.
+//! - [`js`]: QuickJS worker pool, per-script runtimes and limits, host API.
+//! - [`manage`]: script management on someone's behalf, for `scripts.*`.
+//! - [`auth`]: users, sessions, API tokens, groups, ownership, audit.
+//! - [`scripts`]: script records and versions, the catalog and route table,
+//!   the runtime port.
+//! - [`kv`], [`logs`], [`assets`], [`fetch`], [`events`]: the scripts' data,
+//!   log rings, static assets, outbound HTTP, pub/sub for streams.
+//! - [`store`]: the redb file, table definitions, codec; `migrations`
+//!   (top-level `migrations/`) holds the format steps.
+//! - [`domain`]: the shared vocabulary every layer may use (the leaf).
 
 #![deny(clippy::unwrap_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
