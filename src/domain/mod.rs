@@ -5,7 +5,8 @@
 //! two or more layers must agree on them: who is calling ([`Principal`],
 //! [`RequestAuth`]), what a grant allows ([`Access`]), what a script
 //! registered ([`GqlSpec`]), how a script failed ([`FailureKind`]), what a
-//! stream carries ([`StreamMessage`]), and what time it is ([`Clock`]).
+//! stream carries ([`StreamMessage`]), what time it is ([`Clock`]), and how
+//! storage fails behind a repository port ([`StorageError`]).
 
 mod access;
 mod clock;
@@ -14,6 +15,7 @@ mod graphql;
 mod log;
 mod paths;
 mod principal;
+mod storage;
 mod stream;
 
 pub use access::{Access, ScriptGrant};
@@ -23,4 +25,5 @@ pub use graphql::{GqlKind, GqlSpec};
 pub use log::LogLevel;
 pub use paths::{is_reserved, RESERVED_ROOTS};
 pub use principal::{Principal, RequestAuth, Role, UnknownRole, UserInfo};
+pub use storage::{Outcome, StorageError, StorageErrorKind};
 pub use stream::StreamMessage;

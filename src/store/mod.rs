@@ -40,6 +40,16 @@ pub enum StoreError {
     /// A file the store was fed from (a spooled upload) could not be read.
     #[error("{0}")]
     Io(String),
+    /// A repository port's body failed (a rollback, or a failure it met):
+    /// passed through the adapter unchanged.
+    #[error("{0}")]
+    Port(crate::domain::StorageError),
+}
+
+impl From<crate::domain::StorageError> for StoreError {
+    fn from(e: crate::domain::StorageError) -> StoreError {
+        StoreError::Port(e)
+    }
 }
 
 macro_rules! redb_errors {
@@ -57,6 +67,26 @@ redb_errors!(
     redb::CommitError,
     redb::SetDurabilityError
 );
+
+impl From<StoreError> for crate::domain::StorageError {
+    fn from(e: StoreError) -> crate::domain::StorageError {
+        use crate::domain::StorageError as S;
+        match e {
+            StoreError::Port(inner) => inner,
+            StoreError::Codec(m) => S::corrupt(format!("stored value could not be decoded: {m}")),
+            StoreError::Corrupt { .. } | StoreError::NewerFormat { .. } => {
+                S::corrupt(e.to_string())
+            }
+            StoreError::Redb(ref m) if is_disk_full(m) => S::full(e.to_string()),
+            other => S::io(other.to_string()),
+        }
+    }
+}
+
+/// redb reports a full disk as an I/O error whose text is the OS's.
+fn is_disk_full(message: &str) -> bool {
+    message.contains("No space left on device") || message.contains("os error 28")
+}
 
 /// Told how long each committed write transaction took (metrics).
 pub type WriteObserver = Box<dyn Fn(std::time::Duration) + Send + Sync>;
