@@ -81,14 +81,19 @@ impl std::error::Error for StorageError {}
 ///
 /// ```
 /// use aiwebengine::domain::{Outcome, StorageError};
+/// #[derive(Debug, PartialEq)]
+/// enum MyError { Empty, Storage(String) }
+/// impl From<StorageError> for MyError {
+///     fn from(e: StorageError) -> MyError { MyError::Storage(e.to_string()) }
+/// }
 /// // A port entry point: runs the body once, as an adapter would.
 /// fn write(body: &mut dyn FnMut(&mut Vec<u8>) -> Result<(), StorageError>) -> Result<(), StorageError> {
 ///     let mut rows = Vec::new();
 ///     body(&mut rows)
 /// }
 /// let mut out = Outcome::new();
-/// let r = write(&mut |rows| out.put(if rows.is_empty() { Err("empty") } else { Ok(1) }));
-/// assert_eq!(out.finish(r), Err::<i32, &str>("empty"));
+/// let r = write(&mut |rows| out.put(if rows.is_empty() { Err(MyError::Empty) } else { Ok(1) }));
+/// assert_eq!(out.finish(r), Err(MyError::Empty));
 /// ```
 pub struct Outcome<T, E> {
     value: Option<Result<T, E>>,
