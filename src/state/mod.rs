@@ -11,6 +11,7 @@
 //!   [`crate::manage::ManageClient`] whose calls queue on a channel that the
 //!   manager serves once the script service exists.
 
+mod auth;
 mod host;
 
 use std::sync::Arc;
@@ -29,6 +30,7 @@ use crate::store::{Store, StoreError};
 use crate::tls::upload::TlsControl;
 use crate::tls::{CertPair, Started};
 
+pub use auth::auth_repo;
 pub use host::EngineHost;
 
 /// What the modules acting on config sections check beyond the schema;
@@ -90,8 +92,9 @@ pub async fn start_live(
     let logs = LogService::start(store.clone(), config.js.log_ring)?;
     let streams = Streams::start(&rt);
     let kv = crate::kv::Kv::start(store.clone(), config.kv.limits())?;
-    let st = store.clone();
-    let auth = Arc::new(blocking(move || Ok(AuthService::open(st)?)).await?);
+    let repo = auth_repo(&store);
+    let auth =
+        Arc::new(blocking(move || Ok(AuthService::open(repo).map_err(StoreError::from)?)).await?);
     let catalog = CatalogCell::default();
     let assets = open_assets(&store, &config, &auth, &catalog).await?;
     let authors = SaveAuthors::default();
