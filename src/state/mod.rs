@@ -1,6 +1,7 @@
 //! The composition root: the one place that builds every service and hands
 //! each the handles it needs. Nothing else in the crate constructs a
-//! service or imports this module (but `cli`, which calls [`serve`]).
+//! service or imports this module (but `cli`, which calls [`serve`], and
+//! [`auth_repo`] for `admin create`).
 //!
 //! The order below is the dependency order. Two loops in the engine's
 //! behaviour are cut here without late binding:
