@@ -18,7 +18,8 @@
 //! - [`seed`]: what a new data file starts with (from `seed/`).
 //! - [`js`]: QuickJS worker pool, per-script runtimes and limits, host API.
 //! - [`manage`]: script management on someone's behalf, for `scripts.*`.
-//! - [`auth`]: users, sessions, API tokens, groups, ownership, audit.
+//! - [`auth`]: users, sessions, API tokens, groups, ownership, audit; its
+//!   storage port is `auth::repo::AuthRepo` (redb adapter: `store::auth`).
 //! - [`scripts`]: script records and versions, the catalog and route table,
 //!   the runtime port.
 //! - [`kv`], [`logs`], [`assets`], [`fetch`], [`events`]: the scripts' data,

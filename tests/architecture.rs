@@ -10,7 +10,7 @@ use std::path::Path;
 /// `domain` is the leaf; `cli` (with `main`) is the top.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("domain", &[]),
-    ("store", &["domain", "migrations"]),
+    ("store", &["domain", "migrations", "auth"]),
     ("migrations", &["domain", "store"]),
     ("events", &["domain"]),
     ("fetch", &["domain"]),
@@ -18,7 +18,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("logs", &["domain", "store"]),
     ("assets", &["domain", "store"]),
     ("scripts", &["domain", "store", "events"]),
-    ("auth", &["domain", "store", "scripts"]),
+    ("auth", &["domain"]),
     ("manage", &["domain", "scripts", "auth", "logs"]),
     (
         "js",

@@ -5,13 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
-use super::{optional, ApiToken, Role, User};
-use crate::domain::{Access, Principal, RequestAuth, ScriptGrant, UserInfo};
-use crate::scripts::ScriptRecord;
-use crate::store::{decode, tables, Store, StoreError};
+use super::repo::{AuthRead, AuthRepo};
+use super::{ApiToken, Role};
+use crate::domain::{Access, Principal, RequestAuth, ScriptGrant, StorageError, UserInfo};
 
 /// A group: users (by id) and other groups (by name).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -60,59 +58,56 @@ pub struct Directory {
 
 impl Directory {
     /// Blocking: reads every table it mirrors in one snapshot.
-    pub fn load(store: &Store) -> Result<Directory, StoreError> {
-        let mut d = store.read(|txn| {
-            let mut d = Directory::default();
-            for row in txn.open_table(tables::USERS)?.iter()? {
-                let u: User = decode(row?.1.value())?;
-                let info = UserInfo {
-                    id: u.id.clone(),
-                    email: u.email,
-                    name: u.name,
-                    role: u.role,
-                    disabled: u.disabled,
-                    provider: u.provider,
-                };
-                d.users.insert(u.id, Arc::new(info));
-            }
-            for row in txn.open_table(tables::GROUPS)?.iter()? {
-                let g: Group = decode(row?.1.value())?;
-                d.groups.insert(g.name.clone(), g);
-            }
-            if let Some(t) = optional(txn, tables::PERMISSIONS)? {
-                for row in t.iter()? {
-                    let p: Permission = decode(row?.1.value())?;
-                    d.permissions.insert(p.name.clone(), p);
-                }
-            }
-            if let Some(t) = optional(txn, tables::API_TOKENS)? {
-                for row in t.iter()? {
-                    let tok: ApiToken = decode(row?.1.value())?;
-                    d.tokens.insert(tok.hash.clone(), tok);
-                }
-            }
-            let by_email: HashMap<String, String> = d
-                .users
-                .values()
-                .map(|u| (u.email.to_lowercase(), u.id.clone()))
-                .collect();
-            for row in txn.open_table(tables::SCRIPTS)?.iter()? {
-                let r: ScriptRecord = decode(row?.1.value())?;
-                let owner_user = match (&r.owner_user, &r.owner_group, &r.owner) {
-                    (Some(id), _, _) => Some(id.clone()),
-                    (None, None, Some(email)) => by_email.get(&email.to_lowercase()).cloned(),
-                    _ => None,
-                };
-                let acl = ScriptAcl {
-                    owner_user,
-                    owner_group: r.owner_group,
-                    grants: r.grants,
-                };
-                d.scripts.insert(r.name, acl);
-            }
-            Ok(d)
+    pub fn load(repo: &dyn AuthRepo) -> Result<Directory, StorageError> {
+        let mut d = Directory::default();
+        repo.read(&mut |r| {
+            d = Directory::read(r)?;
+            Ok(())
         })?;
         d.compute();
+        Ok(d)
+    }
+
+    fn read(r: &dyn AuthRead) -> Result<Directory, StorageError> {
+        let mut d = Directory::default();
+        for u in r.users()? {
+            let info = UserInfo {
+                id: u.id.clone(),
+                email: u.email,
+                name: u.name,
+                role: u.role,
+                disabled: u.disabled,
+                provider: u.provider,
+            };
+            d.users.insert(u.id, Arc::new(info));
+        }
+        for g in r.groups()? {
+            d.groups.insert(g.name.clone(), g);
+        }
+        for p in r.permissions()? {
+            d.permissions.insert(p.name.clone(), p);
+        }
+        for tok in r.api_tokens()? {
+            d.tokens.insert(tok.hash.clone(), tok);
+        }
+        let by_email: HashMap<String, String> = d
+            .users
+            .values()
+            .map(|u| (u.email.to_lowercase(), u.id.clone()))
+            .collect();
+        for a in r.script_accesses()? {
+            let owner_user = match (&a.owner_user, &a.owner_group, &a.owner) {
+                (Some(id), _, _) => Some(id.clone()),
+                (None, None, Some(email)) => by_email.get(&email.to_lowercase()).cloned(),
+                _ => None,
+            };
+            let acl = ScriptAcl {
+                owner_user,
+                owner_group: a.owner_group,
+                grants: a.grants,
+            };
+            d.scripts.insert(a.name, acl);
+        }
         Ok(d)
     }
 

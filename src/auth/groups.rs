@@ -1,10 +1,7 @@
 //! Groups of users and groups, nested to any depth; a membership that would
 //! make a cycle is refused.
 
-use redb::ReadableTable;
-
-use super::{AuthError, AuthService, Group, Permission};
-use crate::store::{encode, get_value, tables};
+use super::{AuthError, AuthService, Group};
 
 /// A member of a group or a grantee: one user (by id) or one group (by name).
 #[derive(Clone, Debug, serde::Deserialize)]
@@ -47,41 +44,44 @@ impl AuthService {
     /// Blocking.
     pub fn create_group(&self, name: &str) -> Result<Group, AuthError> {
         validate_group_name(name)?;
-        self.change(|txn| {
-            let mut t = txn.open_table(tables::GROUPS)?;
-            if t.get(name)?.is_some() {
-                return Ok(Err(AuthError::Conflict(format!(
+        self.change(|tx| {
+            if tx.group(name)?.is_some() {
+                return Err(AuthError::Conflict(format!(
                     "a group named {name} already exists"
-                ))));
+                )));
             }
             let g = Group {
                 name: name.to_string(),
                 created_at: crate::domain::now_millis(),
                 ..Group::default()
             };
-            t.insert(name, encode(&g)?.as_slice())?;
-            Ok(Ok(g))
+            tx.put_group(&g)?;
+            Ok(g)
         })
     }
 
     /// Blocking: also removes the group from other groups, permissions and
     /// script grants. Scripts it owned fall to admins.
     pub fn delete_group(&self, name: &str) -> Result<(), AuthError> {
-        self.change(|txn| {
-            if txn.open_table(tables::GROUPS)?.remove(name)?.is_none() {
-                return Ok(Err(AuthError::NotFound(format!("no group named {name}"))));
+        self.change(|tx| {
+            if !tx.remove_group(name)? {
+                return Err(AuthError::NotFound(format!("no group named {name}")));
             }
-            super::users::rewrite::<Group>(txn, tables::GROUPS, |g| {
+            for mut g in tx.groups()? {
                 let n = g.groups.len();
                 g.groups.retain(|m| m != name);
-                g.groups.len() != n
-            })?;
-            super::users::rewrite::<Permission>(txn, tables::PERMISSIONS, |p| {
+                if g.groups.len() != n {
+                    tx.put_group(&g)?;
+                }
+            }
+            for mut p in tx.permissions()? {
                 let n = p.groups.len();
                 p.groups.retain(|m| m != name);
-                p.groups.len() != n
-            })?;
-            Ok(Ok(()))
+                if p.groups.len() != n {
+                    tx.put_permission(&p)?;
+                }
+            }
+            Ok(())
         })
     }
 
@@ -122,16 +122,13 @@ impl AuthService {
         name: &str,
         f: impl FnOnce(&mut Group, &super::Directory) -> Result<(), AuthError>,
     ) -> Result<Group, AuthError> {
-        self.change(|txn| {
-            let mut t = txn.open_table(tables::GROUPS)?;
-            let Some(mut g) = get_value::<Group>(&t, name)? else {
-                return Ok(Err(AuthError::NotFound(format!("no group named {name}"))));
+        self.change(|tx| {
+            let Some(mut g) = tx.group(name)? else {
+                return Err(AuthError::NotFound(format!("no group named {name}")));
             };
-            if let Err(e) = f(&mut g, &self.directory()) {
-                return Ok(Err(e));
-            }
-            t.insert(name, encode(&g)?.as_slice())?;
-            Ok(Ok(g))
+            f(&mut g, &self.directory())?;
+            tx.put_group(&g)?;
+            Ok(g)
         })
     }
 }

@@ -14,20 +14,20 @@ mod groups;
 mod ownership;
 mod password;
 mod ratelimit;
+pub mod repo;
 mod sessions;
 mod setup;
 mod tokens;
 mod users;
 
 use std::collections::HashMap;
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use arc_swap::ArcSwap;
 use jsonwebtoken::{DecodingKey, EncodingKey};
-use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
-use crate::store::{decode, tables, Store, StoreError};
+use crate::domain::{Outcome, StorageError};
 
 pub use crate::domain::{Principal, UserInfo};
 pub use audit::AuditEntry;
@@ -35,6 +35,7 @@ pub use directory::{Directory, Group, Permission};
 pub use groups::{validate_group_name, Member};
 pub use password::{hash_password, verify_password, MIN_PASSWORD_LEN};
 pub use ratelimit::RateLimiter;
+pub use repo::{AuthRepo, ScriptAccess};
 pub use sessions::Claims;
 pub use sessions::LoggedIn;
 pub use tokens::{ApiToken, API_TOKEN_PREFIX};
@@ -97,7 +98,7 @@ pub enum AuthError {
     #[error("too many login attempts; try again in {0} seconds")]
     RateLimited(u64),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(#[from] StorageError),
 }
 
 impl From<crate::domain::UnknownRole> for AuthError {
@@ -138,7 +139,7 @@ struct LiveSession {
 }
 
 pub struct AuthService {
-    store: Store,
+    repo: Arc<dyn AuthRepo>,
     encoding: EncodingKey,
     decoding: DecodingKey,
     csrf_key: ring::hmac::Key,
@@ -152,17 +153,12 @@ pub struct AuthService {
 
 impl AuthService {
     /// Blocking: reads the secret, the live sessions and the directory.
-    pub fn open(store: Store) -> Result<AuthService, StoreError> {
+    pub fn open(repo: Arc<dyn AuthRepo>) -> Result<AuthService, StorageError> {
         let now = now_secs();
-        let (secret, live) = store.read(|txn| {
-            let meta = txn.open_table(tables::META)?;
-            let secret = meta
-                .get("jwt_secret")?
-                .map(|v| v.value().to_vec())
-                .ok_or_else(|| StoreError::Codec("the data file has no jwt_secret".into()))?;
-            let mut live = HashMap::new();
-            for row in txn.open_table(tables::SESSIONS)?.iter()? {
-                let s: Session = decode(row?.1.value())?;
+        let (mut secret, mut live) = (None, HashMap::new());
+        repo.read(&mut |r| {
+            secret = r.jwt_secret()?;
+            for s in r.sessions()? {
                 if s.expires_at > now {
                     let entry = LiveSession {
                         user_id: s.user_id,
@@ -171,17 +167,23 @@ impl AuthService {
                     live.insert(s.id, entry);
                 }
             }
-            Ok((secret, live))
-        })?;
-        // Expired sessions are forgotten at start; they can never come back.
-        store.write(|txn| {
-            txn.open_table(tables::SESSIONS)?
-                .retain(|_, v| decode::<Session>(v).map_or(true, |s| s.expires_at > now))?;
             Ok(())
         })?;
-        let dir = Directory::load(&store)?;
+        let secret = secret.ok_or_else(|| {
+            StorageError::corrupt(
+                "stored value could not be decoded: the data file has no jwt_secret",
+            )
+        })?;
+        // Expired sessions are forgotten at start; they can never come back.
+        repo.write(&mut |tx| {
+            for s in tx.sessions()?.iter().filter(|s| s.expires_at <= now) {
+                tx.remove_session(&s.id)?;
+            }
+            Ok(())
+        })?;
+        let dir = Directory::load(repo.as_ref())?;
         Ok(AuthService {
-            store,
+            repo,
             encoding: EncodingKey::from_secret(&secret),
             decoding: DecodingKey::from_secret(&secret),
             csrf_key: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &secret),
@@ -202,23 +204,36 @@ impl AuthService {
     /// snapshot from the store (under one lock, so snapshots follow commits).
     fn change<T>(
         &self,
-        f: impl FnOnce(&redb::WriteTransaction) -> Result<Result<T, AuthError>, StoreError>,
+        f: impl FnOnce(&mut dyn repo::AuthWrite) -> Result<T, AuthError>,
     ) -> Result<T, AuthError> {
         let _guard = self.change.lock().unwrap_or_else(|e| e.into_inner());
-        let out = self.store.write(f)??;
+        let out = transact(self.repo.as_ref(), f)?;
         self.dir
-            .store(std::sync::Arc::new(Directory::load(&self.store)?));
+            .store(Arc::new(Directory::load(self.repo.as_ref())?));
         Ok(out)
     }
 
     /// Blocking: rebuilds the snapshot after a change made elsewhere (a
     /// script created or deleted by the script service).
-    pub fn reload(&self) -> Result<(), StoreError> {
+    pub fn reload(&self) -> Result<(), StorageError> {
         let _guard = self.change.lock().unwrap_or_else(|e| e.into_inner());
         self.dir
-            .store(std::sync::Arc::new(Directory::load(&self.store)?));
+            .store(Arc::new(Directory::load(self.repo.as_ref())?));
         Ok(())
     }
+}
+
+/// Runs `f` in one write transaction of `repo`; a domain error rolls it back.
+fn transact<T>(
+    repo: &dyn AuthRepo,
+    f: impl FnOnce(&mut dyn repo::AuthWrite) -> Result<T, AuthError>,
+) -> Result<T, AuthError> {
+    let (mut f, mut out) = (Some(f), Outcome::new());
+    let r = repo.write(&mut |tx| match f.take() {
+        Some(f) => out.put(f(tx)),
+        None => Ok(()),
+    });
+    out.finish(r)
 }
 
 fn now_secs() -> i64 {
@@ -235,16 +250,4 @@ fn random_hex(bytes: usize) -> String {
 fn sha256_hex(s: &str) -> String {
     let d = ring::digest::digest(&ring::digest::SHA256, s.as_bytes());
     d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Opens a table that a newer build added to format 1; absent means empty.
-fn optional<K: redb::Key + 'static, V: redb::Value + 'static>(
-    txn: &redb::ReadTransaction,
-    def: redb::TableDefinition<K, V>,
-) -> Result<Option<redb::ReadOnlyTable<K, V>>, StoreError> {
-    match txn.open_table(def) {
-        Ok(t) => Ok(Some(t)),
-        Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
 }

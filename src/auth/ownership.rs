@@ -1,16 +1,13 @@
 //! Script ownership and grants (stored on the script record), and named
 //! permissions. Only admins call these; the HTTP layer checks that.
 
-use redb::ReadableTable;
-
 use super::groups::Member;
-use super::{AuthError, AuthService, Permission};
-use crate::scripts::{Access, ScriptGrant, ScriptRecord};
-use crate::store::{encode, get_value, tables};
+use super::{AuthError, AuthService, Permission, ScriptAccess};
+use crate::domain::{Access, ScriptGrant};
 
 impl AuthService {
     /// Blocking: a user (by id) or a group becomes the owner.
-    pub fn set_owner(&self, script: &str, m: &Member) -> Result<ScriptRecord, AuthError> {
+    pub fn set_owner(&self, script: &str, m: &Member) -> Result<ScriptAccess, AuthError> {
         m.check(self)?;
         let display = match (&m.user, &m.group) {
             (Some(u), _) => self.directory().users.get(u).map(|u| u.email.clone()),
@@ -29,7 +26,7 @@ impl AuthService {
         script: &str,
         m: &Member,
         access: Access,
-    ) -> Result<ScriptRecord, AuthError> {
+    ) -> Result<ScriptAccess, AuthError> {
         m.check(self)?;
         self.edit_script(script, |r| {
             r.grants
@@ -43,7 +40,7 @@ impl AuthService {
     }
 
     /// Blocking.
-    pub fn remove_grant(&self, script: &str, m: &Member) -> Result<ScriptRecord, AuthError> {
+    pub fn remove_grant(&self, script: &str, m: &Member) -> Result<ScriptAccess, AuthError> {
         self.edit_script(script, |r| {
             r.grants
                 .retain(|g| !(g.user == m.user && g.group == m.group));
@@ -53,16 +50,16 @@ impl AuthService {
     fn edit_script(
         &self,
         name: &str,
-        f: impl FnOnce(&mut ScriptRecord),
-    ) -> Result<ScriptRecord, AuthError> {
-        self.change(|txn| {
-            let mut t = txn.open_table(tables::SCRIPTS)?;
-            let Some(mut r) = get_value::<ScriptRecord>(&t, name)? else {
-                return Ok(Err(AuthError::NotFound(format!("no script named {name}"))));
-            };
-            f(&mut r);
-            t.insert(name, encode(&r)?.as_slice())?;
-            Ok(Ok(r))
+        f: impl FnOnce(&mut ScriptAccess),
+    ) -> Result<ScriptAccess, AuthError> {
+        let not_found = || AuthError::NotFound(format!("no script named {name}"));
+        self.change(|tx| {
+            let mut a = tx.script_access(name)?.ok_or_else(not_found)?;
+            f(&mut a);
+            match tx.put_script_access(&a)? {
+                true => Ok(a),
+                false => Err(not_found()),
+            }
         })
     }
 
@@ -82,33 +79,28 @@ impl AuthService {
                 "invalid permission name {name:?}: use letters, digits and _ . : - (e.g. orders.refund)"
             )));
         }
-        self.change(|txn| {
-            let mut t = txn.open_table(tables::PERMISSIONS)?;
-            if t.get(name)?.is_some() {
-                return Ok(Err(AuthError::Conflict(format!(
+        self.change(|tx| {
+            if tx.permission(name)?.is_some() {
+                return Err(AuthError::Conflict(format!(
                     "a permission named {name} already exists"
-                ))));
+                )));
             }
             let p = Permission {
                 name: name.to_string(),
                 description: description.to_string(),
                 ..Permission::default()
             };
-            t.insert(name, encode(&p)?.as_slice())?;
-            Ok(Ok(p))
+            tx.put_permission(&p)?;
+            Ok(p)
         })
     }
 
     /// Blocking.
     pub fn delete_permission(&self, name: &str) -> Result<(), AuthError> {
-        self.change(
-            |txn| match txn.open_table(tables::PERMISSIONS)?.remove(name)? {
-                Some(_) => Ok(Ok(())),
-                None => Ok(Err(AuthError::NotFound(format!(
-                    "no permission named {name}"
-                )))),
-            },
-        )
+        self.change(|tx| match tx.remove_permission(name)? {
+            true => Ok(()),
+            false => Err(AuthError::NotFound(format!("no permission named {name}"))),
+        })
     }
 
     /// Blocking: grants (`add`) or takes back a permission.
@@ -121,12 +113,9 @@ impl AuthService {
         if add {
             m.check(self)?;
         }
-        self.change(|txn| {
-            let mut t = txn.open_table(tables::PERMISSIONS)?;
-            let Some(mut p) = get_value::<Permission>(&t, name)? else {
-                return Ok(Err(AuthError::NotFound(format!(
-                    "no permission named {name}"
-                ))));
+        self.change(|tx| {
+            let Some(mut p) = tx.permission(name)? else {
+                return Err(AuthError::NotFound(format!("no permission named {name}")));
             };
             p.users.retain(|u| Some(u) != m.user.as_ref());
             p.groups.retain(|g| Some(g) != m.group.as_ref());
@@ -134,8 +123,8 @@ impl AuthService {
                 p.users.extend(m.user.clone());
                 p.groups.extend(m.group.clone());
             }
-            t.insert(name, encode(&p)?.as_slice())?;
-            Ok(Ok(p))
+            tx.put_permission(&p)?;
+            Ok(p)
         })
     }
 }

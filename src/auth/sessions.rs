@@ -2,14 +2,13 @@
 //! CSRF tokens bound to a session, and revocation.
 
 use jsonwebtoken::{Header, Validation};
-use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
 use super::{
     now_secs, password, random_hex, verify_password, AuthError, AuthService, LiveSession,
     Principal, Role, Session, User, MAX_SESSION_SECONDS, SESSION_SECONDS,
 };
-use crate::store::{decode, encode, get_value, tables, StoreError};
+use crate::domain::StorageError;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Claims {
@@ -34,15 +33,12 @@ impl AuthService {
     /// Blocking: verifies the password and records a new session.
     pub fn login(&self, email: &str, password: &str, ip: &str) -> Result<LoggedIn, AuthError> {
         let key = email.trim().to_lowercase();
-        let user = self.store.read(|txn| {
-            let Some(id) = txn
-                .open_table(tables::USER_EMAILS)?
-                .get(key.as_str())?
-                .map(|v| v.value().to_string())
-            else {
-                return Ok(None);
-            };
-            get_value::<User>(&txn.open_table(tables::USERS)?, &id)
+        let mut user = None;
+        self.repo.read(&mut |r| {
+            if let Some(id) = r.user_id_by_email(&key)? {
+                user = r.user(&id)?;
+            }
+            Ok(())
         })?;
         let user = match user {
             Some(u) if !u.disabled && verify_password(password, &u.password_hash) => u,
@@ -68,18 +64,15 @@ impl AuthService {
         };
         // The user is read again inside the transaction: a change made since
         // the password check (disabling, say) must neither be lost nor bypassed.
-        let user = self.store.write(|txn| {
-            let mut users = txn.open_table(tables::USERS)?;
-            let Some(mut u) = get_value::<User>(&users, &user.id)?.filter(|u| !u.disabled) else {
-                return Ok(None);
+        let user = super::transact(self.repo.as_ref(), |tx| {
+            let Some(mut u) = tx.user(&user.id)?.filter(|u| !u.disabled) else {
+                return Err(AuthError::BadCredentials);
             };
             u.last_login = Some(now * 1000);
-            users.insert(u.id.as_str(), encode(&u)?.as_slice())?;
-            txn.open_table(tables::SESSIONS)?
-                .insert(session.id.as_str(), encode(&session)?.as_slice())?;
-            Ok(Some(u))
+            tx.put_user(&u)?;
+            tx.put_session(&session)?;
+            Ok(u)
         })?;
-        let user = user.ok_or(AuthError::BadCredentials)?;
         let live = LiveSession {
             user_id: user.id.clone(),
             expires_at: session.expires_at,
@@ -102,16 +95,14 @@ impl AuthService {
             AuthError::Invalid("API tokens are not refreshed; only login sessions are".into())
         })?;
         let now = now_secs();
-        let session = self.store.write(|txn| {
-            let mut t = txn.open_table(tables::SESSIONS)?;
-            let Some(mut s) = get_value::<Session>(&t, sid)? else {
-                return Ok(None);
+        let session = super::transact(self.repo.as_ref(), |tx| {
+            let Some(mut s) = tx.session(sid)? else {
+                return Err(AuthError::InvalidToken);
             };
             s.expires_at = (now + SESSION_SECONDS).min(s.created_at + MAX_SESSION_SECONDS);
-            t.insert(sid, encode(&s)?.as_slice())?;
-            Ok(Some(s))
+            tx.put_session(&s)?;
+            Ok(s)
         })?;
-        let session = session.ok_or(AuthError::InvalidToken)?;
         {
             let mut live = self.live.write().unwrap_or_else(|e| e.into_inner());
             // Revoked meanwhile: stays revoked.
@@ -133,7 +124,7 @@ impl AuthService {
             exp: session.expires_at,
         };
         let token = jsonwebtoken::encode(&Header::default(), &claims, &self.encoding)
-            .map_err(|e| StoreError::Codec(e.to_string()))?;
+            .map_err(|e| StorageError::io(format!("cannot sign the login token: {e}")))?;
         Ok(LoggedIn {
             token,
             csrf: self.csrf_token(&session.id),
@@ -189,16 +180,12 @@ impl AuthService {
     /// Blocking: the user's unexpired sessions, newest first.
     pub fn sessions_of(&self, user_id: &str) -> Result<Vec<Session>, AuthError> {
         let now = now_secs();
-        let mut out: Vec<Session> = self.store.read(|txn| {
-            let mut out = Vec::new();
-            for row in txn.open_table(tables::SESSIONS)?.iter()? {
-                let s: Session = decode(row?.1.value())?;
-                if s.user_id == user_id && s.expires_at > now {
-                    out.push(s);
-                }
-            }
-            Ok(out)
+        let mut out = Vec::new();
+        self.repo.read(&mut |r| {
+            out = r.sessions()?;
+            Ok(())
         })?;
+        out.retain(|s| s.user_id == user_id && s.expires_at > now);
         out.sort_by_key(|s| std::cmp::Reverse(s.created_at));
         Ok(out)
     }
@@ -215,10 +202,7 @@ impl AuthService {
                 _ => return Err(not_found()),
             }
         }
-        self.store.write(|txn| {
-            txn.open_table(tables::SESSIONS)?.remove(id)?;
-            Ok(())
-        })?;
+        self.repo.write(&mut |tx| tx.remove_session(id).map(drop))?;
         Ok(())
     }
 
@@ -231,18 +215,12 @@ impl AuthService {
             live.retain(|_, s| s.user_id != user_id);
             before - live.len()
         };
-        self.store.write(|txn| {
-            let mut t = txn.open_table(tables::SESSIONS)?;
-            let mut doomed = Vec::new();
-            for row in t.iter()? {
-                let (k, v) = row?;
-                let s: Session = decode(v.value())?;
-                if s.user_id == user_id || s.expires_at <= now_secs() {
-                    doomed.push(k.value().to_string());
+        self.repo.write(&mut |tx| {
+            let now = now_secs();
+            for s in tx.sessions()? {
+                if s.user_id == user_id || s.expires_at <= now {
+                    tx.remove_session(&s.id)?;
                 }
-            }
-            for k in doomed {
-                t.remove(k.as_str())?;
             }
             Ok(())
         })?;

@@ -1,11 +1,9 @@
 //! API tokens: named, revocable, optionally expiring; shown once, and only
 //! a SHA-256 hash of the secret is stored.
 
-use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
 use super::{now_secs, sha256_hex, AuthError, AuthService, Principal};
-use crate::store::{decode, encode, get_value, tables, StoreError};
 
 /// Every API token starts with this, so it is told apart from a login JWT.
 pub const API_TOKEN_PREFIX: &str = "awt_";
@@ -45,12 +43,7 @@ impl AuthService {
             created_at: crate::domain::now_millis(),
             expires_at: expires_in_days.map(|d| now_secs() + i64::from(d) * 86_400),
         };
-        let t = tok.clone();
-        self.change(move |txn| {
-            txn.open_table(tables::API_TOKENS)?
-                .insert(t.id.as_str(), encode(&t)?.as_slice())?;
-            Ok(Ok(()))
-        })?;
+        self.change(|tx| Ok(tx.put_api_token(&tok)?))?;
         Ok((tok, secret))
     }
 
@@ -69,16 +62,12 @@ impl AuthService {
 
     /// Blocking: deletes a token of `user_id` (anyone's for None).
     pub fn delete_api_token(&self, id: &str, user_id: Option<&str>) -> Result<(), AuthError> {
-        self.change(|txn| {
-            let mut t = txn.open_table(tables::API_TOKENS)?;
-            let tok: Option<ApiToken> = get_value(&t, id)?;
-            match tok {
-                Some(tok) if user_id.is_none_or(|u| u == tok.user_id) => {
-                    t.remove(id)?;
-                    Ok(Ok(()))
-                }
-                _ => Ok(Err(AuthError::NotFound(format!("no API token {id}")))),
+        self.change(|tx| match tx.api_token(id)? {
+            Some(tok) if user_id.is_none_or(|u| u == tok.user_id) => {
+                tx.remove_api_token(id)?;
+                Ok(())
             }
+            _ => Err(AuthError::NotFound(format!("no API token {id}"))),
         })
     }
 
@@ -93,23 +82,4 @@ impl AuthService {
         p.token_id = Some(tok.id.clone());
         Ok(p)
     }
-}
-
-pub(super) fn remove_user_tokens(
-    txn: &redb::WriteTransaction,
-    user_id: &str,
-) -> Result<(), StoreError> {
-    let mut t = txn.open_table(tables::API_TOKENS)?;
-    let mut doomed = Vec::new();
-    for row in t.iter()? {
-        let (k, v) = row?;
-        let tok: ApiToken = decode(v.value())?;
-        if tok.user_id == user_id {
-            doomed.push(k.value().to_string());
-        }
-    }
-    for k in doomed {
-        t.remove(k.as_str())?;
-    }
-    Ok(())
 }

@@ -1,13 +1,11 @@
 //! User accounts: create, list, change, delete. Emails are unique without
 //! regard to case; passwords are argon2id hashes.
 
-use redb::ReadableTable;
-
+use super::repo::{AuthRead, AuthRepo, AuthWrite};
 use super::{
-    default_provider, hash_password, AuthError, AuthService, Group, Permission, Role, User,
-    MIN_PASSWORD_LEN,
+    default_provider, hash_password, AuthError, AuthService, Role, User, MIN_PASSWORD_LEN,
 };
-use crate::store::{decode, encode, get_value, tables, Store, StoreError};
+use crate::domain::StorageError;
 
 /// The fields `PATCH /engine/api/users/{id}` may change.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -47,30 +45,28 @@ fn check_name(name: &str) -> Result<String, AuthError> {
 
 /// Creates a user in one write transaction (used by `admin create` too).
 pub fn create_user(
-    store: &Store,
+    repo: &dyn AuthRepo,
     email: &str,
     password: &str,
     role: Role,
 ) -> Result<User, AuthError> {
     let email = email.trim();
     let name = email.split('@').next().unwrap_or(email).to_string();
-    store.write(|txn| insert_user(txn, email, password, &name, role))?
+    super::transact(repo, |tx| insert_user(tx, email, password, &name, role))
 }
 
 fn insert_user(
-    txn: &redb::WriteTransaction,
+    tx: &mut dyn AuthWrite,
     email: &str,
     password: &str,
     name: &str,
     role: Role,
-) -> Result<Result<User, AuthError>, StoreError> {
-    if let Err(e) = check_email(email).and_then(|_| check_password(password)) {
-        return Ok(Err(e));
-    }
+) -> Result<User, AuthError> {
+    check_email(email)?;
+    check_password(password)?;
     let key = email.to_lowercase();
-    let mut emails = txn.open_table(tables::USER_EMAILS)?;
-    if emails.get(key.as_str())?.is_some() {
-        return Ok(Err(AuthError::EmailTaken(email.to_string())));
+    if tx.user_id_by_email(&key)?.is_some() {
+        return Err(AuthError::EmailTaken(email.to_string()));
     }
     let user = User {
         id: uuid::Uuid::new_v4().simple().to_string(),
@@ -83,21 +79,17 @@ fn insert_user(
         last_login: None,
         provider: default_provider(),
     };
-    emails.insert(key.as_str(), user.id.as_str())?;
-    txn.open_table(tables::USERS)?
-        .insert(user.id.as_str(), encode(&user)?.as_slice())?;
-    Ok(Ok(user))
+    tx.put_user_email(&key, &user.id)?;
+    tx.put_user(&user)?;
+    Ok(user)
 }
 
 /// True when some other enabled admin than `except` exists.
-fn other_admin(txn: &redb::WriteTransaction, except: &str) -> Result<bool, StoreError> {
-    for row in txn.open_table(tables::USERS)?.iter()? {
-        let u: User = decode(row?.1.value())?;
-        if u.id != except && u.role == Role::Admin && !u.disabled {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+fn other_admin(tx: &dyn AuthRead, except: &str) -> Result<bool, StorageError> {
+    let users = tx.users()?;
+    Ok(users
+        .iter()
+        .any(|u| u.id != except && u.role == Role::Admin && !u.disabled))
 }
 
 impl AuthService {
@@ -114,17 +106,15 @@ impl AuthService {
             Some(n) => check_name(n)?,
             None => email.split('@').next().unwrap_or(email).to_string(),
         };
-        self.change(|txn| insert_user(txn, email, password, &name, role))
+        self.change(|tx| insert_user(tx, email, password, &name, role))
     }
 
     /// Blocking: every user, by email.
     pub fn list_users(&self) -> Result<Vec<User>, AuthError> {
-        let mut out: Vec<User> = self.store.read(|txn| {
-            let mut out = Vec::new();
-            for row in txn.open_table(tables::USERS)?.iter()? {
-                out.push(decode(row?.1.value())?);
-            }
-            Ok(out)
+        let mut out = Vec::new();
+        self.repo.read(&mut |r| {
+            out = r.users()?;
+            Ok(())
         })?;
         out.sort_by_key(|u| u.email.to_lowercase());
         Ok(out)
@@ -132,9 +122,12 @@ impl AuthService {
 
     /// Blocking.
     pub fn get_user(&self, id: &str) -> Result<User, AuthError> {
-        self.store
-            .read(|txn| get_value::<User>(&txn.open_table(tables::USERS)?, id))?
-            .ok_or_else(|| AuthError::NotFound(format!("no user with id {id}")))
+        let mut user = None;
+        self.repo.read(&mut |r| {
+            user = r.user(id)?;
+            Ok(())
+        })?;
+        user.ok_or_else(|| AuthError::NotFound(format!("no user with id {id}")))
     }
 
     /// Blocking: a new password, a disabled flag or a lower role revokes
@@ -146,17 +139,14 @@ impl AuthService {
             check_password(p)?;
         }
         let hash = patch.password.as_deref().map(hash_password);
-        let (user, revoke) = self.change(|txn| {
-            let Some(mut u) = get_value::<User>(&txn.open_table(tables::USERS)?, id)? else {
-                return Ok(Err(AuthError::NotFound(format!("no user with id {id}"))));
+        let (user, revoke) = self.change(|tx| {
+            let Some(mut u) = tx.user(id)? else {
+                return Err(AuthError::NotFound(format!("no user with id {id}")));
             };
             let demoted = role.is_some_and(|r| r != Role::Admin) || patch.disabled == Some(true);
-            if u.role == Role::Admin && demoted && !other_admin(txn, id)? {
-                return Ok(Err(AuthError::Conflict(
-                    "this is the last enabled admin; make another user admin first".into(),
-                )));
+            if u.role == Role::Admin && demoted && !other_admin(tx, id)? {
+                return Err(last_admin());
             }
-            let mut users = txn.open_table(tables::USERS)?;
             let revoke = hash.is_some()
                 || (patch.disabled == Some(true) && !u.disabled)
                 || role.is_some_and(|r| r < u.role);
@@ -172,8 +162,8 @@ impl AuthService {
             if let Some(d) = patch.disabled {
                 u.disabled = d;
             }
-            users.insert(id, encode(&u)?.as_slice())?;
-            Ok(Ok((u, revoke)))
+            tx.put_user(&u)?;
+            Ok((u, revoke))
         })?;
         if revoke {
             self.revoke_user_sessions(id)?;
@@ -186,54 +176,39 @@ impl AuthService {
     pub fn delete_user(&self, id: &str) -> Result<(), AuthError> {
         // The new snapshot no longer has the user, so their tokens fail from
         // the swap on; the sessions are then dropped from memory and store.
-        self.change(|txn| {
-            let Some(u) = get_value::<User>(&txn.open_table(tables::USERS)?, id)? else {
-                return Ok(Err(AuthError::NotFound(format!("no user with id {id}"))));
+        self.change(|tx| {
+            let Some(u) = tx.user(id)? else {
+                return Err(AuthError::NotFound(format!("no user with id {id}")));
             };
-            if u.role == Role::Admin && !other_admin(txn, id)? {
-                return Ok(Err(AuthError::Conflict(
-                    "this is the last enabled admin; make another user admin first".into(),
-                )));
+            if u.role == Role::Admin && !other_admin(tx, id)? {
+                return Err(last_admin());
             }
-            txn.open_table(tables::USERS)?.remove(id)?;
-            txn.open_table(tables::USER_EMAILS)?
-                .remove(u.email.to_lowercase().as_str())?;
-            rewrite::<Group>(txn, tables::GROUPS, |g| {
+            tx.remove_user(id)?;
+            tx.remove_user_email(&u.email.to_lowercase())?;
+            for mut g in tx.groups()? {
                 let n = g.users.len();
                 g.users.retain(|m| m != id);
-                g.users.len() != n
-            })?;
-            rewrite::<Permission>(txn, tables::PERMISSIONS, |p| {
+                if g.users.len() != n {
+                    tx.put_group(&g)?;
+                }
+            }
+            for mut p in tx.permissions()? {
                 let n = p.users.len();
                 p.users.retain(|m| m != id);
-                p.users.len() != n
-            })?;
-            super::tokens::remove_user_tokens(txn, id)?;
-            Ok(Ok(()))
+                if p.users.len() != n {
+                    tx.put_permission(&p)?;
+                }
+            }
+            for t in tx.api_tokens()?.iter().filter(|t| t.user_id == id) {
+                tx.remove_api_token(&t.id)?;
+            }
+            Ok(())
         })?;
         self.revoke_user_sessions(id)?;
         Ok(())
     }
 }
 
-/// Applies `f` to every record of a string-keyed table; writes back the
-/// ones it changed.
-pub(super) fn rewrite<T: serde::Serialize + serde::de::DeserializeOwned>(
-    txn: &redb::WriteTransaction,
-    def: redb::TableDefinition<&str, &[u8]>,
-    mut f: impl FnMut(&mut T) -> bool,
-) -> Result<(), StoreError> {
-    let mut t = txn.open_table(def)?;
-    let mut changed = Vec::new();
-    for row in t.iter()? {
-        let (k, v) = row?;
-        let mut rec: T = decode(v.value())?;
-        if f(&mut rec) {
-            changed.push((k.value().to_string(), encode(&rec)?));
-        }
-    }
-    for (k, v) in changed {
-        t.insert(k.as_str(), v.as_slice())?;
-    }
-    Ok(())
+fn last_admin() -> AuthError {
+    AuthError::Conflict("this is the last enabled admin; make another user admin first".into())
 }

@@ -220,7 +220,8 @@ fn admin_create(args: CreateArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(1, e),
     };
-    match create_user(&store, &args.email, &password, Role::Admin) {
+    let repo = crate::state::auth_repo(&store);
+    match create_user(repo.as_ref(), &args.email, &password, Role::Admin) {
         Ok(u) => {
             println!(
                 "created administrator {} in {}",

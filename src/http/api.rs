@@ -217,7 +217,8 @@ pub async fn patch_script(
         })
         .await
         .map_err(|e| ApiError::internal(e.to_string()))??;
-        rec = owned;
+        (rec.owner, rec.owner_user) = (owned.owner, owned.owner_user);
+        (rec.owner_group, rec.grants) = (owned.owner_group, owned.grants);
         reload_acl(&state).await;
     }
     let action = if enabled {

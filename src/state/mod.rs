@@ -1,6 +1,7 @@
 //! The composition root: the one place that builds every service and hands
 //! each the handles it needs. Nothing else in the crate constructs a
-//! service or imports this module (but `cli`, which calls [`serve`]).
+//! service or imports this module (but `cli`, which calls [`serve`], and
+//! [`auth_repo`] for `admin create`).
 //!
 //! The order below is the dependency order. Two loops in the engine's
 //! behaviour are cut here without late binding:
@@ -11,6 +12,7 @@
 //!   [`crate::manage::ManageClient`] whose calls queue on a channel that the
 //!   manager serves once the script service exists.
 
+mod auth;
 mod host;
 
 use std::sync::Arc;
@@ -29,6 +31,7 @@ use crate::store::{Store, StoreError};
 use crate::tls::upload::TlsControl;
 use crate::tls::{CertPair, Started};
 
+pub use auth::auth_repo;
 pub use host::EngineHost;
 
 /// What the modules acting on config sections check beyond the schema;
@@ -90,8 +93,9 @@ pub async fn start_live(
     let logs = LogService::start(store.clone(), config.js.log_ring)?;
     let streams = Streams::start(&rt);
     let kv = crate::kv::Kv::start(store.clone(), config.kv.limits())?;
-    let st = store.clone();
-    let auth = Arc::new(blocking(move || Ok(AuthService::open(st)?)).await?);
+    let repo = auth_repo(&store);
+    let auth =
+        Arc::new(blocking(move || Ok(AuthService::open(repo).map_err(StoreError::from)?)).await?);
     let catalog = CatalogCell::default();
     let assets = open_assets(&store, &config, &auth, &catalog).await?;
     let authors = SaveAuthors::default();
