@@ -5,6 +5,7 @@
 //! worker as a [`LocalMsg::Settle`], which resolves the JS promise by id.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use rquickjs::{
     Array, ArrayBuffer, BigInt, Constructor, Ctx, Exception, Function, Object, TypedArray, Value,
@@ -12,7 +13,8 @@ use rquickjs::{
 
 use super::context::{Shared, TimerSink};
 use super::worker::{LocalMsg, Settlement};
-use crate::kv::{Atomic, Entry, KeyPart, Kv, KvError, KvValue, ListQuery, Mutation};
+use super::KvPort;
+use crate::kv::{Atomic, Entry, KeyPart, KvError, KvValue, ListQuery, Mutation};
 
 /// Nesting depth at which a value is refused (also catches cycles).
 const MAX_DEPTH: usize = 64;
@@ -40,13 +42,13 @@ pub(crate) fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Resu
                     .iter::<Value>()
                     .map(|k| to_key(&ctx, k?))
                     .collect::<rquickjs::Result<Vec<_>>>()?;
-                if keys.len() > kv.limits().max_atomic_keys {
+                if keys.len() > kv.max_atomic_keys() {
                     return Err(throw(
                         &ctx,
                         KvError::Limit(format!(
                             "kv.getMany: {} keys; the limit is {} (config [kv] max_atomic_keys)",
                             keys.len(),
-                            kv.limits().max_atomic_keys
+                            kv.max_atomic_keys()
                         )),
                     ));
                 }
@@ -113,7 +115,7 @@ pub(crate) fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Resu
                   checks: Array<'js>,
                   muts: Array<'js>| {
                 let (kv, ns, sink) = start(&ctx, &s, &shared_ns)?;
-                let op = atomic(&ctx, &kv, checks, muts)?;
+                let op = atomic(&ctx, &*kv, checks, muts)?;
                 kv.commit(
                     ns,
                     op,
@@ -144,7 +146,7 @@ fn throw(ctx: &Ctx<'_>, e: KvError) -> rquickjs::Error {
     }
 }
 
-fn service(ctx: &Ctx<'_>, s: &Shared) -> rquickjs::Result<std::sync::Arc<Kv>> {
+fn service(ctx: &Ctx<'_>, s: &Shared) -> rquickjs::Result<Arc<dyn KvPort>> {
     s.host.kv().ok_or_else(|| {
         Exception::throw_message(ctx, "kv is not available in this engine (no data file)")
     })
@@ -155,7 +157,7 @@ fn start(
     ctx: &Ctx<'_>,
     s: &Shared,
     shared_ns: &str,
-) -> rquickjs::Result<(std::sync::Arc<Kv>, String, TimerSink)> {
+) -> rquickjs::Result<(Arc<dyn KvPort>, String, TimerSink)> {
     let kv = service(ctx, s)?;
     let sink = match &s.timers {
         Some(sink) if !s.replaying.get() => sink.clone(),
@@ -198,7 +200,7 @@ fn settle_raw(sink: &TimerSink, id: f64, r: Result<Settlement, KvError>) {
 
 fn atomic<'js>(
     ctx: &Ctx<'js>,
-    kv: &Kv,
+    kv: &dyn KvPort,
     checks: Array<'js>,
     muts: Array<'js>,
 ) -> rquickjs::Result<Atomic> {

@@ -1,7 +1,7 @@
 //! `scripts.*` (async, acting for the request's user) and the older
 //! engine's synchronous globals (`listScripts`, `getScript`,
 //! `upsertScript`, `deleteScript`, `listLogs`, acting for the script's
-//! owner). The rules live in [`crate::manage`]; this file converts
+//! owner). The rules live behind [`super::ScriptsPort`]; this file converts
 //! arguments and answers.
 
 use std::rc::Rc;
@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::context::{Caller, Shared};
 use super::worker::LocalMsg;
-use crate::manage::{ManageClient, ManageError, Op};
+use super::{ActFor, ScriptOp, ScriptsError, ScriptsPort};
 
 const NAMES: &[&str] = &[
     "scripts",
@@ -33,16 +33,16 @@ pub(crate) fn install(ctx: &Ctx<'_>, shared: Rc<Shared>) -> rquickjs::Result<()>
 }
 
 /// One management call, decoded from the JS side's JSON arguments.
-fn parse(op: &str, args: &str) -> Result<Op, String> {
+fn parse(op: &str, args: &str) -> Result<ScriptOp, String> {
     let args: Vec<Value> = serde_json::from_str(args).map_err(|e| e.to_string())?;
     let text = |i: usize| args.get(i).and_then(Value::as_str).map(str::to_string);
     let need = |i: usize| text(i).ok_or_else(|| format!("{op}: missing argument {}", i + 1));
     Ok(match op {
-        "list" => Op::List,
-        "get" => Op::Get(need(0)?),
-        "put" => Op::Put(need(0)?, need(1)?),
-        "delete" => Op::Delete(need(0)?),
-        "logs" => Op::Logs(
+        "list" => ScriptOp::List,
+        "get" => ScriptOp::Get(need(0)?),
+        "put" => ScriptOp::Put(need(0)?, need(1)?),
+        "delete" => ScriptOp::Delete(need(0)?),
+        "logs" => ScriptOp::Logs(
             text(0),
             args.get(1).and_then(Value::as_f64).unwrap_or(100.0) as usize,
         ),
@@ -66,27 +66,30 @@ fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Object<'
                         "scripts.* runs inside handlers; top-level code (run again on every worker) may read with listScripts() and getScript(), which act for the script's owner",
                     ));
                 };
-                let actor = if as_owner {
-                    m.actor_for_owner(&s.script)
+                let caller = s.caller.borrow();
+                let who = if as_owner {
+                    ActFor::Owner(&s.script)
                 } else {
-                    match &*s.caller.borrow() {
-                        Caller::Request(user) => m.actor_for_user(user.as_deref()),
-                        Caller::TopLevel => m.actor_for_owner(&s.script),
+                    match &*caller {
+                        Caller::Request(user) => ActFor::User(user.as_deref()),
+                        Caller::TopLevel => ActFor::Owner(&s.script),
                         Caller::Ambiguous => return Err(Exception::throw_message(
                             &ctx,
                             "scripts.*: several requests of this script are awaiting at once, so this call cannot tell whose rights to use; call scripts.* before the first await in the handler, or use scripts.asOwner() for the script owner's rights",
                         )),
                     }
                 };
-                let handle = m.handle().clone();
-                handle.spawn(async move {
-                    let r = m.call(actor, op).await.map(|v| v.to_string());
-                    let f = move |ctx: &Ctx<'_>| settle(ctx, id, r);
-                    (sink.deliver)(LocalMsg::Run {
-                        generation: sink.generation,
-                        f: Box::new(f),
-                    });
-                });
+                m.start(
+                    who,
+                    op,
+                    Box::new(move |r| {
+                        let f = move |ctx: &Ctx<'_>| settle(ctx, id, r);
+                        (sink.deliver)(LocalMsg::Run {
+                            generation: sink.generation,
+                            f: Box::new(f),
+                        });
+                    }),
+                );
                 Ok::<(), rquickjs::Error>(())
             },
         )?,
@@ -104,28 +107,26 @@ fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Object<'
                     "upsertScript and deleteScript run inside handlers, not in top-level code (which runs again at every save and on every worker)",
                 ));
             }
-            let actor = m.actor_for_owner(&s.script);
-            m.wait(m.call(actor, op))
-                .map(|v| v.to_string())
-                .map_err(|e| Exception::throw_message(&ctx, &e.to_string()))
+            m.wait(ActFor::Owner(&s.script), op)
+                .map_err(|e| Exception::throw_message(&ctx, &e.message))
         })?,
     )?;
     Ok(o)
 }
 
-fn manager(ctx: &Ctx<'_>, s: &Shared) -> rquickjs::Result<Arc<ManageClient>> {
+fn manager(ctx: &Ctx<'_>, s: &Shared) -> rquickjs::Result<Arc<dyn ScriptsPort>> {
     s.host.scripts().ok_or_else(|| {
         Exception::throw_message(ctx, "script management is not available in this engine")
     })
 }
 
-fn settle(ctx: &Ctx<'_>, id: f64, r: Result<String, ManageError>) -> rquickjs::Result<()> {
+fn settle(ctx: &Ctx<'_>, id: f64, r: Result<String, ScriptsError>) -> rquickjs::Result<()> {
     let f: Function = super::call::internal(ctx)?.get("scriptsSettle")?;
     match r {
         Ok(json) => f.call((id, true, ctx.json_parse(json)?)),
         Err(e) => {
-            let err = Exception::from_message(ctx.clone(), &e.to_string())?;
-            if let ManageError::Forbidden(_) = e {
+            let err = Exception::from_message(ctx.clone(), &e.message)?;
+            if e.forbidden {
                 err.set("status", 403)?;
             }
             f.call((id, false, err))
