@@ -374,7 +374,7 @@ fn bytes_arg<'js>(ctx: &Ctx<'js>, v: &Value<'js>, what: &str) -> rquickjs::Resul
     if let Some(s) = v.as_string() {
         return Ok(s.to_string()?.into_bytes());
     }
-    super::kv::bytes_of(v).ok_or_else(|| {
+    super::clone::bytes_of(v).ok_or_else(|| {
         Exception::throw_type(
             ctx,
             &format!("{what}: data must be a string, a Uint8Array, an ArrayBuffer or an uploaded file (req.files[i]), not a {}", v.type_name()),

@@ -111,7 +111,7 @@ pub(crate) fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Resu
     o.set(
         "utf8Decode",
         Function::new(ctx.clone(), |v: Value<'js>| {
-            let b = super::kv::bytes_of(&v).unwrap_or_default();
+            let b = super::clone::bytes_of(&v).unwrap_or_default();
             let b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&b);
             String::from_utf8_lossy(b).into_owned()
         })?,
@@ -161,7 +161,7 @@ fn start<'js>(
         method: method(ctx, &spec.get::<_, String>("method")?)?,
         url,
         headers: headers(ctx, spec.get("headers")?)?,
-        body: super::kv::bytes_of(&spec.get("body")?).map(Bytes::from),
+        body: super::clone::bytes_of(&spec.get("body")?).map(Bytes::from),
         redirect: match spec.get::<_, String>("redirect")?.as_str() {
             "error" => Redirect::Error,
             "manual" => Redirect::Manual,

@@ -10,6 +10,7 @@ mod assets;
 mod auth;
 mod call;
 mod chunk_stream;
+mod clone;
 mod context;
 mod convert;
 mod errors;

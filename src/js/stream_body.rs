@@ -266,7 +266,7 @@ fn natives<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Result<Object<
         Function::new(ctx.clone(), move |sid: f64, v: Value<'js>| {
             let bytes = match v.as_string() {
                 Some(text) => Bytes::from(text.to_string().unwrap_or_default()),
-                None => match super::kv::bytes_of(&v) {
+                None => match super::clone::bytes_of(&v) {
                     Some(b) => Bytes::from(b),
                     None => return -1,
                 },
