@@ -16,7 +16,8 @@
 //!   settings > defaults); validation, reloads.
 //! - [`graphql`]: the dynamic GraphQL schema built from scripts' SDL.
 //! - [`seed`]: what a new data file starts with (from `seed/`).
-//! - [`js`]: QuickJS worker pool, per-script runtimes and limits, host API.
+//! - [`js`]: QuickJS worker pool, per-script runtimes and limits, host API;
+//!   the narrow traits it calls (`js::Host`) are implemented in `state`.
 //! - [`manage`]: script management on someone's behalf, for `scripts.*`.
 //! - [`auth`]: users, sessions, API tokens, groups, ownership, audit; its
 //!   storage port is `auth::repo::AuthRepo` (redb adapter: `store::auth`).

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use redb::WriteTransaction;
 use rust_embed::RustEmbed;
 
-use crate::js::{registration_pass, Host, JsConfig, LogLevel};
+use crate::js::{registration_pass, Host, JsConfig, LogLevel, Publish, ScriptLog};
 use crate::store::{encode, tables, StoreError};
 
 #[derive(RustEmbed)]
@@ -22,10 +22,15 @@ pub fn welcome_page() -> Vec<u8> {
 
 struct SilentHost;
 
-impl Host for SilentHost {
+impl ScriptLog for SilentHost {
     fn script_log(&self, _: &str, _: LogLevel, _: String, _: Option<&str>) {}
+}
+
+impl Publish for SilentHost {
     fn publish(&self, _: Option<&str>, _: crate::domain::StreamMessage) {}
 }
+
+impl Host for SilentHost {}
 
 /// Stores every `seed/scripts/*.js` and `seed/examples/*.js` as a disabled script.
 pub fn seed(txn: &WriteTransaction, js: &JsConfig) -> Result<(), StoreError> {

@@ -20,12 +20,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("scripts", &["domain", "store", "events"]),
     ("auth", &["domain"]),
     ("manage", &["domain", "scripts", "auth", "logs"]),
-    (
-        "js",
-        &[
-            "domain", "scripts", "manage", "kv", "assets", "fetch", "events", "logs",
-        ],
-    ),
+    ("js", &["domain", "scripts", "kv", "assets", "fetch"]),
     ("graphql", &["domain", "scripts", "js", "events"]),
     ("seed", &["domain", "store", "scripts", "js"]),
     (

@@ -17,8 +17,9 @@ use serde_json::{json, Value as Json};
 use super::context::{Shared, TimerSink};
 use super::upload::{spooled_file, SpooledFile, SPOOLED_KEY};
 use super::worker::LocalMsg;
+use super::AssetsPort;
 use crate::assets::image::Params;
-use crate::assets::{path, Actor, AssetError, AssetRecord, Assets};
+use crate::assets::{path, Actor, AssetError, AssetRecord};
 
 /// What settles an operation, built in its context.
 enum Answer {
@@ -85,7 +86,7 @@ pub(crate) fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Resu
             ctx.clone(),
             move |ctx: Ctx<'js>, id: f64, p: String, data: Value<'js>, ct: Option<String>| {
                 let (a, sink) = start(&ctx, &s, "assets.put")?;
-                let actor = owner(&ctx, &s, &a, "assets.put")?;
+                let actor = owner(&ctx, &s, &*a, "assets.put")?;
                 let content = content_arg(&ctx, &s, &data)?;
                 let who = format!("script {} (for {})", s.script, actor.label);
                 run(&sink, id, move || {
@@ -95,7 +96,7 @@ pub(crate) fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Resu
                         Content::Spooled(f) => a.put_file(&actor, &p, ct.as_deref(), f.path()),
                     };
                     audit(
-                        &a,
+                        &*a,
                         &who,
                         if r.as_ref().is_ok_and(|c| c.created) {
                             "asset.create"
@@ -116,12 +117,12 @@ pub(crate) fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Resu
         "delete",
         Function::new(ctx.clone(), move |ctx: Ctx<'js>, id: f64, p: String| {
             let (a, sink) = start(&ctx, &s, "assets.delete")?;
-            let actor = owner(&ctx, &s, &a, "assets.delete")?;
+            let actor = owner(&ctx, &s, &*a, "assets.delete")?;
             let who = format!("script {} (for {})", s.script, actor.label);
             run(&sink, id, move || {
                 let r = a.delete(&actor, &p);
                 if !matches!(r, Ok(false)) {
-                    audit(&a, &who, "asset.delete", &p, &r);
+                    audit(&*a, &who, "asset.delete", &p, &r);
                 }
                 r.map(|gone| Answer::Json(Json::Bool(gone)))
             });
@@ -207,14 +208,14 @@ fn legacy<'js>(ctx: &Ctx<'js>, o: &Object<'js>, shared: Rc<Shared>) -> rquickjs:
         "putSync",
         Function::new(ctx.clone(), move |ctx: Ctx<'js>, p: String, mimetype: String, b64: String| {
             let a = writer(&ctx, &s, "upsertAsset")?;
-            let actor = owner(&ctx, &s, &a, "upsertAsset")?;
+            let actor = owner(&ctx, &s, &*a, "upsertAsset")?;
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(b64.trim())
                 .map_err(|e| Exception::throw_type(&ctx, &format!("upsertAsset(path, mimetype, base64Content): the content is not valid base64: {e}")))?;
             let p = path::from_legacy(&p).to_string();
             let r = a.put_bytes(&actor, &p, Some(&mimetype), &bytes);
             let who = format!("script {} (for {})", s.script, actor.label);
-            audit(&a, &who, if r.as_ref().is_ok_and(|c| c.created) { "asset.create" } else { "asset.replace" }, &p, &r);
+            audit(&*a, &who, if r.as_ref().is_ok_and(|c| c.created) { "asset.create" } else { "asset.replace" }, &p, &r);
             r.map(|_| ()).map_err(|e| throw(&ctx, "upsertAsset", e))
         })?,
     )?;
@@ -223,12 +224,12 @@ fn legacy<'js>(ctx: &Ctx<'js>, o: &Object<'js>, shared: Rc<Shared>) -> rquickjs:
         "deleteSync",
         Function::new(ctx.clone(), move |ctx: Ctx<'js>, p: String| {
             let a = writer(&ctx, &s, "deleteAsset")?;
-            let actor = owner(&ctx, &s, &a, "deleteAsset")?;
+            let actor = owner(&ctx, &s, &*a, "deleteAsset")?;
             let p = path::from_legacy(&p).to_string();
             let r = a.delete(&actor, &p);
             if !matches!(r, Ok(false)) {
                 audit(
-                    &a,
+                    &*a,
                     &format!("script {} (for {})", s.script, actor.label),
                     "asset.delete",
                     &p,
@@ -241,7 +242,7 @@ fn legacy<'js>(ctx: &Ctx<'js>, o: &Object<'js>, shared: Rc<Shared>) -> rquickjs:
     Ok(())
 }
 
-fn service(ctx: &Ctx<'_>, s: &Shared) -> rquickjs::Result<Arc<Assets>> {
+fn service(ctx: &Ctx<'_>, s: &Shared) -> rquickjs::Result<Arc<dyn AssetsPort>> {
     s.host.assets().ok_or_else(|| {
         Exception::throw_message(
             ctx,
@@ -251,7 +252,7 @@ fn service(ctx: &Ctx<'_>, s: &Shared) -> rquickjs::Result<Arc<Assets>> {
 }
 
 /// The service for a synchronous change; refused in top-level code.
-fn writer(ctx: &Ctx<'_>, s: &Shared, what: &str) -> rquickjs::Result<Arc<Assets>> {
+fn writer(ctx: &Ctx<'_>, s: &Shared, what: &str) -> rquickjs::Result<Arc<dyn AssetsPort>> {
     if s.registering || s.replaying.get() || s.timers.is_none() {
         return Err(Exception::throw_message(
             ctx,
@@ -262,7 +263,11 @@ fn writer(ctx: &Ctx<'_>, s: &Shared, what: &str) -> rquickjs::Result<Arc<Assets>
 }
 
 /// The service and delivery sink of an async operation about to start.
-fn start(ctx: &Ctx<'_>, s: &Shared, what: &str) -> rquickjs::Result<(Arc<Assets>, TimerSink)> {
+fn start(
+    ctx: &Ctx<'_>,
+    s: &Shared,
+    what: &str,
+) -> rquickjs::Result<(Arc<dyn AssetsPort>, TimerSink)> {
     let a = service(ctx, s)?;
     match &s.timers {
         Some(sink) if !s.replaying.get() => Ok((a, sink.clone())),
@@ -274,7 +279,7 @@ fn start(ctx: &Ctx<'_>, s: &Shared, what: &str) -> rquickjs::Result<(Arc<Assets>
 }
 
 /// The script owner's rights, or an error saying how to give it some.
-fn owner(ctx: &Ctx<'_>, s: &Shared, a: &Assets, what: &str) -> rquickjs::Result<Actor> {
+fn owner(ctx: &Ctx<'_>, s: &Shared, a: &dyn AssetsPort, what: &str) -> rquickjs::Result<Actor> {
     a.actor_for_script(&s.script).ok_or_else(|| {
         Exception::throw_message(
             ctx,
@@ -333,7 +338,7 @@ fn throw(ctx: &Ctx<'_>, what: &str, e: AssetError) -> rquickjs::Error {
     }
 }
 
-fn audit<T>(a: &Assets, who: &str, action: &str, target: &str, r: &Result<T, AssetError>) {
+fn audit<T>(a: &dyn AssetsPort, who: &str, action: &str, target: &str, r: &Result<T, AssetError>) {
     let result = match r {
         Ok(_) => "ok",
         Err(AssetError::Forbidden(_)) => "denied",
@@ -369,7 +374,7 @@ fn bytes_arg<'js>(ctx: &Ctx<'js>, v: &Value<'js>, what: &str) -> rquickjs::Resul
     if let Some(s) = v.as_string() {
         return Ok(s.to_string()?.into_bytes());
     }
-    super::kv::bytes_of(v).ok_or_else(|| {
+    super::clone::bytes_of(v).ok_or_else(|| {
         Exception::throw_type(
             ctx,
             &format!("{what}: data must be a string, a Uint8Array, an ArrayBuffer or an uploaded file (req.files[i]), not a {}", v.type_name()),

@@ -1,6 +1,6 @@
 //! The `fetch` natives: a fetch starts here (the rules are checked at once,
 //! so a refusal is an immediate exception), runs as a task of the engine's
-//! [`Fetcher`], and answers through a [`LocalMsg::Run`] that settles the JS
+//! [`super::FetchPort`], and answers through a [`LocalMsg::Run`] that settles the JS
 //! promise by id on the owning worker. The WHATWG classes around these
 //! natives are in `prelude_fetch`.
 
@@ -18,7 +18,6 @@ use tokio::task::AbortHandle;
 
 use super::context::{Shared, TimerSink};
 use super::worker::LocalMsg;
-use crate::fetch::policy::check_url;
 use crate::fetch::{Event, FetchError, Head, OutRequest, Read, Redirect};
 
 /// A fetch whose task may still be running.
@@ -112,7 +111,7 @@ pub(crate) fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Resu
     o.set(
         "utf8Decode",
         Function::new(ctx.clone(), |v: Value<'js>| {
-            let b = super::kv::bytes_of(&v).unwrap_or_default();
+            let b = super::clone::bytes_of(&v).unwrap_or_default();
             let b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&b);
             String::from_utf8_lossy(b).into_owned()
         })?,
@@ -151,15 +150,18 @@ fn start<'js>(
     };
     let url = parse_url(ctx, &spec.get::<_, String>("url")?)?;
     let shown = url.to_string();
-    check_url(fetcher.config(), &s.script, &url).map_err(|r| {
-        Exception::throw_type(ctx, &format!("fetch to {shown} refused: {}", r.reason))
-    })?;
+    if let Some(reason) = fetcher.refusal(&s.script, &url) {
+        return Err(Exception::throw_type(
+            ctx,
+            &format!("fetch to {shown} refused: {reason}"),
+        ));
+    }
     let req = OutRequest {
         script: s.script.clone(),
         method: method(ctx, &spec.get::<_, String>("method")?)?,
         url,
         headers: headers(ctx, spec.get("headers")?)?,
-        body: super::kv::bytes_of(&spec.get("body")?).map(Bytes::from),
+        body: super::clone::bytes_of(&spec.get("body")?).map(Bytes::from),
         redirect: match spec.get::<_, String>("redirect")?.as_str() {
             "error" => Redirect::Error,
             "manual" => Redirect::Manual,
@@ -172,7 +174,7 @@ fn start<'js>(
         return Ok(Value::new_undefined(ctx.clone()));
     };
     let request_deadline = if inherited >= 0.0 {
-        Some(fetcher.from_token(inherited))
+        Some(fetcher.instant(inherited))
     } else if let Some(t) = s.request_started.get() {
         Some(fetcher.request_deadline(t))
     } else if s.replaying.get() {
@@ -183,15 +185,15 @@ fn start<'js>(
         Some(fetcher.request_deadline(Instant::now()))
     };
     let budget = fetcher.budget(request_deadline, (timeout >= 0.0).then_some(timeout as u64));
-    let permit = fetcher
-        .acquire(&s.script, &shown)
-        .map_err(|e| type_error(ctx, e))?;
     let expired = format!(
         "fetch to {shown}: the response body was not read within the fetch's time limit ({}, {} ms)",
         budget.limit, budget.ms
     );
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let abort = fetcher.drive(req, budget, permit, rx, move |ev| deliver(&sink, id, ev));
+    let emit = Box::new(move |ev| deliver(&sink, id, ev));
+    let abort = fetcher
+        .start(req, budget, rx, emit)
+        .map_err(|e| type_error(ctx, e))?;
     let mut map = flights.0.borrow_mut();
     // Bodies never read: their tasks ended at the deadline.
     map.retain(|_, f| !f.reads.is_closed());

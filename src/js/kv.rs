@@ -1,21 +1,20 @@
-//! The `kv` natives: argument conversion (JS keys and values to
-//! [`crate::kv`] types and back) and the start of each async operation.
+//! The `kv` natives: argument conversion (JS keys to [`crate::kv`] key
+//! parts and back; values go through [`super::clone`]) and the start of
+//! each async operation.
 //!
 //! Each operation returns at once; its result comes back to the owning
 //! worker as a [`LocalMsg::Settle`], which resolves the JS promise by id.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
-use rquickjs::{
-    Array, ArrayBuffer, BigInt, Constructor, Ctx, Exception, Function, Object, TypedArray, Value,
-};
+use rquickjs::{Array, BigInt, Ctx, Exception, Function, Object, TypedArray, Value};
 
+use super::clone::{bytes_of, from_value, to_value};
 use super::context::{Shared, TimerSink};
 use super::worker::{LocalMsg, Settlement};
-use crate::kv::{Atomic, Entry, KeyPart, Kv, KvError, KvValue, ListQuery, Mutation};
-
-/// Nesting depth at which a value is refused (also catches cycles).
-const MAX_DEPTH: usize = 64;
+use super::KvPort;
+use crate::kv::{Atomic, Entry, KeyPart, KvError, KvValue, ListQuery, Mutation};
 
 pub(crate) fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Object<'js>> {
     let o = Object::new(ctx.clone())?;
@@ -40,13 +39,13 @@ pub(crate) fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Resu
                     .iter::<Value>()
                     .map(|k| to_key(&ctx, k?))
                     .collect::<rquickjs::Result<Vec<_>>>()?;
-                if keys.len() > kv.limits().max_atomic_keys {
+                if keys.len() > kv.max_atomic_keys() {
                     return Err(throw(
                         &ctx,
                         KvError::Limit(format!(
                             "kv.getMany: {} keys; the limit is {} (config [kv] max_atomic_keys)",
                             keys.len(),
-                            kv.limits().max_atomic_keys
+                            kv.max_atomic_keys()
                         )),
                     ));
                 }
@@ -113,7 +112,7 @@ pub(crate) fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Resu
                   checks: Array<'js>,
                   muts: Array<'js>| {
                 let (kv, ns, sink) = start(&ctx, &s, &shared_ns)?;
-                let op = atomic(&ctx, &kv, checks, muts)?;
+                let op = atomic(&ctx, &*kv, checks, muts)?;
                 kv.commit(
                     ns,
                     op,
@@ -144,7 +143,7 @@ fn throw(ctx: &Ctx<'_>, e: KvError) -> rquickjs::Error {
     }
 }
 
-fn service(ctx: &Ctx<'_>, s: &Shared) -> rquickjs::Result<std::sync::Arc<Kv>> {
+fn service(ctx: &Ctx<'_>, s: &Shared) -> rquickjs::Result<Arc<dyn KvPort>> {
     s.host.kv().ok_or_else(|| {
         Exception::throw_message(ctx, "kv is not available in this engine (no data file)")
     })
@@ -155,7 +154,7 @@ fn start(
     ctx: &Ctx<'_>,
     s: &Shared,
     shared_ns: &str,
-) -> rquickjs::Result<(std::sync::Arc<Kv>, String, TimerSink)> {
+) -> rquickjs::Result<(Arc<dyn KvPort>, String, TimerSink)> {
     let kv = service(ctx, s)?;
     let sink = match &s.timers {
         Some(sink) if !s.replaying.get() => sink.clone(),
@@ -198,7 +197,7 @@ fn settle_raw(sink: &TimerSink, id: f64, r: Result<Settlement, KvError>) {
 
 fn atomic<'js>(
     ctx: &Ctx<'js>,
-    kv: &Kv,
+    kv: &dyn KvPort,
     checks: Array<'js>,
     muts: Array<'js>,
 ) -> rquickjs::Result<Atomic> {
@@ -277,7 +276,7 @@ fn entries_js(entries: Vec<Entry>, cursors: Option<Vec<String>>) -> Settlement {
 }
 
 /// A JS key (array of parts) as kv key parts.
-pub(crate) fn to_key<'js>(ctx: &Ctx<'js>, v: Value<'js>) -> rquickjs::Result<Vec<KeyPart>> {
+fn to_key<'js>(ctx: &Ctx<'js>, v: Value<'js>) -> rquickjs::Result<Vec<KeyPart>> {
     let Some(arr) = v.as_array() else {
         return Err(Exception::throw_type(
             ctx,
@@ -324,173 +323,6 @@ fn key_js<'js>(ctx: &Ctx<'js>, key: &[KeyPart]) -> rquickjs::Result<Array<'js>> 
         arr.set(i, v)?;
     }
     Ok(arr)
-}
-
-/// Bytes of a Uint8Array or ArrayBuffer, copied.
-pub(crate) fn bytes_of(v: &Value<'_>) -> Option<Vec<u8>> {
-    let obj = v.as_object()?;
-    if let Ok(ta) = TypedArray::<u8>::from_object(obj.clone()) {
-        // SAFETY: the slice is copied at once, before any JS can run and
-        // detach or resize the buffer.
-        return Some(unsafe { ta.as_bytes() }.unwrap_or_default().to_vec());
-    }
-    let ab = ArrayBuffer::from_object(obj.clone())?;
-    // SAFETY: as above.
-    Some(unsafe { ab.as_bytes() }.unwrap_or_default().to_vec())
-}
-
-fn instance_of<'js>(ctx: &Ctx<'js>, o: &Object<'js>, name: &str) -> bool {
-    ctx.globals()
-        .get::<_, Value>(name)
-        .is_ok_and(|c| c.is_function() && o.is_instance_of(&c))
-}
-
-/// A structured-clone-able JS value as a [`KvValue`].
-pub(crate) fn to_value<'js>(
-    ctx: &Ctx<'js>,
-    v: Value<'js>,
-    depth: usize,
-) -> rquickjs::Result<KvValue> {
-    if depth > MAX_DEPTH {
-        return Err(Exception::throw_type(
-            ctx,
-            &format!("the value is nested deeper than {MAX_DEPTH} levels (or is circular); it cannot be cloned or stored"),
-        ));
-    }
-    if v.is_undefined() {
-        return Ok(KvValue::Undefined);
-    }
-    if v.is_null() {
-        return Ok(KvValue::Null);
-    }
-    if let Some(b) = v.as_bool() {
-        return Ok(KvValue::Bool(b));
-    }
-    if let Some(n) = v.as_number() {
-        return Ok(KvValue::Number(n));
-    }
-    if let Some(s) = v.as_string() {
-        return Ok(KvValue::String(s.to_string()?));
-    }
-    if let Some(b) = v.as_big_int() {
-        return Ok(KvValue::BigInt(b.clone().to_i64()?));
-    }
-    if v.is_function() || v.is_symbol() || v.is_promise() {
-        return Err(Exception::throw_type(
-            ctx,
-            &format!("a {} cannot be cloned or stored; store plain data (objects, arrays, strings, numbers, Uint8Array, Date, Map, Set)", v.type_name()),
-        ));
-    }
-    if let Some(bytes) = bytes_of(&v) {
-        return Ok(KvValue::Bytes(crate::kv::value::Bin(bytes)));
-    }
-    if let Some(arr) = v.as_array() {
-        let items = arr
-            .iter::<Value>()
-            .map(|x| to_value(ctx, x?, depth + 1))
-            .collect::<rquickjs::Result<_>>()?;
-        return Ok(KvValue::Array(items));
-    }
-    let Some(obj) = v.as_object() else {
-        return Err(Exception::throw_type(
-            ctx,
-            "this value cannot be cloned or stored",
-        ));
-    };
-    if instance_of(ctx, obj, "Date") {
-        let get_time: Function = obj.get("getTime")?;
-        let t: f64 = get_time.call((rquickjs::function::This(obj.clone()),))?;
-        return Ok(KvValue::Date(t));
-    }
-    let is_map = instance_of(ctx, obj, "Map");
-    if is_map || instance_of(ctx, obj, "Set") {
-        let from: Function = ctx.globals().get::<_, Object>("Array")?.get("from")?;
-        let items: Array = from.call((obj.clone(),))?;
-        if is_map {
-            let mut pairs = Vec::with_capacity(items.len());
-            for pair in items.iter::<Array>() {
-                let pair = pair?;
-                pairs.push((
-                    to_value(ctx, pair.get(0)?, depth + 1)?,
-                    to_value(ctx, pair.get(1)?, depth + 1)?,
-                ));
-            }
-            return Ok(KvValue::Map(pairs));
-        }
-        let vals = items
-            .iter::<Value>()
-            .map(|x| to_value(ctx, x?, depth + 1))
-            .collect::<rquickjs::Result<_>>()?;
-        return Ok(KvValue::Set(vals));
-    }
-    let mut fields = Vec::new();
-    for prop in obj.props::<String, Value>() {
-        let (k, val) = prop?;
-        if val.is_function() {
-            continue;
-        }
-        fields.push((k, to_value(ctx, val, depth + 1)?));
-    }
-    Ok(KvValue::Object(fields))
-}
-
-/// A stored value back as JS.
-pub(crate) fn from_value<'js>(ctx: &Ctx<'js>, v: KvValue) -> rquickjs::Result<Value<'js>> {
-    Ok(match v {
-        KvValue::Undefined => Value::new_undefined(ctx.clone()),
-        KvValue::Null => Value::new_null(ctx.clone()),
-        KvValue::Bool(b) => Value::new_bool(ctx.clone(), b),
-        KvValue::Number(n) => Value::new_number(ctx.clone(), n),
-        KvValue::BigInt(b) => BigInt::from_i64(ctx.clone(), b)?.into_value(),
-        KvValue::String(s) => rquickjs::String::from_str(ctx.clone(), &s)?.into_value(),
-        KvValue::Bytes(b) => TypedArray::<u8>::new(ctx.clone(), b.0)?.into_value(),
-        KvValue::Date(t) => {
-            let date: Constructor = ctx.globals().get("Date")?;
-            date.construct::<_, Value>((t,))?
-        }
-        KvValue::Array(items) => {
-            let arr = Array::new(ctx.clone())?;
-            for (i, x) in items.into_iter().enumerate() {
-                arr.set(i, from_value(ctx, x)?)?;
-            }
-            arr.into_value()
-        }
-        KvValue::Object(fields) => {
-            let o = Object::new(ctx.clone())?;
-            for (k, x) in fields {
-                // Defined, not assigned: a stored "__proto__" key stays data.
-                let p = rquickjs::object::Property::from(from_value(ctx, x)?)
-                    .writable()
-                    .enumerable()
-                    .configurable();
-                o.prop(k, p)?;
-            }
-            o.into_value()
-        }
-        KvValue::Map(pairs) => {
-            let map: Object = ctx.globals().get::<_, Constructor>("Map")?.construct(())?;
-            let set: Function = map.get("set")?;
-            for (k, x) in pairs {
-                set.call::<_, Value>((
-                    rquickjs::function::This(map.clone()),
-                    from_value(ctx, k)?,
-                    from_value(ctx, x)?,
-                ))?;
-            }
-            map.into_value()
-        }
-        KvValue::Set(items) => {
-            let set_obj: Object = ctx.globals().get::<_, Constructor>("Set")?.construct(())?;
-            let add: Function = set_obj.get("add")?;
-            for x in items {
-                add.call::<_, Value>((
-                    rquickjs::function::This(set_obj.clone()),
-                    from_value(ctx, x)?,
-                ))?;
-            }
-            set_obj.into_value()
-        }
-    })
 }
 
 /// Resolves or rejects operation `id` through `__aiwebengine.settle`.

@@ -7,25 +7,7 @@ use std::cell::Cell;
 
 use rquickjs::{Ctx, Function};
 
-pub(crate) const STUBS: &str = r#"
-(function (load, names) {
-  'use strict';
-  for (const name of names) {
-    if (Object.getOwnPropertyDescriptor(globalThis, name)) continue;
-    Object.defineProperty(globalThis, name, {
-      configurable: true, enumerable: false,
-      get() {
-        load();
-        const d = Object.getOwnPropertyDescriptor(globalThis, name);
-        return d && 'value' in d ? d.value : undefined;
-      },
-      set(value) {
-        Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
-      },
-    });
-  }
-})
-"#;
+pub(crate) const STUBS: &str = include_str!("prelude/stubs.js");
 
 /// Defines a stub for each of `names`; the first access to any of them
 /// runs `load`, which must define the real globals.

@@ -2,16 +2,20 @@
 //! QuickJS contexts per script, and the host API scripts see.
 //!
 //! Nothing here knows HTTP or redb: requests arrive as [`ScriptRequest`],
-//! answers leave as [`Outcome`], and effects go out through [`Host`].
+//! answers leave as [`Outcome`], and effects go out through [`Host`]: narrow
+//! traits of js's own (one per capability, in `host.rs`) that the
+//! composition root implements over the services.
 
 mod assets;
 mod auth;
 mod call;
 mod chunk_stream;
+mod clone;
 mod context;
 mod convert;
 mod errors;
 mod fetch;
+mod host;
 mod inline;
 mod kv;
 mod lazy;
@@ -36,6 +40,10 @@ use crate::scripts::routes::LoadedScript;
 pub use crate::domain::{FailureKind, LogLevel, RequestAuth, StreamMessage};
 pub use crate::scripts::{LoadError, Registration, ScriptRuntime};
 pub use chunk_stream::ChunkStream;
+pub use host::{
+    ActFor, AssetsPort, FetchEmit, FetchPort, Host, KvCommitReply, KvPort, Publish, ScriptLog,
+    ScriptOp, ScriptsError, ScriptsPort, ScriptsReply,
+};
 pub use inline::InlineWorker;
 pub use pool::QuickJsPool;
 pub use upload::{FileData, SpooledFile};
@@ -175,32 +183,6 @@ pub(crate) struct StreamOptions {
     pub id: Option<serde_json::Value>,
     pub retry: Option<u64>,
     pub filter: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-/// The engine services the host API calls into. Calls must not block.
-pub trait Host: Send + Sync + 'static {
-    fn script_log(&self, script: &str, level: LogLevel, message: String, request_id: Option<&str>);
-    /// Queues a stream message for fan-out; `path = None` means every stream.
-    fn publish(&self, path: Option<&str>, msg: StreamMessage);
-    /// The `kv` data service; None where scripts have no data (seeding).
-    fn kv(&self) -> Option<Arc<crate::kv::Kv>> {
-        None
-    }
-    /// `sendSubscriptionMessage(name, data)`: to every subscriber of `name`.
-    fn publish_subscription(&self, _name: &str, _data: serde_json::Value) {}
-    /// Outbound HTTP (`fetch`); None where scripts have none (seeding).
-    fn fetcher(&self) -> Option<Arc<crate::fetch::Fetcher>> {
-        None
-    }
-    /// `scripts.*` and the older script globals; None where scripts have
-    /// none (seeding).
-    fn scripts(&self) -> Option<Arc<crate::manage::ManageClient>> {
-        None
-    }
-    /// Stored assets (`assets.*`); None where scripts have none (seeding).
-    fn assets(&self) -> Option<Arc<crate::assets::Assets>> {
-        None
-    }
 }
 
 /// Runs script calls: the QuickJS pool, or a test's stand-in.

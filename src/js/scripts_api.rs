@@ -1,7 +1,7 @@
 //! `scripts.*` (async, acting for the request's user) and the older
 //! engine's synchronous globals (`listScripts`, `getScript`,
 //! `upsertScript`, `deleteScript`, `listLogs`, acting for the script's
-//! owner). The rules live in [`crate::manage`]; this file converts
+//! owner). The rules live behind [`super::ScriptsPort`]; this file converts
 //! arguments and answers.
 
 use std::rc::Rc;
@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::context::{Caller, Shared};
 use super::worker::LocalMsg;
-use crate::manage::{ManageClient, ManageError, Op};
+use super::{ActFor, ScriptOp, ScriptsError, ScriptsPort};
 
 const NAMES: &[&str] = &[
     "scripts",
@@ -23,64 +23,7 @@ const NAMES: &[&str] = &[
     "listLogs",
 ];
 
-const PRELUDE: &str = r#"
-(function (n) {
-  'use strict';
-  const internal = globalThis.__aiwebengine;
-  const ops = new Map();
-  let nextOp = 1;
-  internal.scriptsSettle = function (id, ok, value) {
-    const p = ops.get(id);
-    if (p) { ops.delete(id); (ok ? p.resolve : p.reject)(value); }
-  };
-  const call = (asOwner, op, args) => new Promise((resolve, reject) => {
-    const id = nextOp++;
-    ops.set(id, { resolve, reject });
-    try { n.start(id, op, asOwner, JSON.stringify(args)); } catch (e) { ops.delete(id); reject(e); }
-  });
-  const name = (v, what) => {
-    if (typeof v !== 'string' || v === '') throw new TypeError(what + ': the script name must be a non-empty string, such as "blog.js"');
-    return v;
-  };
-  const api = (asOwner) => Object.freeze({
-    list: () => call(asOwner, 'list', []),
-    get: (s) => call(asOwner, 'get', [name(s, 'scripts.get')]),
-    put: (s, source) => {
-      if (typeof source !== 'string') throw new TypeError('scripts.put(name, source): source must be a string');
-      return call(asOwner, 'put', [name(s, 'scripts.put'), source]);
-    },
-    delete: (s) => call(asOwner, 'delete', [name(s, 'scripts.delete')]),
-    logs: (s, options) => {
-      const limit = options && options.limit !== undefined ? Number(options.limit) : 100;
-      if (!(limit > 0)) throw new TypeError('scripts.logs(name, {limit}): limit must be a positive number');
-      return call(asOwner, 'logs', [s === undefined || s === null ? null : name(s, 'scripts.logs'), limit]);
-    },
-    asOwner: () => owner,
-  });
-  const owner = api(true);
-  const sync = (op, args) => JSON.parse(n.sync(op, JSON.stringify(args)));
-  const legacyPath = (p, what) => {
-    if (typeof p !== 'string') throw new TypeError(what + ': the name must be a string');
-    return p;
-  };
-  Object.defineProperty(globalThis, 'scripts', { value: api(false), writable: true, configurable: true, enumerable: false });
-  const globals = {
-    listScripts: () => sync('list', []).map((s) => s.name),
-    getScript: (s) => { const r = sync('get', [legacyPath(s, 'getScript')]); return r === null ? null : r.source; },
-    upsertScript: (s, source) => {
-      if (typeof source !== 'string') throw new TypeError('upsertScript(name, source): source must be a string');
-      const r = sync('put', [legacyPath(s, 'upsertScript'), source]);
-      if (!r.ok) throw new SyntaxError('upsertScript(' + JSON.stringify(s) + '): ' + r.error + (r.line ? ' (line ' + r.line + ', column ' + r.column + ')' : ''));
-      return true;
-    },
-    deleteScript: (s) => sync('delete', [legacyPath(s, 'deleteScript')]),
-    listLogs: () => sync('logs', [null, 100]).map((e) => e.message),
-  };
-  for (const [k, v] of Object.entries(globals)) {
-    Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true, enumerable: false });
-  }
-})
-"#;
+const PRELUDE: &str = include_str!("prelude/scripts.js");
 
 pub(crate) fn install(ctx: &Ctx<'_>, shared: Rc<Shared>) -> rquickjs::Result<()> {
     super::lazy::install(ctx, NAMES, move |ctx: Ctx<'_>| {
@@ -90,16 +33,16 @@ pub(crate) fn install(ctx: &Ctx<'_>, shared: Rc<Shared>) -> rquickjs::Result<()>
 }
 
 /// One management call, decoded from the JS side's JSON arguments.
-fn parse(op: &str, args: &str) -> Result<Op, String> {
+fn parse(op: &str, args: &str) -> Result<ScriptOp, String> {
     let args: Vec<Value> = serde_json::from_str(args).map_err(|e| e.to_string())?;
     let text = |i: usize| args.get(i).and_then(Value::as_str).map(str::to_string);
     let need = |i: usize| text(i).ok_or_else(|| format!("{op}: missing argument {}", i + 1));
     Ok(match op {
-        "list" => Op::List,
-        "get" => Op::Get(need(0)?),
-        "put" => Op::Put(need(0)?, need(1)?),
-        "delete" => Op::Delete(need(0)?),
-        "logs" => Op::Logs(
+        "list" => ScriptOp::List,
+        "get" => ScriptOp::Get(need(0)?),
+        "put" => ScriptOp::Put(need(0)?, need(1)?),
+        "delete" => ScriptOp::Delete(need(0)?),
+        "logs" => ScriptOp::Logs(
             text(0),
             args.get(1).and_then(Value::as_f64).unwrap_or(100.0) as usize,
         ),
@@ -123,27 +66,30 @@ fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Object<'
                         "scripts.* runs inside handlers; top-level code (run again on every worker) may read with listScripts() and getScript(), which act for the script's owner",
                     ));
                 };
-                let actor = if as_owner {
-                    m.actor_for_owner(&s.script)
+                let caller = s.caller.borrow();
+                let who = if as_owner {
+                    ActFor::Owner(&s.script)
                 } else {
-                    match &*s.caller.borrow() {
-                        Caller::Request(user) => m.actor_for_user(user.as_deref()),
-                        Caller::TopLevel => m.actor_for_owner(&s.script),
+                    match &*caller {
+                        Caller::Request(user) => ActFor::User(user.as_deref()),
+                        Caller::TopLevel => ActFor::Owner(&s.script),
                         Caller::Ambiguous => return Err(Exception::throw_message(
                             &ctx,
                             "scripts.*: several requests of this script are awaiting at once, so this call cannot tell whose rights to use; call scripts.* before the first await in the handler, or use scripts.asOwner() for the script owner's rights",
                         )),
                     }
                 };
-                let handle = m.handle().clone();
-                handle.spawn(async move {
-                    let r = m.call(actor, op).await.map(|v| v.to_string());
-                    let f = move |ctx: &Ctx<'_>| settle(ctx, id, r);
-                    (sink.deliver)(LocalMsg::Run {
-                        generation: sink.generation,
-                        f: Box::new(f),
-                    });
-                });
+                m.start(
+                    who,
+                    op,
+                    Box::new(move |r| {
+                        let f = move |ctx: &Ctx<'_>| settle(ctx, id, r);
+                        (sink.deliver)(LocalMsg::Run {
+                            generation: sink.generation,
+                            f: Box::new(f),
+                        });
+                    }),
+                );
                 Ok::<(), rquickjs::Error>(())
             },
         )?,
@@ -161,28 +107,26 @@ fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Object<'
                     "upsertScript and deleteScript run inside handlers, not in top-level code (which runs again at every save and on every worker)",
                 ));
             }
-            let actor = m.actor_for_owner(&s.script);
-            m.wait(m.call(actor, op))
-                .map(|v| v.to_string())
-                .map_err(|e| Exception::throw_message(&ctx, &e.to_string()))
+            m.wait(ActFor::Owner(&s.script), op)
+                .map_err(|e| Exception::throw_message(&ctx, &e.message))
         })?,
     )?;
     Ok(o)
 }
 
-fn manager(ctx: &Ctx<'_>, s: &Shared) -> rquickjs::Result<Arc<ManageClient>> {
+fn manager(ctx: &Ctx<'_>, s: &Shared) -> rquickjs::Result<Arc<dyn ScriptsPort>> {
     s.host.scripts().ok_or_else(|| {
         Exception::throw_message(ctx, "script management is not available in this engine")
     })
 }
 
-fn settle(ctx: &Ctx<'_>, id: f64, r: Result<String, ManageError>) -> rquickjs::Result<()> {
+fn settle(ctx: &Ctx<'_>, id: f64, r: Result<String, ScriptsError>) -> rquickjs::Result<()> {
     let f: Function = super::call::internal(ctx)?.get("scriptsSettle")?;
     match r {
         Ok(json) => f.call((id, true, ctx.json_parse(json)?)),
         Err(e) => {
-            let err = Exception::from_message(ctx.clone(), &e.to_string())?;
-            if let ManageError::Forbidden(_) = e {
+            let err = Exception::from_message(ctx.clone(), &e.message)?;
+            if e.forbidden {
                 err.set("status", 403)?;
             }
             f.call((id, false, err))

@@ -245,47 +245,7 @@ fn log(shared: &Shared, rid: Option<&str>, level: LogLevel, message: String) {
 }
 
 /// The JS side, built on first use in a context: iterators by stream id.
-const DRIVER: &str = r#"
-(function (native) {
-  'use strict';
-  const live = new Map();
-  const close = (it) => {
-    if (typeof it.return !== 'function') return;
-    try { Promise.resolve(it.return()).catch(() => {}); } catch (e) { /* already closing */ }
-  };
-  const describe = (v) => v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v;
-  return {
-    open(sid, iterable) { live.set(sid, iterable[Symbol.asyncIterator]()); },
-    pull(sid) {
-      const it = live.get(sid);
-      if (!it) return;
-      const gone = (e) => { if (live.get(sid) === it) { live.delete(sid); native.fail(sid, e); } };
-      const step = () => {
-        let p;
-        try { p = Promise.resolve(it.next()); } catch (e) { gone(e); return; }
-        p.then((r) => {
-          if (live.get(sid) !== it) return;
-          if (r === null || typeof r !== 'object') { gone(new TypeError('the body iterator\'s next() must resolve to {value, done}')); return; }
-          if (r.done) { live.delete(sid); native.end(sid); return; }
-          const sent = native.chunk(sid, r.value);
-          if (sent === 0) step();
-          else if (sent < 0) {
-            close(it);
-            gone(new TypeError('a streamed body must yield strings or Uint8Arrays, not ' + describe(r.value)));
-          }
-        }, gone);
-      };
-      step();
-    },
-    cancel(sid) {
-      const it = live.get(sid);
-      if (!it) return;
-      live.delete(sid);
-      close(it);
-    },
-  };
-})
-"#;
+const DRIVER: &str = include_str!("prelude/stream.js");
 
 fn driver<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Result<Object<'js>> {
     let internal = internal(ctx)?;
@@ -306,7 +266,7 @@ fn natives<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Result<Object<
         Function::new(ctx.clone(), move |sid: f64, v: Value<'js>| {
             let bytes = match v.as_string() {
                 Some(text) => Bytes::from(text.to_string().unwrap_or_default()),
-                None => match super::kv::bytes_of(&v) {
+                None => match super::clone::bytes_of(&v) {
                     Some(b) => Bytes::from(b),
                     None => return -1,
                 },

@@ -12,14 +12,15 @@ use rquickjs::{Function, Object};
 use tokio::sync::oneshot;
 
 use super::call::{call_handler, internal, poll_parked, Step};
-use super::context::{Caller, ScriptContext, TimerSink};
+use super::context::Caller;
 use super::errors::describe;
 use super::{FailureKind, Host, Invocation, Isolation, JsConfig, LogLevel, Outcome, ScriptFailure};
 
+mod contexts;
 mod failures;
 mod guard;
 
-use crate::scripts::routes::LoadedScript;
+use contexts::Entry;
 use failures::{limit_failure, time_failure};
 
 pub enum LocalMsg {
@@ -79,20 +80,6 @@ pub(crate) struct WorkerSetup {
     /// A JS slice longer than this marks the script slow, so that it is
     /// served by the pool instead of inline on an I/O thread.
     pub slow_after: Duration,
-}
-
-struct Entry {
-    sc: ScriptContext,
-    script: Arc<LoadedScript>,
-    last_used: u64,
-    pending: usize,
-}
-
-impl Entry {
-    /// No parked request and no open stream needs this context.
-    fn idle(&self) -> bool {
-        self.pending == 0 && self.sc.shared.streams.is_empty()
-    }
 }
 
 /// `after_js` charge for a slice that belongs to no parked request (request
@@ -241,99 +228,6 @@ impl Worker {
             self.log_failure(generation, rid, f);
         }
         let _ = reply.send(outcome);
-    }
-
-    /// Finds or builds the context for this script version.
-    fn context_for(&mut self, script: &Arc<LoadedScript>) -> Result<u64, ScriptFailure> {
-        let per_request = self.setup.cfg.isolation == Isolation::Request;
-        if !per_request {
-            if let Some(&g) = self.current.get(&script.name) {
-                // The same source, not only the same version number: a
-                // script deleted or renamed away may leave an idle context
-                // under a name that a new script (at version 1 again) takes.
-                if self.entries.get(&g).is_some_and(|e| {
-                    e.script.version == script.version
-                        && Arc::ptr_eq(&e.script.source, &script.source)
-                }) {
-                    return Ok(g);
-                }
-            }
-        }
-        let generation = self.next_generation;
-        self.next_generation += 1;
-        let sink = TimerSink {
-            handle: self.setup.handle.clone(),
-            deliver: self.setup.deliver.clone(),
-            generation,
-        };
-        let sc = ScriptContext::new(
-            &self.setup.cfg,
-            script.name.clone(),
-            self.setup.host.clone(),
-            Some(sink),
-            false,
-        )
-        .and_then(|sc| sc.load(&script.source).map(|_| sc))
-        .map_err(|e| ScriptFailure {
-            kind: FailureKind::Unavailable,
-            message: format!("script {} could not be loaded: {}", script.name, e.message),
-            stack: None,
-            line: e.line,
-            column: e.column,
-            best_effort: None,
-        })?;
-        let newest = self
-            .current
-            .get(&script.name)
-            .and_then(|g| self.entries.get(g))
-            .is_none_or(|e| e.script.version <= script.version);
-        if !per_request && newest {
-            if let Some(old) = self.current.insert(script.name.clone(), generation) {
-                self.retire_if_idle(old);
-            }
-        }
-        self.entries.insert(
-            generation,
-            Entry {
-                sc,
-                script: script.clone(),
-                last_used: self.clock,
-                pending: 0,
-            },
-        );
-        self.evict(generation);
-        Ok(generation)
-    }
-
-    fn is_current(&self, generation: u64) -> bool {
-        self.entries
-            .get(&generation)
-            .is_some_and(|e| self.current.get(&e.script.name) == Some(&generation))
-    }
-
-    fn retire_if_idle(&mut self, generation: u64) {
-        if self.entries.get(&generation).is_some_and(|e| e.idle()) && !self.is_current(generation) {
-            self.entries.remove(&generation);
-        }
-    }
-
-    /// Bounds warm contexts per worker, least recently used first. `keep`
-    /// (the context about to serve) is never the victim, even when it is the
-    /// only idle one or ties on `last_used`: the bound is exceeded while
-    /// parked requests pin the others, and restored by a later eviction.
-    fn evict(&mut self, keep: u64) {
-        let max = self.setup.cfg.max_contexts_per_worker.max(1);
-        while self.entries.len() > max {
-            let victim = self
-                .entries
-                .iter()
-                .filter(|(g, e)| **g != keep && e.idle())
-                .min_by_key(|(_, e)| e.last_used)
-                .map(|(g, _)| *g);
-            let Some(g) = victim else { break };
-            self.entries.remove(&g);
-            self.current.retain(|_, v| *v != g);
-        }
     }
 
     fn fire_timer(&mut self, generation: u64, id: u64) {

@@ -100,14 +100,14 @@ pub async fn start_live(
     let assets = open_assets(&store, &config, &auth, &catalog).await?;
     let authors = SaveAuthors::default();
     let (manager, inbox) = crate::manage::channel(auth.clone(), authors.clone(), rt.clone());
-    let host: Arc<dyn Host> = Arc::new(EngineHost {
-        logs: logs.clone(),
-        streams: streams.clone(),
-        kv: kv.clone(),
-        fetcher: Arc::new(fetcher(&config)?),
-        manager: Arc::new(manager),
-        assets: assets.clone(),
-    });
+    let host: Arc<dyn Host> = Arc::new(EngineHost::new(
+        logs.clone(),
+        streams.clone(),
+        kv.clone(),
+        Arc::new(fetcher(&config)?),
+        manager,
+        assets.clone(),
+    ));
     let runtime = Arc::new(QuickJsPool::start(
         config.js_config(),
         host.clone(),

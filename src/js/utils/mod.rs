@@ -8,7 +8,7 @@ mod date;
 use base64::Engine as _;
 use rquickjs::{Array, Ctx, Exception, Function, Object, TypedArray, Value};
 
-use crate::js::kv::{bytes_of, from_value, to_value};
+use crate::js::clone::{bytes_of, from_value, to_value};
 
 type B64 = base64::engine::general_purpose::GeneralPurpose;
 const STD: B64 = base64::engine::general_purpose::STANDARD;

@@ -5,18 +5,23 @@ use std::time::Duration;
 
 use crate::js::{
     CallKind, FailureKind, Host, Invocation, Invoker, Isolation, JsConfig, LogLevel, Outcome,
-    QuickJsPool, ScriptRequest, StreamMessage,
+    Publish, QuickJsPool, ScriptLog, ScriptRequest, StreamMessage,
 };
 use crate::scripts::routes::LoadedScript;
 
 struct PanickyHost;
 
-impl Host for PanickyHost {
+impl ScriptLog for PanickyHost {
     fn script_log(&self, _: &str, _: LogLevel, message: String, _: Option<&str>) {
         assert!(message != "panic-now", "injected panic");
     }
+}
+
+impl Publish for PanickyHost {
     fn publish(&self, _: Option<&str>, _: StreamMessage) {}
 }
+
+impl Host for PanickyHost {}
 
 const SCRIPT: &str =
     "register('/panic', () => { writeLog('panic-now'); return 'unreachable'; });\n\

@@ -1,0 +1,104 @@
+
+(function (native, evalEnabled, consoleEnabled) {
+  'use strict';
+  const handlers = Object.create(null);
+  const timers = new Map();
+  const pending = new Map();
+  let nextTimer = 1;
+  const fmt = (a) => {
+    if (typeof a === 'string') return a;
+    if (a instanceof Error) return a.stack ? a.name + ': ' + a.message + '\n' + a.stack : String(a);
+    try { const s = JSON.stringify(a); return s === undefined ? String(a) : s; } catch (e) { return String(a); }
+  };
+  const internal = {
+    handlers, pending, onError: undefined,
+    fire(id) { const t = timers.get(id); if (t) { timers.delete(id); t(); } },
+  };
+  Object.defineProperty(globalThis, '__aiwebengine', { value: internal });
+  globalThis.register = function register(path, handler, method, options) {
+    if (typeof handler !== 'function' && typeof handler !== 'string') {
+      throw new TypeError('register(path, handler, method): handler must be a function or the name of a global function');
+    }
+    const max = options && options.maxBodyBytes !== undefined ? options.maxBodyBytes : -1;
+    const key = native.register(path, method === undefined ? 'GET' : method, max, false);
+    handlers[key] = handler;
+  };
+  globalThis.registerWebStream = function registerWebStream(path, options) {
+    if (typeof path !== 'string' || !path.startsWith('/')) {
+      throw new TypeError('registerWebStream(path): path must be a non-empty string starting with "/", got ' + JSON.stringify(path));
+    }
+    const onConnect = options && options.onConnect;
+    if (onConnect !== undefined && typeof onConnect !== 'function') {
+      throw new TypeError('registerWebStream(path, {onConnect}): onConnect must be a function (req) => metadata');
+    }
+    const key = native.register(path, 'GET', -1, true);
+    handlers[key] = onConnect === undefined ? null : onConnect;
+  };
+  const registerGraphQL = (kind) => function (name, sdl, resolver) {
+    if (typeof name !== 'string' || !/^[_A-Za-z][_0-9A-Za-z]*$/.test(name)) {
+      throw new TypeError('registerGraphQL' + kind + '(name, sdl, resolver): name must be a GraphQL name, got ' + JSON.stringify(name));
+    }
+    if (typeof sdl !== 'string') throw new TypeError('registerGraphQL' + kind + '(name, sdl, resolver): sdl must be a string of GraphQL SDL');
+    if (typeof resolver !== 'function' && typeof resolver !== 'string') {
+      throw new TypeError('registerGraphQL' + kind + '(name, sdl, resolver): resolver must be a function or the name of a global function');
+    }
+    handlers[native.graphql(kind, name, sdl)] = resolver;
+  };
+  globalThis.registerGraphQLQuery = registerGraphQL('Query');
+  globalThis.registerGraphQLMutation = registerGraphQL('Mutation');
+  globalThis.registerGraphQLSubscription = registerGraphQL('Subscription');
+  globalThis.sendSubscriptionMessage = function sendSubscriptionMessage(name, data) {
+    if (typeof name !== 'string' || name === '') throw new TypeError('sendSubscriptionMessage(name, data): name must be the subscription field name');
+    const isString = typeof data === 'string';
+    const text = isString ? data : JSON.stringify(data);
+    if (text === undefined) throw new TypeError('sendSubscriptionMessage(name, data): data must be a string or JSON-serializable');
+    native.gqlPublish(name, text, isString);
+  };
+  const streamArgs = (data, options) => {
+    const text = typeof data === 'string' ? data : JSON.stringify(data);
+    if (text === undefined) throw new TypeError('stream message data must be a string or a JSON-serializable value');
+    return [text, options === undefined || options === null ? '' : JSON.stringify(options)];
+  };
+  globalThis.sendStreamMessage = function sendStreamMessage(data, options) {
+    native.stream('', ...streamArgs(data, options));
+  };
+  globalThis.sendStreamMessageToPath = function sendStreamMessageToPath(path, data, options) {
+    if (typeof path !== 'string' || !path.startsWith('/')) {
+      throw new TypeError('sendStreamMessageToPath(path, data): path must start with "/", got ' + JSON.stringify(path));
+    }
+    native.stream(path, ...streamArgs(data, options));
+  };
+  globalThis.writeLog = function writeLog(message) { native.log('info', fmt(message)); };
+  const level = (l) => consoleEnabled
+    ? (...args) => native.log(l, args.map(fmt).join(' '))
+    : () => {};
+  globalThis.console = {
+    log: level('log'), info: level('info'), warn: level('warn'),
+    error: level('error'), debug: level('debug'),
+  };
+  globalThis.setErrorHandler = function setErrorHandler(fn) {
+    if (typeof fn !== 'function') throw new TypeError('setErrorHandler(fn): fn must be a function (err, req) => response');
+    internal.onError = fn;
+  };
+  globalThis.setTimeout = function setTimeout(fn, ms, ...args) {
+    if (typeof fn !== 'function') throw new TypeError('setTimeout(fn, ms): fn must be a function');
+    const id = nextTimer++;
+    timers.set(id, () => fn(...args));
+    native.timer(id, Math.max(0, Number(ms) || 0));
+    return id;
+  };
+  globalThis.clearTimeout = function clearTimeout(id) { timers.delete(id); };
+  globalThis.sleep = function sleep(ms) { return new Promise((resolve) => globalThis.setTimeout(resolve, ms)); };
+  if (!evalEnabled) {
+    const deny = function () {
+      throw new EvalError('eval and new Function are disabled on this server (config js.eval = false)');
+    };
+    const ctors = [Function, (async function () {}).constructor,
+      (function* () {}).constructor, (async function* () {}).constructor];
+    deny.prototype = Function.prototype;
+    for (const c of ctors) Object.defineProperty(c.prototype, 'constructor', { value: deny });
+    globalThis.eval = deny;
+    globalThis.Function = deny;
+  }
+})(globalThis.__aw_native, %EVAL%, %CONSOLE%);
+delete globalThis.__aw_native;
