@@ -10,11 +10,11 @@ use std::path::Path;
 /// `domain` is the leaf; `cli` (with `main`) is the top.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("domain", &[]),
-    ("store", &["domain", "migrations"]),
+    ("store", &["domain", "migrations", "kv"]),
     ("migrations", &["domain", "store"]),
     ("events", &["domain"]),
     ("fetch", &["domain"]),
-    ("kv", &["domain", "store"]),
+    ("kv", &["domain"]),
     ("logs", &["domain", "store"]),
     ("assets", &["domain", "store"]),
     ("scripts", &["domain", "store", "events"]),

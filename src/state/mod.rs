@@ -89,7 +89,8 @@ pub async fn start_live(
     };
     let logs = LogService::start(store.clone(), config.js.log_ring)?;
     let streams = Streams::start(&rt);
-    let kv = crate::kv::Kv::start(store.clone(), config.kv.limits())?;
+    let kv_repo = Arc::new(crate::store::kv::RedbKvRepo::new(store.clone()));
+    let kv = crate::kv::Kv::start(kv_repo, config.kv.limits())?;
     let st = store.clone();
     let auth = Arc::new(blocking(move || Ok(AuthService::open(st)?)).await?);
     let catalog = CatalogCell::default();

@@ -5,6 +5,7 @@
 //! worker thread, never from the reactor.
 
 pub mod codec;
+pub mod kv;
 pub mod tables;
 
 use std::path::{Path, PathBuf};
