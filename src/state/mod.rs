@@ -87,7 +87,8 @@ pub async fn start_live(
         Some(_) => Some(crate::tls::start(files, &config.tls.names, &store).await?),
         None => None,
     };
-    let logs = LogService::start(store.clone(), config.js.log_ring)?;
+    let log_repo = Arc::new(crate::store::logs::RedbLogRepo::new(store.clone()));
+    let logs = LogService::start(log_repo, config.js.log_ring)?;
     let streams = Streams::start(&rt);
     let kv_repo = Arc::new(crate::store::kv::RedbKvRepo::new(store.clone()));
     let kv = crate::kv::Kv::start(kv_repo, config.kv.limits())?;

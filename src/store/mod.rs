@@ -6,6 +6,7 @@
 
 pub mod codec;
 pub mod kv;
+pub mod logs;
 pub mod tables;
 
 use std::path::{Path, PathBuf};
