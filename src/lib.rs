@@ -23,8 +23,11 @@
 //!   storage port is `auth::repo::AuthRepo` (redb adapter: `store::auth`).
 //! - [`scripts`]: script records and versions, the catalog and route table,
 //!   the runtime port.
-//! - [`kv`], [`logs`], [`assets`], [`fetch`], [`events`]: the scripts' data,
-//!   log rings, static assets, outbound HTTP, pub/sub for streams.
+//! - [`kv`], [`logs`]: the scripts' data (group commit, expiry) and log
+//!   rings, each behind its own repository port (`kv::KvRepo`,
+//!   `logs::LogRepo`) that `store` implements.
+//! - [`assets`], [`fetch`], [`events`]: static assets, outbound HTTP,
+//!   pub/sub for streams.
 //! - [`store`]: the redb file, table definitions, codec; `migrations`
 //!   (top-level `migrations/`) holds the format steps.
 //! - [`domain`]: the shared vocabulary every layer may use (the leaf).

@@ -2,19 +2,30 @@
 //!
 //! Scripts log from JS workers without waiting: entries go to one writer
 //! thread that commits them in batches. Readers ask for a flush first, so
-//! they see everything logged before their request.
+//! they see everything logged before their request. The rings are kept
+//! behind [`LogRepo`]; `store::logs` implements it over the data file.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use arc_swap::ArcSwapOption;
 use crossbeam_channel::{Receiver, Sender};
-use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::LogLevel;
-use crate::store::{decode, encode, tables, Store, StoreError};
+use crate::domain::{LogLevel, StorageError};
+
+/// The log service's repository port: a ring of entries per script.
+pub trait LogRepo: Send + Sync {
+    /// Appends `entries` in order, each after the newest of its script's
+    /// ring, then drops all but the newest `ring` entries of every ring it
+    /// touched; one durable write transaction.
+    fn append(&self, entries: &[(String, LogEntry)], ring: u64) -> Result<(), StorageError>;
+    /// Up to `limit` of `script`'s entries, newest first.
+    fn newest(&self, script: &str, limit: usize) -> Result<Vec<LogEntry>, StorageError>;
+    /// Every script's entries as (script, entry), oldest first per script,
+    /// scripts in name order.
+    fn all(&self) -> Result<Vec<(String, LogEntry)>, StorageError>;
+}
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LogEntry {
@@ -43,22 +54,22 @@ pub type LiveEntry = Arc<(String, LogEntry)>;
 
 pub struct LogService {
     tx: ArcSwapOption<Sender<Msg>>,
-    store: Store,
+    repo: Arc<dyn LogRepo>,
     writer: std::sync::Mutex<Option<JoinHandle<()>>>,
     /// Every appended entry, for `GET /engine/api/logs/stream`.
     live: tokio::sync::broadcast::Sender<LiveEntry>,
 }
 
 impl LogService {
-    pub fn start(store: Store, ring: u64) -> std::io::Result<Arc<LogService>> {
+    pub fn start(repo: Arc<dyn LogRepo>, ring: u64) -> std::io::Result<Arc<LogService>> {
         let (tx, rx) = crossbeam_channel::bounded(QUEUE);
-        let writer_store = store.clone();
+        let writer_repo = repo.clone();
         let writer = std::thread::Builder::new()
             .name("script-logs".into())
-            .spawn(move || write_loop(writer_store, rx, ring.max(1)))?;
+            .spawn(move || write_loop(&*writer_repo, rx, ring.max(1)))?;
         Ok(Arc::new(LogService {
             tx: ArcSwapOption::from_pointee(tx),
-            store,
+            repo,
             writer: std::sync::Mutex::new(Some(writer)),
             live: tokio::sync::broadcast::channel(LIVE_BUFFER).0,
         }))
@@ -123,38 +134,25 @@ impl LogService {
         &self,
         script: Option<String>,
         limit: usize,
-    ) -> Result<Vec<(String, LogEntry)>, StoreError> {
+    ) -> Result<Vec<(String, LogEntry)>, StorageError> {
         self.flush().await;
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || {
-            store.read(|txn| {
-                let t = txn.open_table(tables::SCRIPT_LOGS)?;
-                let mut out = Vec::new();
-                match &script {
-                    Some(s) => {
-                        for row in t
-                            .range((s.as_str(), 0)..=(s.as_str(), u64::MAX))?
-                            .rev()
-                            .take(limit)
-                        {
-                            let (_, v) = row?;
-                            out.push((s.clone(), decode(v.value())?));
-                        }
-                    }
-                    None => {
-                        for row in t.iter()? {
-                            let (k, v) = row?;
-                            out.push((k.value().0.to_string(), decode::<LogEntry>(v.value())?));
-                        }
-                        out.sort_by_key(|e| std::cmp::Reverse(e.1.time));
-                        out.truncate(limit);
-                    }
-                }
+        let repo = self.repo.clone();
+        tokio::task::spawn_blocking(move || match script {
+            Some(s) => Ok(repo
+                .newest(&s, limit)?
+                .into_iter()
+                .map(|e| (s.clone(), e))
+                .collect()),
+            None => {
+                let mut out = repo.all()?;
+                // Stable: entries of the same millisecond keep their order.
+                out.sort_by_key(|e| std::cmp::Reverse(e.1.time));
+                out.truncate(limit);
                 Ok(out)
-            })
+            }
         })
         .await
-        .map_err(|e| StoreError::Redb(e.to_string()))?
+        .map_err(|e| StorageError::io(format!("storage error: {e}")))?
     }
 
     /// Commits what is queued and stops the writer.
@@ -167,8 +165,7 @@ impl LogService {
     }
 }
 
-fn write_loop(store: Store, rx: Receiver<Msg>, ring: u64) {
-    let mut next_seq: HashMap<String, u64> = HashMap::new();
+fn write_loop(repo: &dyn LogRepo, rx: Receiver<Msg>, ring: u64) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         batch.extend(rx.try_iter().take(4096));
@@ -181,38 +178,9 @@ fn write_loop(store: Store, rx: Receiver<Msg>, ring: u64) {
             }
         }
         if !entries.is_empty() {
-            let r = store.write(|txn| {
-                let mut t = txn.open_table(tables::SCRIPT_LOGS)?;
-                for (script, entry) in &entries {
-                    let seq = match next_seq.get(script) {
-                        Some(n) => *n,
-                        None => t
-                            .range((script.as_str(), 0)..=(script.as_str(), u64::MAX))?
-                            .next_back()
-                            .transpose()?
-                            .map_or(0, |(k, _)| k.value().1 + 1),
-                    };
-                    t.insert((script.as_str(), seq), encode(entry)?.as_slice())?;
-                    if seq >= ring {
-                        t.retain_in(
-                            (script.as_str(), 0)..=(script.as_str(), seq - ring),
-                            |_, _| false,
-                        )?;
-                    }
-                    next_seq.insert(script.clone(), seq + 1);
-                }
-                Ok(())
-            });
-            if let Err(e) = r {
-                next_seq.clear();
+            if let Err(e) = repo.append(&entries, ring) {
                 tracing::error!(error = %e, "could not store script log entries");
             }
-        }
-        if !flushes.is_empty() {
-            // A flush may precede a rename or delete that moves rows behind
-            // this cache's back: the next entry of each script re-reads its
-            // last sequence number from the table.
-            next_seq.clear();
         }
         for f in flushes {
             let _ = f.send(());

@@ -10,12 +10,12 @@ use std::path::Path;
 /// `domain` is the leaf; `cli` (with `main`) is the top.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("domain", &[]),
-    ("store", &["domain", "migrations", "auth"]),
+    ("store", &["domain", "migrations", "auth", "kv", "logs"]),
     ("migrations", &["domain", "store"]),
     ("events", &["domain"]),
     ("fetch", &["domain"]),
-    ("kv", &["domain", "store"]),
-    ("logs", &["domain", "store"]),
+    ("kv", &["domain"]),
+    ("logs", &["domain"]),
     ("assets", &["domain", "store"]),
     ("scripts", &["domain", "store", "events"]),
     ("auth", &["domain"]),

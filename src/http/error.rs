@@ -224,3 +224,9 @@ impl From<StoreError> for ApiError {
         ApiError::internal(e)
     }
 }
+
+impl From<crate::domain::StorageError> for ApiError {
+    fn from(e: crate::domain::StorageError) -> ApiError {
+        ApiError::internal(e)
+    }
+}

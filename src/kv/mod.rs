@@ -1,24 +1,26 @@
 //! The `kv` data API (issue 6 §1): ordered keys, versionstamps, atomic
 //! commits, expiry and namespaces, on the `kv` table of the data file.
 //!
-//! Reads are redb snapshots taken on blocking threads. Writes go to one
-//! writer thread ([`writer`]) that commits everything queued in one
-//! transaction (group commit) and answers each caller after the commit.
-//! Nothing here knows JavaScript; `js::kv` converts values both ways.
+//! Reads are snapshots of the [`KvRepo`] taken on blocking threads. Writes
+//! go to one writer thread ([`writer`]) that commits everything queued in
+//! one transaction (group commit) and answers each caller after the commit.
+//! Nothing here knows JavaScript or the data file: `js::kv` converts values
+//! both ways, and `store::kv` implements the port.
 
 pub mod key;
+pub mod repo;
 pub mod value;
 mod writer;
 
 use std::sync::Arc;
 
 use base64::Engine as _;
-use redb::ReadTransaction;
 
 pub use key::KeyPart;
+pub use repo::{KvRepo, KvWrite};
 pub use value::{KvValue, Stored};
 
-use crate::store::{decode, tables, Store, StoreError};
+use crate::domain::StorageError;
 
 /// `[kv]` limits and grants.
 #[derive(Clone, Debug)]
@@ -61,8 +63,8 @@ pub enum KvError {
     Closed,
 }
 
-impl From<StoreError> for KvError {
-    fn from(e: StoreError) -> Self {
+impl From<StorageError> for KvError {
+    fn from(e: StorageError) -> Self {
         KvError::Store(e.to_string())
     }
 }
@@ -117,16 +119,16 @@ pub type CommitReply = Box<dyn FnOnce(Result<Option<u64>, KvError>) + Send>;
 
 /// The kv service; cheap to share.
 pub struct Kv {
-    store: Store,
+    repo: Arc<dyn KvRepo>,
     limits: KvLimits,
     writer: writer::Writer,
 }
 
 impl Kv {
-    pub fn start(store: Store, limits: KvLimits) -> std::io::Result<Arc<Kv>> {
-        let writer = writer::Writer::start(store.clone(), limits.sweep_interval)?;
+    pub fn start(repo: Arc<dyn KvRepo>, limits: KvLimits) -> std::io::Result<Arc<Kv>> {
+        let writer = writer::Writer::start(repo.clone(), limits.sweep_interval)?;
         Ok(Arc::new(Kv {
-            store,
+            repo,
             limits,
             writer,
         }))
@@ -196,19 +198,8 @@ impl Kv {
     pub fn get_many(&self, ns: &str, keys: Vec<Vec<KeyPart>>) -> Result<Vec<Entry>, KvError> {
         let now = crate::domain::now_millis();
         let encoded = keys.iter().map(|k| key::encode(k)).collect::<Vec<_>>();
-        self.store
-            .read(|txn| {
-                let Some(t) = open_kv(txn)? else {
-                    return Ok(None);
-                };
-                let mut rows = Vec::with_capacity(encoded.len());
-                for k in &encoded {
-                    let row = t.get((ns, k.as_slice()))?;
-                    rows.push(row.map(|v| decode::<Stored>(v.value())).transpose()?);
-                }
-                Ok(Some(rows))
-            })?
-            .unwrap_or_else(|| vec![None; keys.len()])
+        self.repo
+            .get_many(ns, &encoded)?
             .into_iter()
             .zip(keys)
             .map(|(row, key)| entry(key, row.filter(|s| s.live(now))))
@@ -225,29 +216,15 @@ impl Kv {
             });
         }
         let now = crate::domain::now_millis();
-        let rows = self.store.read(|txn| {
-            let Some(t) = open_kv(txn)? else {
-                return Ok(Vec::new());
-            };
-            let range = t.range::<(&str, &[u8])>((ns, lo.as_slice())..(ns, hi.as_slice()))?;
-            let rows: Box<dyn Iterator<Item = _>> = if q.reverse {
-                Box::new(range.rev())
-            } else {
-                Box::new(range)
-            };
-            let mut out: Vec<(Vec<u8>, Stored)> = Vec::new();
-            for row in rows {
-                let (k, v) = row?;
-                let stored: Stored = decode(v.value())?;
-                if stored.live(now) {
-                    out.push((k.value().1.to_vec(), stored));
-                    if out.len() >= q.limit {
-                        break;
-                    }
+        let mut rows: Vec<(Vec<u8>, Stored)> = Vec::new();
+        self.repo
+            .scan(ns, (&lo, &hi), q.reverse, &mut |k, stored| {
+                if !stored.live(now) {
+                    return true;
                 }
-            }
-            Ok(out)
-        })?;
+                rows.push((k.to_vec(), stored));
+                rows.len() < q.limit
+            })?;
         let cursors = rows
             .iter()
             .map(|(k, _)| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(k))
@@ -283,16 +260,7 @@ impl Kv {
     }
 }
 
-type KvReadTable = redb::ReadOnlyTable<(&'static str, &'static [u8]), &'static [u8]>;
 type Range = (Vec<u8>, Vec<u8>);
-
-fn open_kv(txn: &ReadTransaction) -> Result<Option<KvReadTable>, StoreError> {
-    match txn.open_table(tables::KV) {
-        Ok(t) => Ok(Some(t)),
-        Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
-}
 
 fn entry(key: Vec<KeyPart>, row: Option<Stored>) -> Result<Entry, KvError> {
     match row {

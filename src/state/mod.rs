@@ -90,9 +90,11 @@ pub async fn start_live(
         Some(_) => Some(crate::tls::start(files, &config.tls.names, &store).await?),
         None => None,
     };
-    let logs = LogService::start(store.clone(), config.js.log_ring)?;
+    let log_repo = Arc::new(crate::store::logs::RedbLogRepo::new(store.clone()));
+    let logs = LogService::start(log_repo, config.js.log_ring)?;
     let streams = Streams::start(&rt);
-    let kv = crate::kv::Kv::start(store.clone(), config.kv.limits())?;
+    let kv_repo = Arc::new(crate::store::kv::RedbKvRepo::new(store.clone()));
+    let kv = crate::kv::Kv::start(kv_repo, config.kv.limits())?;
     let repo = auth_repo(&store);
     let auth =
         Arc::new(blocking(move || Ok(AuthService::open(repo).map_err(StoreError::from)?)).await?);

@@ -6,6 +6,8 @@
 
 pub mod auth;
 pub mod codec;
+pub mod kv;
+pub mod logs;
 pub mod tables;
 
 use std::path::{Path, PathBuf};
