@@ -123,7 +123,7 @@ fn check_tables(txn: &ReadTransaction) -> Result<Summary, BackupError> {
     count(txn, tables::KV)?;
     decode_all::<&str, crate::assets::AssetRecord>(txn, tables::ASSETS)?;
     decode_all::<&str, crate::assets::image::VariantRecord>(txn, tables::ASSET_VARIANTS)?;
-    crate::assets::blob::check_complete(txn)?;
+    check_complete(txn)?;
     Ok(Summary {
         format,
         scripts,
@@ -131,6 +131,46 @@ fn check_tables(txn: &ReadTransaction) -> Result<Summary, BackupError> {
         users,
         bytes: 0,
     })
+}
+
+/// For `verify`: every asset and variant has all its chunks.
+fn check_complete(txn: &ReadTransaction) -> Result<(), StoreError> {
+    let open = |def| match txn.open_table(def) {
+        Ok(t) => Ok(Some(t)),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(e) => Err(StoreError::from(e)),
+    };
+    let Some(chunks) = (match txn.open_table(tables::ASSET_CHUNKS) {
+        Ok(t) => Some(t),
+        Err(redb::TableError::TableDoesNotExist(_)) => None,
+        Err(e) => return Err(e.into()),
+    }) else {
+        return Ok(());
+    };
+    let mut blobs: Vec<(String, u64, u32)> = Vec::new();
+    if let Some(t) = open(tables::ASSETS)? {
+        for row in t.iter()? {
+            let r: crate::assets::AssetRecord = decode(row?.1.value())?;
+            blobs.push((format!("asset {}", r.path), r.blob, r.chunks));
+        }
+    }
+    if let Some(t) = open(tables::ASSET_VARIANTS)? {
+        for row in t.iter()? {
+            let (k, v) = row?;
+            let v: crate::assets::image::VariantRecord = decode(v.value())?;
+            blobs.push((format!("image variant {}", k.value()), v.blob, v.chunks));
+        }
+    }
+    for (what, blob, n) in blobs {
+        for i in 0..n {
+            if chunks.get((blob, i))?.is_none() {
+                return Err(StoreError::Codec(format!(
+                    "{what} lacks chunk {i} of {n} in asset_chunks"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn format_version(txn: &ReadTransaction) -> Result<u32, BackupError> {

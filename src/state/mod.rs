@@ -186,8 +186,9 @@ async fn open_assets(
         route_for: Box::new(move |public: &str| routes.get_route(public)),
         audit: Box::new(move |user, action, target, result| a2.audit(user, action, target, result)),
     };
-    let (st, cfg) = (store.clone(), config.assets.clone());
-    blocking(move || Ok(Assets::open(st, cfg, hooks)?)).await
+    let repo = Arc::new(crate::store::assets::RedbAssets::new(store.clone()));
+    let cfg = config.assets.clone();
+    blocking(move || Ok(Assets::open(repo, cfg, hooks).map_err(StoreError::from)?)).await
 }
 
 fn fetcher(config: &Config) -> Result<crate::fetch::Fetcher, StartError> {

@@ -4,6 +4,7 @@
 //! through [`Store::read`]/[`Store::write`] from `spawn_blocking` or a JS
 //! worker thread, never from the reactor.
 
+pub mod assets;
 pub mod codec;
 pub mod tables;
 
