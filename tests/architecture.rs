@@ -10,7 +10,7 @@ use std::path::Path;
 /// `domain` is the leaf; `cli` (with `main`) is the top.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("domain", &[]),
-    ("store", &["domain", "migrations", "assets"]),
+    ("store", &["domain", "migrations", "assets", "backup"]),
     ("migrations", &["domain", "store"]),
     ("events", &["domain"]),
     ("fetch", &["domain"]),
@@ -33,12 +33,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["domain", "store", "js", "kv", "assets", "fetch"],
     ),
     ("observe", &["domain", "store", "config"]),
-    (
-        "backup",
-        &[
-            "domain", "store", "config", "auth", "assets", "logs", "scripts",
-        ],
-    ),
+    ("backup", &["domain"]),
     (
         "http",
         &[

@@ -5,6 +5,7 @@
 //! worker thread, never from the reactor.
 
 pub mod assets;
+pub mod backup;
 pub mod codec;
 pub mod tables;
 
