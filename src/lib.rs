@@ -10,7 +10,9 @@
 //! - [`http`]: the router built by [`app`], [`AppState`], the one error
 //!   type, script dispatch, the management API, health, hygiene layers.
 //! - [`tls`]: certificates: PEM files, self-signed, uploads.
-//! - [`backup`]: online snapshots, offline copies, `.zst`, verify, restore.
+//! - [`backup`]: online snapshots, offline copies, `.zst`, verify, restore;
+//!   the format-specific work behind its ports `DataFile` and `FileFormat`
+//!   (redb adapter: `store::backup`).
 //! - [`observe`]: request ids, the access log, the Prometheus registry.
 //! - [`config`]: the schema and its layers (flags > env > files > data-file
 //!   settings > defaults); validation, reloads.

@@ -10,13 +10,24 @@ use std::path::Path;
 /// `domain` is the leaf; `cli` (with `main`) is the top.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("domain", &[]),
-    ("store", &["domain", "migrations", "auth", "kv", "logs"]),
+    (
+        "store",
+        &[
+            "domain",
+            "migrations",
+            "auth",
+            "kv",
+            "logs",
+            "assets",
+            "backup",
+        ],
+    ),
     ("migrations", &["domain", "store"]),
     ("events", &["domain"]),
     ("fetch", &["domain"]),
     ("kv", &["domain"]),
     ("logs", &["domain"]),
-    ("assets", &["domain", "store"]),
+    ("assets", &["domain"]),
     ("scripts", &["domain", "store", "events"]),
     ("auth", &["domain"]),
     ("manage", &["domain", "scripts", "auth", "logs"]),
@@ -28,12 +39,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["domain", "store", "js", "kv", "assets", "fetch"],
     ),
     ("observe", &["domain", "store", "config"]),
-    (
-        "backup",
-        &[
-            "domain", "store", "config", "auth", "assets", "logs", "scripts",
-        ],
-    ),
+    ("backup", &["domain"]),
     (
         "http",
         &[

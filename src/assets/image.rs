@@ -14,11 +14,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use image::imageops::FilterType;
 use image::{DynamicImage, ImageFormat};
-use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
+use super::repo::{AssetRepo, AssetWrite};
 use super::{blob, AssetError, AssetRecord, Assets, CHUNK_SIZE};
-use crate::store::{decode, encode, tables, Store, StoreError};
+use crate::domain::{Outcome, StorageError};
 
 pub const MAX_INPUT_PIXELS: u64 = 40_000_000;
 pub const MAX_SIDE: u32 = 4096;
@@ -81,7 +81,7 @@ impl Assets {
     /// first use.
     pub fn variant(&self, rec: &AssetRecord, params: &Params) -> Result<VariantRecord, AssetError> {
         let key = format!("{}|{}", rec.sha256, params.query(&rec.content_type));
-        if let Some(v) = self.cached_variant(&key)? {
+        if let Some(v) = self.repo.variant(&key)? {
             return Ok(v);
         }
         let _pass = self.images.enter()?;
@@ -93,17 +93,13 @@ impl Assets {
 
     /// Blocking: a reader of a variant's content.
     pub fn variant_reader(&self, v: &VariantRecord) -> Result<blob::BlobReader, AssetError> {
-        blob::BlobReader::open(&self.store, "image variant", v.blob, v.chunks, v.size)
-    }
-
-    fn cached_variant(&self, key: &str) -> Result<Option<VariantRecord>, AssetError> {
-        Ok(self
-            .store
-            .read(|txn| match txn.open_table(tables::ASSET_VARIANTS) {
-                Ok(t) => crate::store::get_value(&t, key),
-                Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
-                Err(e) => Err(e.into()),
-            })?)
+        blob::BlobReader::open(
+            self.repo.as_ref(),
+            "image variant",
+            v.blob,
+            v.chunks,
+            v.size,
+        )
     }
 
     fn store_variant(
@@ -118,7 +114,7 @@ impl Assets {
         let id = blob::new_id();
         let chunks: Vec<&[u8]> = bytes.chunks(CHUNK_SIZE).collect();
         for (i, group) in chunks.chunks(4).enumerate() {
-            blob::write_staged(&self.store, id, (i * 4) as u32, group)?;
+            self.repo.write_staged(id, (i * 4) as u32, group)?;
         }
         let d = ring::digest::digest(&ring::digest::SHA256, bytes);
         let v = VariantRecord {
@@ -132,19 +128,11 @@ impl Assets {
             blob: id,
             chunks: chunks.len() as u32,
         };
-        Ok(self.store.write(|txn| {
-            let mut t = txn.open_table(tables::ASSET_VARIANTS)?;
-            let existing: Option<VariantRecord> = crate::store::get_value(&t, key)?;
-            if let Some(e) = existing {
-                // Made concurrently by another request: keep the first.
-                blob::delete_in(txn, id)?;
-                return Ok(e);
-            }
-            evict(txn, &mut t, &rec.sha256)?;
-            t.insert(key, encode(&v)?.as_slice())?;
-            txn.open_table(tables::ASSET_STAGING)?.remove(id)?;
-            Ok(v)
-        })?)
+        let mut out = Outcome::new();
+        let r = self
+            .repo
+            .write(&mut |tx| out.put(publish_variant(tx, key, &rec.sha256, &v)));
+        out.finish(r)
     }
 
     /// Blocking: drops the variants of a source no asset has any more.
@@ -152,11 +140,11 @@ impl Assets {
         if self.index.load().values().any(|r| r.sha256 == sha) {
             return;
         }
-        let r = self.store.write(|txn| {
-            let mut t = txn.open_table(tables::ASSET_VARIANTS)?;
-            for (k, v) in of_source(&t, sha)? {
-                t.remove(k.as_str())?;
-                blob::delete_in(txn, v.blob)?;
+        let prefix = format!("{sha}|");
+        let r = self.repo.write(&mut |tx| {
+            for (k, v) in tx.variants(&prefix)? {
+                tx.remove_variant(&k)?;
+                tx.delete_blob(v.blob)?;
             }
             Ok(())
         });
@@ -166,55 +154,48 @@ impl Assets {
     }
 }
 
-type VariantTable<'t> = redb::Table<'t, &'static str, &'static [u8]>;
-
-fn of_source(t: &VariantTable<'_>, sha: &str) -> Result<Vec<(String, VariantRecord)>, StoreError> {
-    let prefix = format!("{sha}|");
-    let mut out = Vec::new();
-    for row in t.range(prefix.as_str()..)? {
-        let (k, v) = row?;
-        if !k.value().starts_with(&prefix) {
-            break;
-        }
-        out.push((k.value().to_string(), decode(v.value())?));
+/// Inside one write: points `key` at the staged variant `v`, unless
+/// another request made it meanwhile (then the first is kept and `v`'s
+/// blob deleted).
+fn publish_variant(
+    tx: &mut dyn AssetWrite,
+    key: &str,
+    sha: &str,
+    v: &VariantRecord,
+) -> Result<VariantRecord, AssetError> {
+    if let Some(first) = tx.variant(key)? {
+        tx.delete_blob(v.blob)?;
+        return Ok(first);
     }
-    Ok(out)
+    evict(tx, sha)?;
+    tx.put_variant(key, v)?;
+    tx.unstage(v.blob)?;
+    Ok(v.clone())
 }
 
 /// Makes room for one more variant of `sha` by deleting its oldest.
-fn evict(
-    txn: &redb::WriteTransaction,
-    t: &mut VariantTable<'_>,
-    sha: &str,
-) -> Result<(), StoreError> {
-    let mut all = of_source(t, sha)?;
+fn evict(tx: &mut dyn AssetWrite, sha: &str) -> Result<(), StorageError> {
+    let mut all = tx.variants(&format!("{sha}|"))?;
     if all.len() < MAX_PER_SOURCE {
         return Ok(());
     }
     all.sort_by_key(|(_, v)| v.created);
     for (k, v) in all.iter().take(all.len() + 1 - MAX_PER_SOURCE) {
-        t.remove(k.as_str())?;
-        blob::delete_in(txn, v.blob)?;
+        tx.remove_variant(k)?;
+        tx.delete_blob(v.blob)?;
     }
     Ok(())
 }
 
 /// Blocking, at start: variants whose source no asset has any more.
-pub fn sweep_orphans(store: &Store, index: &super::Index) -> Result<(), StoreError> {
+pub fn sweep_orphans(repo: &dyn AssetRepo, index: &super::Index) -> Result<(), StorageError> {
     let live: HashSet<&str> = index.values().map(|r| r.sha256.as_str()).collect();
-    store.write(|txn| {
-        let mut t = txn.open_table(tables::ASSET_VARIANTS)?;
-        let mut dead = Vec::new();
-        for row in t.iter()? {
-            let (k, v) = row?;
-            let v: VariantRecord = decode(v.value())?;
+    repo.write(&mut |tx| {
+        for (k, v) in tx.variants("")? {
             if !live.contains(v.source.as_str()) {
-                dead.push((k.value().to_string(), v.blob));
+                tx.remove_variant(&k)?;
+                tx.delete_blob(v.blob)?;
             }
-        }
-        for (k, b) in dead {
-            t.remove(k.as_str())?;
-            blob::delete_in(txn, b)?;
         }
         Ok(())
     })

@@ -1,14 +1,14 @@
 //! Static assets in the data file (REQ-ASSET-001..004): records, chunked
 //! content, uploads, ownership, image variants. No HTTP types here.
 //!
-//! Layout in the store: `assets` maps a path to its [`AssetRecord`], which
-//! points at a blob; `asset_chunks` holds blob contents as
-//! `(blob id, index) -> up to` [`CHUNK_SIZE`] bytes. Every upload writes a
-//! fresh blob, chunk by chunk in short transactions, and one small final
-//! transaction points the record at it and deletes the old blob. A reader
-//! streams from one read snapshot, so a replace never mixes two versions.
-//! Blobs being uploaded are listed in `asset_staging`; the start-up sweep
-//! deletes what a crash left there.
+//! Storage goes through the port [`repo::AssetRepo`] (adapter in
+//! `store::assets`): a path maps to its [`AssetRecord`], which points at a
+//! blob of chunks of up to [`CHUNK_SIZE`] bytes. Every upload writes a
+//! fresh blob, chunk by chunk in short non-durable commits, and one small
+//! durable transaction points the record at it and deletes the old blob. A
+//! reader streams from one snapshot, so a replace never mixes two versions.
+//! Blobs being uploaded are marked as staged; the start-up sweep deletes
+//! what a crash left there.
 //!
 //! Metadata is mirrored in memory ([`Assets::get`], [`Assets::list`]): a
 //! request for a missing asset, a 304 or a HEAD reads no store.
@@ -21,20 +21,23 @@ pub mod kind;
 pub mod owner;
 pub mod path;
 pub mod range;
+pub mod repo;
 mod upload;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
-use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
 pub use config::AssetsSection;
 pub use owner::{Actor, Hooks};
+pub use repo::AssetRepo;
+#[cfg(test)]
+pub(crate) use upload::CHUNKS_PER_WRITE;
 pub use upload::{Committed, Staged, Upload};
 
-use crate::store::{decode, tables, Store, StoreError};
+use crate::domain::StorageError;
 
 /// Bytes per stored chunk.
 pub const CHUNK_SIZE: usize = 256 * 1024;
@@ -101,7 +104,7 @@ pub enum AssetError {
     #[error("asset {0} changed while it was being read; read it again")]
     Changed(String),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(#[from] StorageError),
 }
 
 impl AssetError {
@@ -123,25 +126,11 @@ impl AssetError {
     }
 }
 
-macro_rules! store_errors {
-    ($($t:ty),*) => {$(
-        impl From<$t> for AssetError {
-            fn from(e: $t) -> Self { AssetError::Store(StoreError::from(e)) }
-        }
-    )*};
-}
-store_errors!(
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError
-);
-
 type Index = BTreeMap<String, Arc<AssetRecord>>;
 
 /// The asset service; shared by the HTTP layer and the JS host.
 pub struct Assets {
-    store: Store,
+    repo: Arc<dyn AssetRepo>,
     config: AssetsSection,
     index: ArcSwap<Index>,
     /// Serializes the final commits, so index swaps follow commit order.
@@ -153,21 +142,25 @@ pub struct Assets {
 impl Assets {
     /// Blocking: sweeps what interrupted uploads left, loads the index.
     pub fn open(
-        store: Store,
+        repo: Arc<dyn AssetRepo>,
         config: AssetsSection,
         hooks: Hooks,
-    ) -> Result<Arc<Assets>, StoreError> {
-        let swept = blob::sweep_staging(&store)?;
+    ) -> Result<Arc<Assets>, StorageError> {
+        let swept = blob::sweep_staging(repo.as_ref())?;
         if swept > 0 {
             tracing::info!(
                 blobs = swept,
                 "removed the chunks of interrupted asset uploads"
             );
         }
-        let index = load_index(&store)?;
-        image::sweep_orphans(&store, &index)?;
+        let index: Index = repo
+            .assets()?
+            .into_iter()
+            .map(|r| (r.path.clone(), Arc::new(r)))
+            .collect();
+        image::sweep_orphans(repo.as_ref(), &index)?;
         Ok(Arc::new(Assets {
-            store,
+            repo,
             config,
             index: ArcSwap::from_pointee(index),
             change: Mutex::new(()),
@@ -255,21 +248,4 @@ impl Assets {
         }
         self.index.store(Arc::new(index));
     }
-}
-
-fn load_index(store: &Store) -> Result<Index, StoreError> {
-    store.read(|txn| {
-        let mut index = Index::new();
-        let t = match txn.open_table(tables::ASSETS) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(index),
-            Err(e) => return Err(e.into()),
-        };
-        for row in t.iter()? {
-            let (k, v) = row?;
-            let rec: AssetRecord = decode(v.value())?;
-            index.insert(k.value().to_string(), Arc::new(rec));
-        }
-        Ok(index)
-    })
 }

@@ -8,19 +8,19 @@
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
-use redb::ReadableTable;
-
+use super::repo::{AssetRepo, AssetWrite};
 use super::{blob, kind, path, Actor, AssetError, AssetRecord, Assets, CHUNK_SIZE};
-use crate::store::{decode, encode, tables, Store, StoreError};
+use crate::domain::{Outcome, StorageError};
 
 /// Chunks buffered before a staging write: 1 MiB per transaction.
-const CHUNKS_PER_WRITE: usize = 4;
+pub(crate) const CHUNKS_PER_WRITE: usize = 4;
 
 /// An upload in progress. Every call blocks on the store; dropping it
 /// unfinished deletes what it staged.
 pub struct Upload {
-    store: Store,
+    repo: Arc<dyn AssetRepo>,
     path: String,
     content_type: String,
     limit: u64,
@@ -81,7 +81,7 @@ impl Upload {
         }
         let chunks: Vec<&[u8]> = self.buf[..whole].chunks(CHUNK_SIZE).collect();
         let n = chunks.len() as u32;
-        blob::write_staged(&self.store, self.blob, self.written, &chunks)?;
+        self.repo.write_staged(self.blob, self.written, &chunks)?;
         self.written += n;
         self.buf.drain(..whole);
         Ok(())
@@ -107,9 +107,9 @@ impl Drop for Upload {
         if self.done || self.written == 0 {
             return;
         }
-        let (store, blob) = (self.store.clone(), self.blob);
+        let (repo, blob) = (self.repo.clone(), self.blob);
         let clean = move || {
-            if let Err(e) = store.write(|txn| blob::delete_in(txn, blob)) {
+            if let Err(e) = repo.write(&mut |tx| tx.delete_blob(blob)) {
                 tracing::warn!(
                     "could not delete an abandoned asset upload (swept at next start): {e}"
                 );
@@ -135,7 +135,7 @@ impl Assets {
     /// Starts an upload after [`Assets::check_write`] allowed it.
     pub fn begin(&self, asset_path: &str, content_type: &str) -> Upload {
         Upload {
-            store: self.store.clone(),
+            repo: self.repo.clone(),
             path: asset_path.to_string(),
             content_type: content_type.to_string(),
             limit: self.config.max_upload_bytes,
@@ -162,45 +162,11 @@ impl Assets {
             self.check_route(s.path())?;
         }
         let now = crate::domain::now_millis();
-        let out = self.store.write(|txn| {
-            let mut t = txn.open_table(tables::ASSETS)?;
-            let mut out = Vec::with_capacity(staged.len());
-            for s in &staged {
-                let u = &s.upload;
-                let old: Option<AssetRecord> = crate::store::get_value(&t, &u.path)?;
-                if let Err(e) = actor.check(&u.path, old.as_ref()) {
-                    return Ok(Err(e));
-                }
-                let (owner, owner_user, owner_group) = match &old {
-                    Some(o) => (o.owner.clone(), o.owner_user.clone(), o.owner_group.clone()),
-                    None => actor.owner_fields(),
-                };
-                let record = AssetRecord {
-                    path: u.path.clone(),
-                    content_type: u.content_type.clone(),
-                    size: u.size,
-                    sha256: s.sha256.clone(),
-                    owner,
-                    owner_user,
-                    owner_group,
-                    created: old.as_ref().map_or(now, |o| o.created),
-                    updated: now,
-                    blob: u.blob,
-                    chunks: u.written,
-                };
-                t.insert(u.path.as_str(), encode(&record)?.as_slice())?;
-                txn.open_table(tables::ASSET_STAGING)?.remove(u.blob)?;
-                if let Some(o) = &old {
-                    blob::delete_in(txn, o.blob)?;
-                }
-                out.push(Committed {
-                    created: old.is_none(),
-                    replaced: old.map(|o| o.sha256).filter(|sha| *sha != record.sha256),
-                    record,
-                });
-            }
-            Ok(Ok(out))
-        })??;
+        let mut out = Outcome::new();
+        let r = self
+            .repo
+            .write(&mut |tx| out.put(publish_in(tx, actor, &staged, now)));
+        let out = out.finish(r)?;
         for s in &mut staged {
             s.upload.done = true;
         }
@@ -224,7 +190,7 @@ impl Assets {
         bytes: &[u8],
     ) -> Result<Committed, AssetError> {
         self.put_from(actor, asset_path, declared, &mut &bytes[..], &|e| {
-            AssetError::Store(StoreError::Io(e.to_string()))
+            AssetError::Store(StorageError::io(e.to_string()))
         })
     }
 
@@ -238,7 +204,7 @@ impl Assets {
         file: &Path,
     ) -> Result<Committed, AssetError> {
         let unreadable = |e: std::io::Error| {
-            AssetError::Store(StoreError::Io(format!(
+            AssetError::Store(StorageError::io(format!(
                 "could not read the upload {}: {e}",
                 file.display()
             )))
@@ -277,22 +243,19 @@ impl Assets {
     pub fn delete(&self, actor: &Actor, asset_path: &str) -> Result<bool, AssetError> {
         path::validate(asset_path)?;
         let _guard = self.change.lock().unwrap_or_else(|e| e.into_inner());
-        let gone = self.store.write(|txn| {
-            let mut t = txn.open_table(tables::ASSETS)?;
-            let Some(old) = t
-                .get(asset_path)?
-                .map(|v| decode::<AssetRecord>(v.value()))
-                .transpose()?
-            else {
-                return Ok(Ok(None));
-            };
-            if let Err(e) = actor.check(asset_path, Some(&old)) {
-                return Ok(Err(e));
-            }
-            t.remove(asset_path)?;
-            blob::delete_in(txn, old.blob)?;
-            Ok(Ok(Some(old.sha256)))
-        })??;
+        let mut gone = Outcome::new();
+        let r = self.repo.write(&mut |tx| {
+            gone.put(match tx.asset(asset_path) {
+                Err(e) => Err(AssetError::Store(e)),
+                Ok(None) => Ok(None),
+                Ok(Some(old)) => actor.check(asset_path, Some(&old)).and_then(|()| {
+                    tx.remove_asset(asset_path)?;
+                    tx.delete_blob(old.blob)?;
+                    Ok(Some(old.sha256))
+                }),
+            })
+        });
+        let gone = gone.finish(r)?;
         let Some(sha) = gone else { return Ok(false) };
         self.publish(vec![(asset_path.to_string(), None)]);
         self.forget_variants(&sha);
@@ -301,89 +264,68 @@ impl Assets {
 
     /// Blocking: the whole content of `rec`'s version (not a newer one).
     pub fn read(&self, rec: &AssetRecord) -> Result<Vec<u8>, AssetError> {
-        blob::BlobReader::open(&self.store, &rec.path, rec.blob, rec.chunks, rec.size)?.read_all()
+        blob::BlobReader::open(
+            self.repo.as_ref(),
+            &rec.path,
+            rec.blob,
+            rec.chunks,
+            rec.size,
+        )?
+        .read_all()
     }
 
     /// Blocking: a reader of `rec`'s content.
     pub fn reader(&self, rec: &AssetRecord) -> Result<blob::BlobReader, AssetError> {
-        blob::BlobReader::open(&self.store, &rec.path, rec.blob, rec.chunks, rec.size)
+        blob::BlobReader::open(
+            self.repo.as_ref(),
+            &rec.path,
+            rec.blob,
+            rec.chunks,
+            rec.size,
+        )
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-
-    use super::*;
-    use crate::assets::AssetsSection;
-
-    fn admin() -> Actor {
-        Actor {
-            label: "admin@example.com".into(),
-            user_id: Some("u1".into()),
-            group: None,
-            admin: true,
-            editor: true,
-            groups: Arc::from(Vec::new()),
+/// Inside one write: points each path at its staged blob, checking the
+/// actor against what is stored now, and deletes the blobs replaced.
+fn publish_in(
+    tx: &mut dyn AssetWrite,
+    actor: &Actor,
+    staged: &[Staged],
+    now: i64,
+) -> Result<Vec<Committed>, AssetError> {
+    let mut out = Vec::with_capacity(staged.len());
+    for s in staged {
+        let u = &s.upload;
+        let old = tx.asset(&u.path)?;
+        actor.check(&u.path, old.as_ref())?;
+        let (owner, owner_user, owner_group) = match &old {
+            Some(o) => (o.owner.clone(), o.owner_user.clone(), o.owner_group.clone()),
+            None => actor.owner_fields(),
+        };
+        let record = AssetRecord {
+            path: u.path.clone(),
+            content_type: u.content_type.clone(),
+            size: u.size,
+            sha256: s.sha256.clone(),
+            owner,
+            owner_user,
+            owner_group,
+            created: old.as_ref().map_or(now, |o| o.created),
+            updated: now,
+            blob: u.blob,
+            chunks: u.written,
+        };
+        tx.put_asset(&record)?;
+        tx.unstage(u.blob)?;
+        if let Some(o) = &old {
+            tx.delete_blob(o.blob)?;
         }
+        out.push(Committed {
+            created: old.is_none(),
+            replaced: old.map(|o| o.sha256).filter(|sha| *sha != record.sha256),
+            record,
+        });
     }
-
-    fn chunk_rows(store: &Store) -> usize {
-        store
-            .read(|txn| Ok(txn.open_table(tables::ASSET_CHUNKS)?.iter()?.count()))
-            .unwrap()
-    }
-
-    #[test]
-    fn replace_keeps_open_readers_whole_and_sweep_removes_interrupted_uploads() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("d.redb"), &|_| Ok(())).unwrap();
-        let assets = Assets::open(
-            store.clone(),
-            AssetsSection::default(),
-            crate::assets::Hooks::inert(),
-        )
-        .unwrap();
-        let big = vec![b'a'; CHUNK_SIZE * 5 + 7];
-        let first = assets
-            .put_bytes(&admin(), "a.txt", Some("text/plain"), &big)
-            .unwrap();
-        assert!(first.created);
-        let reader = assets.reader(&first.record).unwrap();
-        let second = assets
-            .put_bytes(&admin(), "a.txt", Some("text/plain"), b"b")
-            .unwrap();
-        assert!(!second.created);
-        // The reader keeps its snapshot; the old blob is gone for new readers.
-        assert!(reader.read_all().unwrap() == big);
-        assert!(matches!(
-            assets.reader(&first.record),
-            Err(AssetError::Changed(_))
-        ));
-        assert_eq!(chunk_rows(&store), 1);
-
-        // An upload that never finishes (a crash): its chunks are staged.
-        let mut up = assets.begin("b.txt", "text/plain");
-        up.push(&vec![b'c'; CHUNK_SIZE * CHUNKS_PER_WRITE]).unwrap();
-        std::mem::forget(up);
-        assert_eq!(chunk_rows(&store), 1 + CHUNKS_PER_WRITE);
-        drop(assets);
-        let assets = Assets::open(
-            store.clone(),
-            AssetsSection::default(),
-            crate::assets::Hooks::inert(),
-        )
-        .unwrap();
-        assert_eq!(chunk_rows(&store), 1);
-        assert_eq!(assets.get("a.txt").unwrap().size, 1);
-        assert!(assets.get("b.txt").is_none());
-
-        // An abandoned (dropped) upload cleans up at once.
-        let mut up = assets.begin("c.txt", "text/plain");
-        up.push(&vec![b'c'; CHUNK_SIZE * CHUNKS_PER_WRITE]).unwrap();
-        drop(up);
-        assert_eq!(chunk_rows(&store), 1);
-        assert!(assets.delete(&admin(), "a.txt").unwrap());
-        assert_eq!(chunk_rows(&store), 0);
-    }
+    Ok(out)
 }

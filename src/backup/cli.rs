@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{ArgGroup, Args};
 
-use super::{is_zst, remote, BackupError, Scratch};
+use super::{is_zst, remote, BackupError, FileFormat, Scratch};
 
 #[derive(Args)]
 #[command(group(ArgGroup::new("source").required(true).args(["url", "data"])))]
@@ -58,18 +58,19 @@ fn report(result: Result<String, BackupError>) -> ExitCode {
     }
 }
 
-/// redb panics on some damaged files; `guard_panics` turns them into errors,
-/// so the default hook's message and backtrace would only add noise.
+/// The format's reader may panic on a damaged file; the adapter turns such
+/// panics into errors, so the default hook's message and backtrace would
+/// only add noise.
 fn quiet_panics() {
     std::panic::set_hook(Box::new(|_| {}));
 }
 
-pub fn backup(args: BackupArgs) -> ExitCode {
+pub fn backup(format: &dyn FileFormat, args: BackupArgs) -> ExitCode {
     quiet_panics();
-    report(run_backup(&args))
+    report(run_backup(format, &args))
 }
 
-fn run_backup(args: &BackupArgs) -> Result<String, BackupError> {
+fn run_backup(format: &dyn FileFormat, args: &BackupArgs) -> Result<String, BackupError> {
     match (&args.url, &args.data) {
         (Some(url), _) => {
             let part = Scratch::beside(&args.out, "partial")?;
@@ -87,22 +88,22 @@ fn run_backup(args: &BackupArgs) -> Result<String, BackupError> {
             part.persist(&args.out)?;
         }
         (None, Some(data)) => {
-            super::snapshot_file(data, &args.out)?;
+            super::snapshot_file(format, data, &args.out)?;
         }
         (None, None) => {
             return Err(BackupError::Remote("give --url URL or --data FILE".into()));
         }
     }
-    let summary = super::verify(&args.out)?;
+    let summary = super::verify(format, &args.out)?;
     Ok(format!(
         "backup written to {}: {summary}",
         args.out.display()
     ))
 }
 
-pub fn restore(args: RestoreArgs) -> ExitCode {
+pub fn restore(format: &dyn FileFormat, args: RestoreArgs) -> ExitCode {
     quiet_panics();
-    report(super::restore(&args.backup, &args.data).map(|r| {
+    report(super::restore(format, &args.backup, &args.data).map(|r| {
         let kept = r
             .previous
             .map(|p| format!("; the previous data file was kept as {}", p.display()))
@@ -116,7 +117,7 @@ pub fn restore(args: RestoreArgs) -> ExitCode {
     }))
 }
 
-pub fn verify(args: VerifyArgs) -> ExitCode {
+pub fn verify(format: &dyn FileFormat, args: VerifyArgs) -> ExitCode {
     quiet_panics();
-    report(super::verify(&args.file).map(|s| format!("ok: {}: {s}", args.file.display())))
+    report(super::verify(format, &args.file).map(|s| format!("ok: {}: {s}", args.file.display())))
 }

@@ -1,16 +1,18 @@
 //! Backups of the data file: online snapshots, offline copies, `.zst`
 //! archives, verification and restore.
 //!
-//! A snapshot copies every table from one redb read transaction (an MVCC
-//! snapshot) into a brand-new file, so the server keeps reading and writing
+//! A snapshot copies every table from one consistent snapshot of the data
+//! file into a brand-new file, so the server keeps reading and writing
 //! while it runs. Every output appears under its final name only when
-//! complete: it is written under a scratch name and renamed.
+//! complete: it is written under a scratch name and renamed. The
+//! format-specific work goes through the ports in [`file`] (adapter:
+//! `store::backup`).
 //!
 //! Everything here blocks on disk; the HTTP handler runs it in
 //! `spawn_blocking`.
 
 pub mod cli;
-mod copy;
+pub mod file;
 mod pin;
 mod remote;
 pub mod schedule;
@@ -19,11 +21,9 @@ mod verify;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use redb::{Builder, DatabaseError, ReadOnlyDatabase, ReadableDatabase};
+use crate::domain::StorageError;
 
-use crate::store::{Store, StoreError};
-
-pub use copy::{known_tables, Counts};
+pub use file::{Counts, DataFile, FileFormat};
 pub use verify::{verify, Summary};
 
 /// zstd level: fast, and most of the gain on rmp-serde pages.
@@ -48,18 +48,18 @@ pub enum BackupError {
     #[error("{0}")]
     Remote(String),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(#[from] StorageError),
 }
 
 impl BackupError {
-    fn io(path: &Path, e: impl std::fmt::Display) -> BackupError {
+    pub fn io(path: &Path, e: impl std::fmt::Display) -> BackupError {
         BackupError::Io {
             path: path.display().to_string(),
             detail: e.to_string(),
         }
     }
 
-    fn corrupt(path: &Path, detail: impl std::fmt::Display) -> BackupError {
+    pub fn corrupt(path: &Path, detail: impl std::fmt::Display) -> BackupError {
         BackupError::Corrupt {
             path: path.display().to_string(),
             detail: detail.to_string(),
@@ -140,42 +140,42 @@ pub fn is_zst(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("zst"))
 }
 
-/// An online snapshot of the live store into a scratch file beside the data
-/// file, zstd-compressed when asked. Readers and writers are not blocked.
-pub fn snapshot_store(store: &Store, zstd: bool) -> Result<(Scratch, Counts), BackupError> {
-    let plain = Scratch::beside(store.path(), "backup")?;
-    let counts = store.read(|txn| Ok(copy::copy_all(txn, plain.path())))??;
+/// An online snapshot of the live data file into a scratch file beside
+/// it, zstd-compressed when asked. Readers and writers are not blocked.
+pub fn snapshot_live(file: &dyn DataFile, zstd: bool) -> Result<(Scratch, Counts), BackupError> {
+    let plain = Scratch::beside(file.path(), "backup")?;
+    let counts = file.snapshot_to(plain.path())?;
     if !zstd {
         return Ok((plain, counts));
     }
-    let packed = Scratch::beside(store.path(), "backup.zst")?;
+    let packed = Scratch::beside(file.path(), "backup.zst")?;
     compress(plain.path(), packed.path())?;
     Ok((packed, counts))
 }
 
-/// An online snapshot of the live store written to `out` (compressed when
-/// `out` ends in `.zst`).
-pub fn snapshot_store_to(store: &Store, out: &Path) -> Result<Counts, BackupError> {
+/// An online snapshot of the live data file written to `out` (compressed
+/// when `out` ends in `.zst`).
+pub fn snapshot_live_to(file: &dyn DataFile, out: &Path) -> Result<Counts, BackupError> {
     let plain = Scratch::beside(out, "partial")?;
-    let counts = store.read(|txn| Ok(copy::copy_all(txn, plain.path())))??;
+    let counts = file.snapshot_to(plain.path())?;
     finish(plain, out)?;
     Ok(counts)
 }
 
 /// An offline snapshot of a data file no server holds, written to `out`
 /// (compressed when `out` ends in `.zst`).
-pub fn snapshot_file(data: &Path, out: &Path) -> Result<Counts, BackupError> {
-    verify::check_signature(data)?;
-    let db = open_read_only(
-        data,
-        "take an online backup instead: aiwebengine backup OUT --url http://HOST:PORT --token TOKEN",
-    )?;
+pub fn snapshot_file(
+    format: &dyn FileFormat,
+    data: &Path,
+    out: &Path,
+) -> Result<Counts, BackupError> {
+    const HINT: &str =
+        "take an online backup instead: aiwebengine backup OUT --url http://HOST:PORT --token TOKEN";
+    format.check_signature(data)?;
+    let file = format.open_read_only(data, HINT)?;
     let plain = Scratch::beside(out, "partial")?;
-    let counts = verify::guard_panics(data, || {
-        let txn = db.begin_read().map_err(StoreError::from)?;
-        copy::copy_all(&txn, plain.path())
-    })?;
-    drop(db);
+    let counts = file.snapshot_to(plain.path())?;
+    drop(file);
     finish(plain, out)?;
     Ok(counts)
 }
@@ -189,47 +189,6 @@ fn finish(plain: Scratch, out: &Path) -> Result<(), BackupError> {
     let packed = Scratch::beside(out, "partial.zst")?;
     compress(plain.path(), packed.path())?;
     packed.persist(out)
-}
-
-/// Opens a data file read-only (never repairing or writing it).
-fn open_read_only(path: &Path, hint: &'static str) -> Result<ReadOnlyDatabase, BackupError> {
-    verify::guard_panics(path, || {
-        Builder::new()
-            .open_read_only(path)
-            .map_err(|e| read_only_error(path, e, hint))
-    })
-}
-
-fn read_only_error(path: &Path, e: DatabaseError, hint: &'static str) -> BackupError {
-    match e {
-        DatabaseError::DatabaseAlreadyOpen => BackupError::InUse {
-            path: path.display().to_string(),
-            hint,
-        },
-        DatabaseError::RepairAborted => BackupError::corrupt(
-            path,
-            "it was not closed cleanly (a crash?); start `aiwebengine serve` on it once, which repairs it, or restore a backup",
-        ),
-        other => BackupError::corrupt(path, other),
-    }
-}
-
-/// Fails when a running server holds `path`. A missing or damaged file is
-/// not held (redb may panic opening a damaged one; that counts as not held).
-pub fn ensure_not_held(path: &Path, hint: &'static str) -> Result<(), BackupError> {
-    let probe = std::panic::catch_unwind(|| {
-        matches!(
-            Builder::new().open_read_only(path),
-            Err(DatabaseError::DatabaseAlreadyOpen)
-        )
-    });
-    match probe {
-        Ok(true) => Err(BackupError::InUse {
-            path: path.display().to_string(),
-            hint,
-        }),
-        _ => Ok(()),
-    }
 }
 
 pub fn compress(src: &Path, dst: &Path) -> Result<(), BackupError> {
@@ -260,20 +219,24 @@ pub struct Restored {
 /// Verifies `backup` (a data file or a `.zst`), then puts it in place of
 /// `data`. Refuses while a server holds `data`; keeps the replaced file
 /// beside it as `NAME.pre-restore-STAMP`.
-pub fn restore(backup: &Path, data: &Path) -> Result<Restored, BackupError> {
+pub fn restore(
+    format: &dyn FileFormat,
+    backup: &Path,
+    data: &Path,
+) -> Result<Restored, BackupError> {
     const HINT: &str = "stop the server first, then run restore again";
-    ensure_not_held(data, HINT)?;
+    format.ensure_not_held(data, HINT)?;
     let staged = Scratch::beside(data, "restoring")?;
     if is_zst(backup) {
         decompress(backup, staged.path())?;
     } else {
-        verify::check_signature(backup)?;
+        format.check_signature(backup)?;
         std::fs::copy(backup, staged.path()).map_err(|e| BackupError::io(backup, e))?;
     }
-    let mut summary = verify::check_copy(staged.path(), backup)?;
+    let mut summary = format.check_copy(staged.path(), backup)?;
     summary.bytes = file_len(backup);
     // Checked again right before the swap: a server may have started meanwhile.
-    ensure_not_held(data, HINT)?;
+    format.ensure_not_held(data, HINT)?;
     let previous = if data.exists() {
         Some(keep_previous(data)?)
     } else {

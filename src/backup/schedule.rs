@@ -6,36 +6,39 @@ use std::path::{Path, PathBuf};
 
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::{download_name, snapshot_store_to, BackupError, Counts};
-use crate::config::StorageSection;
-use crate::store::Store;
+use super::{download_name, snapshot_live_to, BackupError, Counts, DataFile};
+
+/// The live data file while the server holds it; None once it let go.
+pub type Upgrade = Box<dyn Fn() -> Option<Box<dyn DataFile>> + Send + Sync>;
 
 const PREFIX: &str = "aiwebengine-backup-";
 const SUFFIX: &str = ".redb.zst";
 
-/// Starts the schedule on the current tokio runtime, if one is configured.
-/// The task holds the store weakly, so it never keeps the data file open
-/// after the server has let go of it; it ends then.
-pub fn start(store: &Store, cfg: &StorageSection) {
-    let Some(dir) = cfg.backup_dir.clone() else {
-        return;
-    };
-    let (weak, every, keep) = (
-        store.downgrade(),
-        cfg.backup_interval,
-        cfg.backup_keep.get(),
-    );
+/// `[storage] backup_dir`, `backup_interval`, `backup_keep`.
+pub struct Schedule {
+    pub dir: PathBuf,
+    pub every: std::time::Duration,
+    pub keep: usize,
+}
+
+/// Starts the schedule on the current tokio runtime. The task holds the
+/// data file only through `live` (a weak handle), so it never keeps it
+/// open after the server has let go of it; it ends then.
+pub fn start(live: Upgrade, schedule: Schedule) {
+    let Schedule { dir, every, keep } = schedule;
+    let weak = live;
     tracing::info!(dir = %dir.display(), every = %humantime::format_duration(every), keep, "scheduled backups on");
     tokio::spawn(async move {
         let mut tick = tokio::time::interval_at(Instant::now() + every, every);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let Some(store) = weak.upgrade() else {
+            let Some(file) = weak() else {
                 return;
             };
             let dir = dir.clone();
-            let job = tokio::task::spawn_blocking(move || run_once(&store, &dir, keep)).await;
+            let job =
+                tokio::task::spawn_blocking(move || run_once(file.as_ref(), &dir, keep)).await;
             match job {
                 Ok(Ok((path, counts))) => tracing::info!(
                     path = %path.display(), scripts = counts.scripts,
@@ -49,10 +52,14 @@ pub fn start(store: &Store, cfg: &StorageSection) {
 }
 
 /// One scheduled backup, then pruning to the newest `keep`.
-pub fn run_once(store: &Store, dir: &Path, keep: usize) -> Result<(PathBuf, Counts), BackupError> {
+pub fn run_once(
+    file: &dyn DataFile,
+    dir: &Path,
+    keep: usize,
+) -> Result<(PathBuf, Counts), BackupError> {
     std::fs::create_dir_all(dir).map_err(|e| BackupError::io(dir, e))?;
     let out = dir.join(download_name(true));
-    let counts = snapshot_store_to(store, &out)?;
+    let counts = snapshot_live_to(file, &out)?;
     prune(dir, keep)?;
     Ok((out, counts))
 }

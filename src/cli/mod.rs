@@ -105,9 +105,9 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Serve(args) => serve(&args, sub),
         Command::Admin(AdminCommand::Create(args)) => admin_create(args),
-        Command::Backup(args) => crate::backup::cli::backup(args),
-        Command::Restore(args) => crate::backup::cli::restore(args),
-        Command::Verify(args) => crate::backup::cli::verify(args),
+        Command::Backup(args) => crate::backup::cli::backup(&crate::state::file_format(), args),
+        Command::Restore(args) => crate::backup::cli::restore(&crate::state::file_format(), args),
+        Command::Verify(args) => crate::backup::cli::verify(&crate::state::file_format(), args),
         Command::Config(cmd) => config::run(cmd, sub.subcommand().map(|(_, m)| m)),
     }
 }

@@ -346,7 +346,7 @@ pub(super) async fn off<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, AssetError> + Send + 'static,
 ) -> Result<T, AssetError> {
     tokio::task::spawn_blocking(f).await.map_err(|e| {
-        AssetError::Store(crate::store::StoreError::Redb(format!(
+        AssetError::Store(crate::domain::StorageError::io(format!(
             "a blocking task failed: {e}"
         )))
     })?

@@ -40,13 +40,12 @@ pub async fn download(
             ))
         }
     };
-    let store = state.store().clone();
+    let file = crate::store::backup::RedbLive::new(state.store().clone());
     let started = std::time::Instant::now();
-    let (scratch, counts) =
-        tokio::task::spawn_blocking(move || backup::snapshot_store(&store, zstd))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(ApiError::internal)?;
+    let (scratch, counts) = tokio::task::spawn_blocking(move || backup::snapshot_live(&file, zstd))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
     let file = tokio::fs::File::open(scratch.path())
         .await
         .map_err(ApiError::internal)?;

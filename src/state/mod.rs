@@ -133,7 +133,7 @@ pub async fn start_live(
     };
     let scripts = Arc::new(blocking(move || Ok(ScriptService::open(deps)?)).await?);
     rt.spawn(ScriptManager::new(scripts.clone(), auth.clone(), logs.clone()).serve(inbox));
-    crate::backup::schedule::start(&store, &config.storage);
+    schedule_backups(&store, &config);
     let observe = crate::observe::Observe::start(&config, &store)?;
     let hygiene = Arc::new(arc_swap::ArcSwap::from_pointee(
         crate::http::hygiene::Hygiene::new(&config),
@@ -192,8 +192,45 @@ async fn open_assets(
         route_for: Box::new(move |public: &str| routes.get_route(public)),
         audit: Box::new(move |user, action, target, result| a2.audit(user, action, target, result)),
     };
-    let (st, cfg) = (store.clone(), config.assets.clone());
-    blocking(move || Ok(Assets::open(st, cfg, hooks)?)).await
+    let repo = Arc::new(crate::store::assets::RedbAssets::new(store.clone()));
+    let cfg = config.assets.clone();
+    blocking(move || Ok(Assets::open(repo, cfg, hooks).map_err(StoreError::from)?)).await
+}
+
+/// With `[storage] backup_dir` set, online snapshots on a schedule.
+fn schedule_backups(store: &Store, config: &Config) {
+    let Some(dir) = config.storage.backup_dir.clone() else {
+        return;
+    };
+    let weak = store.downgrade();
+    crate::backup::schedule::start(
+        Box::new(move || crate::store::backup::RedbLive::upgrade(&weak)),
+        crate::backup::schedule::Schedule {
+            dir,
+            every: config.storage.backup_interval,
+            keep: config.storage.backup_keep.get(),
+        },
+    );
+}
+
+/// The data file format the CLI's backup, verify and restore work with,
+/// told how to decode the records of every service.
+pub fn file_format() -> crate::store::backup::RedbFormat {
+    use crate::store::backup::{decodes, Records};
+    crate::store::backup::RedbFormat::new(Records {
+        user: decodes::<crate::auth::User>,
+        session: decodes::<crate::auth::Session>,
+        group: decodes::<crate::auth::Group>,
+        api_token: decodes::<crate::auth::ApiToken>,
+        permission: decodes::<crate::auth::Permission>,
+        audit: decodes::<crate::auth::AuditEntry>,
+        log: decodes::<crate::logs::LogEntry>,
+        script_version: decodes::<crate::scripts::ScriptVersion>,
+        script: |bytes| {
+            let r: crate::scripts::ScriptRecord = crate::store::decode(bytes)?;
+            Ok((r.name, r.version))
+        },
+    })
 }
 
 fn fetcher(config: &Config) -> Result<crate::fetch::Fetcher, StartError> {

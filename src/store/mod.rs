@@ -4,7 +4,9 @@
 //! through [`Store::read`]/[`Store::write`] from `spawn_blocking` or a JS
 //! worker thread, never from the reactor.
 
+pub mod assets;
 pub mod auth;
+pub mod backup;
 pub mod codec;
 pub mod kv;
 pub mod logs;

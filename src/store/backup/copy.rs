@@ -11,20 +11,13 @@ use redb::{
     TableHandle, Value,
 };
 
-use super::BackupError;
+use super::be;
+use crate::backup::{BackupError, Counts};
 use crate::store::{tables, StoreError};
 
 /// Rows per write transaction in the new file, so a large table never
 /// becomes one huge transaction.
 const BATCH: usize = 20_000;
-
-/// Row counts of the tables a summary reports.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Counts {
-    pub scripts: u64,
-    pub versions: u64,
-    pub users: u64,
-}
 
 macro_rules! every_table {
     ($m:ident!($($arg:tt)*)) => {
@@ -47,12 +40,12 @@ pub fn known_tables() -> Vec<&'static str> {
 /// would not copy: a backup that silently drops data is worse than none.
 pub fn check_known(src: &ReadTransaction) -> Result<(), BackupError> {
     let known = known_tables();
-    for handle in src.list_tables().map_err(StoreError::from)? {
+    for handle in src.list_tables().map_err(be)? {
         if !known.contains(&handle.name()) {
             return Err(BackupError::UnknownTable(handle.name().to_string()));
         }
     }
-    if let Some(handle) = src.list_multimap_tables().map_err(StoreError::from)?.next() {
+    if let Some(handle) = src.list_multimap_tables().map_err(be)?.next() {
         return Err(BackupError::UnknownTable(handle.name().to_string()));
     }
     Ok(())
@@ -65,7 +58,7 @@ pub fn copy_all(src: &ReadTransaction, out: &Path) -> Result<Counts, BackupError
     let mut counts = Counts::default();
     macro_rules! copy {
         ($($t:ident),*) => {$(
-            let rows = copy_table(src, &dst, tables::$t)?;
+            let rows = copy_table(src, &dst, tables::$t).map_err(be)?;
             match stringify!($t) {
                 "SCRIPTS" => counts.scripts = rows,
                 "SCRIPT_VERSIONS" => counts.versions = rows,
@@ -119,7 +112,7 @@ mod tests {
     /// Every `TableDefinition` in store/tables.rs must be copied by a backup.
     #[test]
     fn every_table_is_copied() {
-        let source = include_str!("../store/tables.rs");
+        let source = include_str!("../tables.rs");
         let known = super::known_tables();
         let defined: Vec<&str> = source
             .split("Definition::new(\"")
@@ -130,7 +123,7 @@ mod tests {
         for name in defined {
             assert!(
                 known.contains(&name),
-                "table {name:?} is not in backup::copy's every_table! list"
+                "table {name:?} is not in store::backup::copy's every_table! list"
             );
         }
     }
