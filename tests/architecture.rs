@@ -10,14 +10,14 @@ use std::path::Path;
 /// `domain` is the leaf; `cli` (with `main`) is the top.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("domain", &[]),
-    ("store", &["domain", "migrations"]),
+    ("store", &["domain", "migrations", "scripts"]),
     ("migrations", &["domain", "store"]),
     ("events", &["domain"]),
     ("fetch", &["domain"]),
     ("kv", &["domain", "store"]),
     ("logs", &["domain", "store"]),
     ("assets", &["domain", "store"]),
-    ("scripts", &["domain", "store", "events"]),
+    ("scripts", &["domain", "events"]),
     ("auth", &["domain", "store", "scripts"]),
     ("manage", &["domain", "scripts", "auth", "logs"]),
     (
@@ -27,11 +27,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     ("graphql", &["domain", "scripts", "js", "events"]),
-    ("seed", &["domain", "store", "scripts", "js"]),
-    (
-        "config",
-        &["domain", "store", "js", "kv", "assets", "fetch"],
-    ),
+    ("seed", &["domain", "scripts", "js"]),
+    ("config", &["domain", "js", "kv", "assets", "fetch"]),
     ("observe", &["domain", "store", "config"]),
     (
         "backup",

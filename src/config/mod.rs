@@ -32,6 +32,7 @@ pub use live::Live;
 pub use report::{ConfigError, Source};
 pub use resolve::{resolve, Entry, Resolved};
 pub use sections::*;
+pub use settings::SettingsRepo;
 
 /// Everything `serve` needs, validated.
 #[derive(Clone, Debug)]

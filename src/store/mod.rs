@@ -5,6 +5,8 @@
 //! worker thread, never from the reactor.
 
 pub mod codec;
+pub mod scripts;
+pub mod settings;
 pub mod tables;
 
 use std::path::{Path, PathBuf};
