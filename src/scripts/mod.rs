@@ -3,11 +3,15 @@
 mod catalog;
 mod change;
 mod error;
+#[cfg(test)]
+mod fake;
 pub mod repo;
 pub mod routes;
 mod runtime;
 mod save;
 mod service;
+#[cfg(test)]
+mod tests;
 
 use serde::{Deserialize, Serialize};
 
