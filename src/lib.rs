@@ -13,14 +13,16 @@
 //! - [`backup`]: online snapshots, offline copies, `.zst`, verify, restore.
 //! - [`observe`]: request ids, the access log, the Prometheus registry.
 //! - [`config`]: the schema and its layers (flags > env > files > data-file
-//!   settings > defaults); validation, reloads.
+//!   settings > defaults); validation, reloads; the settings port
+//!   (`SettingsRepo`).
 //! - [`graphql`]: the dynamic GraphQL schema built from scripts' SDL.
-//! - [`seed`]: what a new data file starts with (from `seed/`).
+//! - [`seed`]: what a new data file starts with (from `seed/`), as plain
+//!   script records the store writes.
 //! - [`js`]: QuickJS worker pool, per-script runtimes and limits, host API.
 //! - [`manage`]: script management on someone's behalf, for `scripts.*`.
 //! - [`auth`]: users, sessions, API tokens, groups, ownership, audit.
 //! - [`scripts`]: script records and versions, the catalog and route table,
-//!   the runtime port.
+//!   the runtime port and the storage port (`ScriptRepo`).
 //! - [`kv`], [`logs`], [`assets`], [`fetch`], [`events`]: the scripts' data,
 //!   log rings, static assets, outbound HTTP, pub/sub for streams.
 //! - [`store`]: the redb file, table definitions, codec; `migrations`

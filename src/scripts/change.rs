@@ -33,7 +33,7 @@ impl ScriptService {
         let (f, t) = (from.to_string(), to.to_string());
         let moved = blocking(move || Ok(repo.rename(&f, &t, now_millis())?)).await?;
         let (rec, source) = match moved {
-            Renamed::Moved(rec, source) => (rec, source),
+            Renamed::Moved(rec, source) => (*rec, source),
             Renamed::Missing => return Err(ScriptError::NotFound(from.to_string())),
             Renamed::Taken => return Err(ScriptError::NameTaken(to.to_string())),
         };

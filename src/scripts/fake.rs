@@ -142,7 +142,7 @@ impl ScriptRepo for FakeRepo {
             .map(|v| v.source.clone())
             .unwrap_or_default();
         data.records.insert(to.to_string(), rec.clone());
-        Ok(Renamed::Moved(rec, source))
+        Ok(Renamed::Moved(Box::new(rec), source))
     }
 }
 

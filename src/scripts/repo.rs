@@ -13,7 +13,7 @@ use crate::domain::StorageError;
 /// What [`ScriptRepo::rename`] did.
 pub enum Renamed {
     /// The record (now named `to`) and its current source.
-    Moved(ScriptRecord, String),
+    Moved(Box<ScriptRecord>, String),
     /// No script is named `from`.
     Missing,
     /// A script named `to` exists already.

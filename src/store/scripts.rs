@@ -197,7 +197,7 @@ fn move_script(
     move_kv(txn, from, to)?;
     let current = version(&txn.open_table(tables::SCRIPT_VERSIONS)?, to, rec.version)?;
     let source = current.map(|v| v.source).unwrap_or_default();
-    Ok(Renamed::Moved(rec, source))
+    Ok(Renamed::Moved(Box::new(rec), source))
 }
 
 /// Moves the `(name, n)` rows of a versions or log table.
