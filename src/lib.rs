@@ -15,16 +15,18 @@
 //!   (redb adapter: `store::backup`).
 //! - [`observe`]: request ids, the access log, the Prometheus registry.
 //! - [`config`]: the schema and its layers (flags > env > files > data-file
-//!   settings > defaults); validation, reloads.
+//!   settings > defaults); validation, reloads; the settings port
+//!   (`SettingsRepo`).
 //! - [`graphql`]: the dynamic GraphQL schema built from scripts' SDL.
-//! - [`seed`]: what a new data file starts with (from `seed/`).
+//! - [`seed`]: what a new data file starts with (from `seed/`), as plain
+//!   script records the store writes.
 //! - [`js`]: QuickJS worker pool, per-script runtimes and limits, host API;
 //!   the narrow traits it calls (`js::Host`) are implemented in `state`.
 //! - [`manage`]: script management on someone's behalf, for `scripts.*`.
 //! - [`auth`]: users, sessions, API tokens, groups, ownership, audit; its
 //!   storage port is `auth::repo::AuthRepo` (redb adapter: `store::auth`).
 //! - [`scripts`]: script records and versions, the catalog and route table,
-//!   the runtime port.
+//!   the runtime port and the storage port (`ScriptRepo`).
 //! - [`kv`], [`logs`]: the scripts' data (group commit, expiry) and log
 //!   rings, each behind its own repository port (`kv::KvRepo`,
 //!   `logs::LogRepo`) that `store` implements.

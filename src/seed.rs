@@ -1,13 +1,14 @@
 //! What a new data file starts with, embedded from `seed/`: disabled
-//! example scripts and the welcome page.
+//! example scripts and the welcome page. Seeding yields plain records;
+//! the store writes them into the new file (`store::scripts::put_seed`).
 
 use std::sync::Arc;
 
-use redb::WriteTransaction;
 use rust_embed::RustEmbed;
 
+use crate::domain::StorageError;
 use crate::js::{registration_pass, Host, JsConfig, LogLevel, Publish, ScriptLog};
-use crate::store::{encode, tables, StoreError};
+use crate::scripts::{next_version, now_millis, ScriptRecord, ScriptVersion};
 
 #[derive(RustEmbed)]
 #[folder = "seed/"]
@@ -32,9 +33,12 @@ impl Publish for SilentHost {
 
 impl Host for SilentHost {}
 
-/// Stores every `seed/scripts/*.js` and `seed/examples/*.js` as a disabled script.
-pub fn seed(txn: &WriteTransaction, js: &JsConfig) -> Result<(), StoreError> {
+/// Every `seed/scripts/*.js` and `seed/examples/*.js` as a disabled,
+/// unowned script at version 1. A seed script that does not load is a
+/// build defect: the new data file is not made.
+pub fn scripts(js: &JsConfig) -> Result<Vec<(ScriptRecord, ScriptVersion)>, StorageError> {
     let host: Arc<dyn Host> = Arc::new(SilentHost);
+    let mut out = Vec::new();
     for path in SeedFiles::iter()
         .filter(|p| (p.starts_with("scripts/") || p.starts_with("examples/")) && p.ends_with(".js"))
     {
@@ -44,13 +48,12 @@ pub fn seed(txn: &WriteTransaction, js: &JsConfig) -> Result<(), StoreError> {
         let name = path.rsplit('/').next().unwrap_or(&path);
         let source = String::from_utf8_lossy(&file.data).into_owned();
         let reg = registration_pass(js, host.clone(), name, &source).map_err(|e| {
-            StoreError::Codec(format!("seed script {name} does not load: {}", e.message))
+            StorageError::io(format!("seed script {name} does not load: {}", e.message))
         })?;
-        let mut out = crate::scripts::write_version(txn, name, source, "seed", reg)?;
-        out.record.enabled = false;
-        out.record.owner = None;
-        txn.open_table(tables::SCRIPTS)?
-            .insert(name, encode(&out.record)?.as_slice())?;
+        let (mut record, version) = next_version(None, name, source, "seed", reg, now_millis());
+        record.enabled = false;
+        record.owner = None;
+        out.push((record, version));
     }
-    Ok(())
+    Ok(out)
 }

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use clap::{ArgMatches, Args, Subcommand};
 
 use super::{config_fail, fail, ServeArgs};
-use crate::config::settings::{read_offline, Offline};
 use crate::config::{resolve, schema, secrets, Inputs, Resolved, Settings};
+use crate::store::settings::{read_offline, Offline};
 use crate::store::Store;
 
 #[derive(Subcommand)]
@@ -191,11 +191,14 @@ fn store_setting(data: &Path, key: &str, value: Option<serde_json::Value>) -> Ex
         return fail(2, format!("{key} cannot be kept in the data file; set it with a flag, an environment variable or a config file"));
     }
     let js = crate::config::Config::defaults().js_config();
-    let store = match Store::open(data, &|txn| crate::seed::seed(txn, &js)) {
+    let store = match Store::open(
+        data,
+        &crate::store::scripts::seeder(|| crate::seed::scripts(&js)),
+    ) {
         Ok(s) => s,
         Err(e) => return fail(1, e),
     };
-    let mut settings = match crate::config::settings::read(&store) {
+    let mut settings = match crate::store::settings::read(&store) {
         Ok(s) => s,
         Err(e) => return fail(1, e),
     };
@@ -210,7 +213,7 @@ fn store_setting(data: &Path, key: &str, value: Option<serde_json::Value>) -> Ex
     if let Err(e) = resolve(&alone, &settings) {
         return config_fail(&e);
     }
-    if let Err(e) = crate::config::settings::write(&store, key, value.as_ref()) {
+    if let Err(e) = crate::store::settings::write(&store, key, value.as_ref()) {
         return fail(1, e);
     }
     let verb = if value.is_some() { "set" } else { "removed" };

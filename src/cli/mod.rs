@@ -159,7 +159,7 @@ fn stored_settings(config: &Config) -> Result<Settings, crate::store::StoreError
         return Ok(Settings::new());
     }
     let store = Store::open(&config.data, &|_| Ok(()))?;
-    crate::config::settings::read(&store)
+    crate::store::settings::read(&store)
 }
 
 fn serve(args: &ServeArgs, m: &ArgMatches) -> ExitCode {
@@ -216,7 +216,10 @@ fn admin_create(args: CreateArgs) -> ExitCode {
         }
     };
     let js = Config::defaults().js_config();
-    let store = match Store::open(&args.data, &|txn| crate::seed::seed(txn, &js)) {
+    let store = match Store::open(
+        &args.data,
+        &crate::store::scripts::seeder(|| crate::seed::scripts(&js)),
+    ) {
         Ok(s) => s,
         Err(e) => return fail(1, e),
     };

@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use super::report::{ConfigError, Source};
 use super::schema;
-use super::{resolve, settings, Config, Inputs, Resolved, Settings};
-use crate::store::WeakStore;
+use super::{resolve, Config, Inputs, Resolved, Settings, SettingsRepo};
+use crate::domain::StorageErrorKind;
 
 /// Runs after every part prepared; may say what it did.
 pub type Commit = Box<dyn FnOnce() -> Option<String> + Send>;
@@ -67,7 +67,7 @@ pub struct Live {
     inputs: Option<Inputs>,
     started: Arc<Resolved>,
     current: ArcSwap<Resolved>,
-    store: Mutex<Option<WeakStore>>,
+    settings: Mutex<Option<Arc<dyn SettingsRepo>>>,
     hooks: Mutex<Vec<Hook>>,
     /// Live keys a part could not apply: pending a restart.
     deferred: Mutex<std::collections::BTreeSet<&'static str>>,
@@ -82,7 +82,7 @@ impl Live {
             inputs: Some(inputs),
             current: ArcSwap::new(started.clone()),
             started,
-            store: Mutex::new(None),
+            settings: Mutex::new(None),
             hooks: Mutex::new(Vec::new()),
             deferred: Mutex::new(Default::default()),
             busy: Mutex::new(()),
@@ -127,8 +127,8 @@ impl Live {
     }
 
     /// Where the settings layer is read and written.
-    pub fn attach_store(&self, store: WeakStore) {
-        *lock(&self.store) = Some(store);
+    pub fn attach_settings(&self, repo: Arc<dyn SettingsRepo>) {
+        *lock(&self.settings) = Some(repo);
     }
 
     /// Registers a part that applies config live.
@@ -179,21 +179,27 @@ impl Live {
         let (next, commits) = self
             .stage(&settings)
             .map_err(|e| SetError::Invalid(e.to_string()))?;
-        let store = self
-            .store()
+        let repo = self
+            .repo()
             .ok_or_else(|| SetError::Store("the data file is closed".into()))?;
-        settings::write(&store, key, value.as_ref()).map_err(|e| SetError::Store(e.to_string()))?;
+        repo.set(key, value.as_ref())
+            .map_err(|e| SetError::Store(e.to_string()))?;
         Ok(self.commit(next, commits))
     }
 
-    fn store(&self) -> Option<crate::store::Store> {
-        lock(&self.store).as_ref().and_then(WeakStore::upgrade)
+    fn repo(&self) -> Option<Arc<dyn SettingsRepo>> {
+        lock(&self.settings).clone()
     }
 
+    /// No settings layer (none attached, or the data file closed) reads
+    /// as empty: the other layers still apply.
     fn read_settings(&self) -> Result<Settings, String> {
-        match self.store() {
-            Some(s) => settings::read(&s).map_err(|e| e.to_string()),
-            None => Ok(Settings::new()),
+        let Some(repo) = self.repo() else {
+            return Ok(Settings::new());
+        };
+        match repo.settings() {
+            Err(e) if e.kind() == StorageErrorKind::Closed => Ok(Settings::new()),
+            other => other.map_err(|e| e.to_string()),
         }
     }
 

@@ -8,7 +8,7 @@
 //! - [`sections`]: the structs the layers deserialize into.
 //! - `layers`/`resolve`: figment merging, sources, validation.
 //! - [`secrets`]: `env:`, `file:` and `enc:` values.
-//! - [`settings`]: the data file's settings layer.
+//! - [`settings`]: the port of the data file's settings layer ([`SettingsRepo`]).
 //! - [`live`]: the running config, reloads and what they applied.
 
 mod layers;
@@ -32,6 +32,7 @@ pub use live::Live;
 pub use report::{ConfigError, Source};
 pub use resolve::{resolve, Entry, Resolved};
 pub use sections::*;
+pub use settings::SettingsRepo;
 
 /// Everything `serve` needs, validated.
 #[derive(Clone, Debug)]

@@ -118,6 +118,11 @@ impl Default for TlsSection {
     }
 }
 
+/// redb page cache of a served data file unless `storage.cache_bytes`
+/// says otherwise (the schema's default; the store's own `DEFAULT_CACHE_BYTES`
+/// is the same for tools that open a file without a config).
+pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 /// `[storage]` in the config file: scheduled backups (docs/operations.md).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -140,7 +145,7 @@ impl Default for StorageSection {
     fn default() -> Self {
         StorageSection {
             data: PathBuf::from("./aiwebengine.redb"),
-            cache_bytes: crate::store::DEFAULT_CACHE_BYTES,
+            cache_bytes: DEFAULT_CACHE_BYTES,
             backup_dir: None,
             backup_interval: std::time::Duration::from_secs(24 * 3600),
             backup_keep: std::num::NonZeroUsize::new(7).unwrap_or(std::num::NonZeroUsize::MIN),

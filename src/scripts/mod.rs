@@ -1,16 +1,26 @@
 //! Script records, versions, validation and the route table derived from them.
 
 mod catalog;
-mod rename;
+mod change;
+mod error;
+#[cfg(test)]
+mod fake;
+pub mod repo;
 pub mod routes;
 mod runtime;
+mod save;
 mod service;
+#[cfg(test)]
+mod tests;
 
 use serde::{Deserialize, Serialize};
 
 pub use catalog::{Catalog, CatalogCell, CatalogEntry, SaveAuthors};
+pub use error::ScriptError;
+pub use repo::{Renamed, ScriptRead, ScriptRepo, ScriptWrite};
 pub use runtime::{CatalogHook, LoadError, NoHook, Refusal, Registration, ScriptRuntime};
-pub use service::{write_version, AssetProbe, SaveOutcome, ScriptDeps, ScriptError, ScriptService};
+pub use save::{next_version, SaveOutcome};
+pub use service::{AssetProbe, ScriptDeps, ScriptService};
 
 pub use crate::domain::{now_millis, rfc3339, Access, ScriptGrant};
 
@@ -69,7 +79,7 @@ pub fn validate_name(name: &str) -> Result<(), String> {
 }
 
 #[cfg(test)]
-mod tests {
+mod name_tests {
     #[test]
     fn names() {
         for ok in ["blog.js", "shop-api.js", "a", "A_b-c.d"] {

@@ -10,7 +10,7 @@ use super::routes::RouteSpec;
 use crate::domain::GqlSpec;
 
 /// What a script's top-level code registered.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Registration {
     pub routes: Vec<RouteSpec>,
     pub graphql: Vec<GqlSpec>,

@@ -14,6 +14,7 @@
 
 mod auth;
 mod host;
+mod settings;
 
 use std::sync::Arc;
 
@@ -27,6 +28,7 @@ use crate::logs::LogService;
 use crate::manage::ScriptManager;
 use crate::scripts::{CatalogCell, SaveAuthors, ScriptDeps, ScriptService};
 use crate::server::ServeError;
+use crate::store::scripts::seeder;
 use crate::store::{Store, StoreError};
 use crate::tls::upload::TlsControl;
 use crate::tls::{CertPair, Started};
@@ -122,7 +124,7 @@ pub async fn start_live(
     ));
     let probe = assets.clone();
     let deps = ScriptDeps {
-        store: store.clone(),
+        repo: Arc::new(crate::store::scripts::RedbScripts::new(store.clone())),
         runtime: runtime.clone(),
         streams: streams.clone(),
         hook: schemas.clone(),
@@ -131,14 +133,15 @@ pub async fn start_live(
         authors,
         max_script_bytes: config.js.max_script_bytes,
     };
-    let scripts = Arc::new(blocking(move || Ok(ScriptService::open(deps)?)).await?);
+    let scripts =
+        Arc::new(blocking(move || Ok(ScriptService::open(deps).map_err(StoreError::from)?)).await?);
     rt.spawn(ScriptManager::new(scripts.clone(), auth.clone(), logs.clone()).serve(inbox));
     schedule_backups(&store, &config);
     let observe = crate::observe::Observe::start(&config, &store)?;
     let hygiene = Arc::new(arc_swap::ArcSwap::from_pointee(
         crate::http::hygiene::Hygiene::new(&config),
     ));
-    live.attach_store(store.downgrade());
+    live.attach_settings(settings::settings_repo(&store));
     live.on_reload(crate::http::config_api::hygiene_hook(hygiene.clone()));
     let services = Services {
         config,
@@ -163,7 +166,7 @@ async fn open_store(config: &Config) -> Result<Store, StartError> {
     let (path, js) = (config.data.clone(), config.js_config());
     let cache = config.storage.cache_bytes;
     blocking(move || {
-        let store = Store::open_with_cache(&path, &|txn| crate::seed::seed(txn, &js), cache)?;
+        let store = Store::open_with_cache(&path, &seeder(|| crate::seed::scripts(&js)), cache)?;
         // After the open: holding the data file proves no other server
         // is using its spool directory.
         match crate::http::spool::sweep(&path)? {

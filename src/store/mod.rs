@@ -10,6 +10,8 @@ pub mod backup;
 pub mod codec;
 pub mod kv;
 pub mod logs;
+pub mod scripts;
+pub mod settings;
 pub mod tables;
 
 use std::path::{Path, PathBuf};
