@@ -12,9 +12,7 @@
 //!   [`crate::manage::ManageClient`] whose calls queue on a channel that the
 //!   manager serves once the script service exists.
 
-mod auth;
 mod host;
-mod settings;
 
 use std::sync::Arc;
 
@@ -33,7 +31,7 @@ use crate::store::{Store, StoreError};
 use crate::tls::upload::TlsControl;
 use crate::tls::{CertPair, Started};
 
-pub use auth::auth_repo;
+pub use crate::store::auth::auth_repo;
 pub use host::EngineHost;
 
 /// What the modules acting on config sections check beyond the schema;
@@ -141,7 +139,7 @@ pub async fn start_live(
     let hygiene = Arc::new(arc_swap::ArcSwap::from_pointee(
         crate::http::hygiene::Hygiene::new(&config),
     ));
-    live.attach_settings(settings::settings_repo(&store));
+    live.attach_settings(crate::store::settings::settings_repo(&store));
     live.on_reload(crate::http::config_api::hygiene_hook(hygiene.clone()));
     let services = Services {
         config,
@@ -219,21 +217,7 @@ fn schedule_backups(store: &Store, config: &Config) {
 /// The data file format the CLI's backup, verify and restore work with,
 /// told how to decode the records of every service.
 pub fn file_format() -> crate::store::backup::RedbFormat {
-    use crate::store::backup::{decodes, Records};
-    crate::store::backup::RedbFormat::new(Records {
-        user: decodes::<crate::auth::User>,
-        session: decodes::<crate::auth::Session>,
-        group: decodes::<crate::auth::Group>,
-        api_token: decodes::<crate::auth::ApiToken>,
-        permission: decodes::<crate::auth::Permission>,
-        audit: decodes::<crate::auth::AuditEntry>,
-        log: decodes::<crate::logs::LogEntry>,
-        script_version: decodes::<crate::scripts::ScriptVersion>,
-        script: |bytes| {
-            let r: crate::scripts::ScriptRecord = crate::store::decode(bytes)?;
-            Ok((r.name, r.version))
-        },
-    })
+    crate::store::backup::RedbFormat::new(Default::default())
 }
 
 fn fetcher(config: &Config) -> Result<crate::fetch::Fetcher, StartError> {

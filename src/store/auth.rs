@@ -1,9 +1,9 @@
 //! The redb adapter of [`crate::auth::repo::AuthRepo`]: the auth tables,
 //! and the access fields of script records.
 //!
-//! The script record type belongs to the scripts service; the composition
-//! root names it as `R`, so this adapter reads and rewrites whole records
-//! without the store depending on the scripts module.
+//! The adapter reads and rewrites whole script records around their access
+//! fields; it is generic over the record type (`R`, the scripts service's
+//! [`ScriptRecord`] in the engine) so that its tests can use a stand-in.
 
 use std::marker::PhantomData;
 
@@ -14,11 +14,36 @@ use super::{decode, encode, get_value, tables, Store, StoreError};
 use crate::auth::repo::{AuthRead, AuthRepo, AuthWrite, ScriptAccess};
 use crate::auth::{ApiToken, AuditEntry, Group, Permission, Session, User};
 use crate::domain::StorageError;
+use crate::scripts::ScriptRecord;
 
 /// A stored script record, as far as the auth adapter needs it.
 pub trait ScriptAclRecord: Serialize + DeserializeOwned + 'static {
     fn access(&self) -> ScriptAccess;
     fn set_access(&mut self, a: &ScriptAccess);
+}
+
+impl ScriptAclRecord for ScriptRecord {
+    fn access(&self) -> ScriptAccess {
+        ScriptAccess {
+            name: self.name.clone(),
+            owner: self.owner.clone(),
+            owner_user: self.owner_user.clone(),
+            owner_group: self.owner_group.clone(),
+            grants: self.grants.clone(),
+        }
+    }
+
+    fn set_access(&mut self, a: &ScriptAccess) {
+        self.owner = a.owner.clone();
+        self.owner_user = a.owner_user.clone();
+        self.owner_group = a.owner_group.clone();
+        self.grants = a.grants.clone();
+    }
+}
+
+/// The auth repository of `store` (the engine's, and `admin create`'s).
+pub fn auth_repo(store: &Store) -> std::sync::Arc<dyn AuthRepo> {
+    std::sync::Arc::new(RedbAuthRepo::<ScriptRecord>::new(store.clone()))
 }
 
 /// The auth tables of one data file.

@@ -2,8 +2,7 @@
 //! values under `config:KEY`, each the JSON text of the value (edited with
 //! `PUT /engine/api/config`, the admin UI's Settings page, or `aiwebengine
 //! config set`). Other SETTINGS rows (the self-signed certificate) are not
-//! config. The composition root hands [`RedbSettings`] to `config::Live` as
-//! its `SettingsRepo`.
+//! config. [`RedbSettings`] is `config::Live`'s `SettingsRepo`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,6 +14,21 @@ use crate::domain::StorageError;
 
 /// Config key -> JSON value, as the config layers read it.
 pub type Settings = BTreeMap<String, serde_json::Value>;
+
+impl crate::config::SettingsRepo for RedbSettings {
+    fn settings(&self) -> Result<Settings, StorageError> {
+        RedbSettings::settings(self)
+    }
+
+    fn set(&self, key: &str, value: Option<&serde_json::Value>) -> Result<(), StorageError> {
+        RedbSettings::set(self, key, value)
+    }
+}
+
+/// The settings port of `store`; it does not keep the file open.
+pub fn settings_repo(store: &Store) -> std::sync::Arc<dyn crate::config::SettingsRepo> {
+    std::sync::Arc::new(RedbSettings::new(store))
+}
 
 const PREFIX: &str = "config:";
 

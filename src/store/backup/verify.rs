@@ -26,8 +26,8 @@ pub fn decodes<T: DeserializeOwned>(bytes: &[u8]) -> Result<(), StoreError> {
     decode::<T>(bytes).map(drop)
 }
 
-/// How to decode the records of the tables other services own, handed in
-/// by the composition root (the assets' records are decoded here).
+/// How to decode the records of the tables other services own (the assets'
+/// records are decoded here); [`Records::default`] is this build's.
 pub struct Records {
     pub user: Decode,
     pub session: Decode,
@@ -39,6 +39,25 @@ pub struct Records {
     pub script_version: Decode,
     /// A script record's name and current version.
     pub script: ScriptHead,
+}
+
+impl Default for Records {
+    fn default() -> Records {
+        Records {
+            user: decodes::<crate::auth::User>,
+            session: decodes::<crate::auth::Session>,
+            group: decodes::<crate::auth::Group>,
+            api_token: decodes::<crate::auth::ApiToken>,
+            permission: decodes::<crate::auth::Permission>,
+            audit: decodes::<crate::auth::AuditEntry>,
+            log: decodes::<crate::logs::LogEntry>,
+            script_version: decodes::<crate::scripts::ScriptVersion>,
+            script: |bytes| {
+                let r: crate::scripts::ScriptRecord = decode(bytes)?;
+                Ok((r.name, r.version))
+            },
+        }
+    }
 }
 
 /// Fails unless the file starts with the redb signature.
