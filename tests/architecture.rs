@@ -21,6 +21,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "assets",
             "backup",
             "scripts",
+            "config",
         ],
     ),
     ("migrations", &["domain", "store"]),
