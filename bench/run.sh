@@ -74,6 +74,9 @@ fail() { echo "bench: $*" >&2; exit 1; }
 has() { [[ " $SERVERS " == *" $1 "* ]]; }
 
 # ---------------------------------------------------------------- cleanup
+# fd 3: the real stderr, for cleanup, which can run from a signal trap while
+# a command's stderr is redirected (the wrk runs' is, to a temp file).
+exec 3>&2
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/aiwebengine-bench.XXXXXX")
 PIDS=()
 cleanup() {
@@ -90,8 +93,8 @@ cleanup() {
         wait "$pid" 2>/dev/null || true
     done
     if [[ $rc -ne 0 ]]; then
-        echo "bench: failed (exit $rc); last server stderr:" >&2
-        tail -n 20 "$TMP"/*.err 2>/dev/null >&2 || true
+        echo "bench: failed (exit $rc); last server stderr:" >&3
+        tail -n 20 "$TMP"/*.err 2>/dev/null >&3 || true
     fi
     rm -rf "$TMP"
     exit "$rc"
