@@ -8,8 +8,10 @@ Subcommands:
   coldstart BIN DATA RUNS PIDFILE      restart the engine RUNS times and time
                                        spawn -> first served /hello; prints JSON
   wrk FILE                             parse `wrk --latency` output; prints JSON
+  meta OUT_JSON KEY=VALUE...           write the run's metadata for `report`
   report RESULTS_TSV COLD_JSON META_JSON OUT_MD
-                                       render the markdown report
+                                       render the markdown report: one table,
+                                       medians over the interleaved rounds
 """
 
 import http.client
@@ -264,56 +266,158 @@ def fmt_mb(kb):
     return "—" if kb in (None, "") else f"{int(kb) / 1024:.1f} MB"
 
 
-def cmd_report(results_tsv, cold_json, meta_json, out_md):
+def cmd_meta(out_json, *pairs):
+    """KEY=VALUE pairs to JSON; `labels` (NAME=LABEL lines) and `skipped`
+    (lines) become a dict and a list, `servers` a list."""
+    meta = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        meta[key] = value
+    def lines(v):
+        return [x for x in v.splitlines() if x.strip()]
+
+    meta["labels"] = dict(x.split("=", 1) for x in lines(meta.get("labels", "")))
+    meta["skipped"] = lines(meta.get("skipped", ""))
+    meta["servers"] = meta.get("servers", "").split()
+    for key in ("nscripts", "ticks", "runs"):
+        meta[key] = int(meta[key])
+    with open(out_json, "w") as f:
+        json.dump(meta, f)
+
+
+def read_results(results_tsv, ticks):
+    """One dict per wrk run, with the server CPU per request in µs."""
     rows = []
     with open(results_tsv) as f:
         for line in f:
             if not line.strip():
                 continue
-            server, conns, wrk_json, idle_kb, after_kb, other = line.rstrip("\n").split("\t")
+            server, rnd, conns, wrk_json, idle_kb, after_kb, other, cpu = line.rstrip("\n").split("\t")
             w = json.loads(wrk_json)
-            rows.append({"server": server, "c": int(conns), **w,
-                         "idle_kb": int(idle_kb), "after_kb": int(after_kb), "other": int(other)})
+            cpu_us = int(cpu) / ticks * 1e6 / w["requests"] if w["requests"] else None
+            rows.append({"server": server, "round": int(rnd), "c": int(conns), **w,
+                         "idle_kb": int(idle_kb), "after_kb": int(after_kb),
+                         "other": int(other), "cpu_us": cpu_us})
+    return rows
+
+
+def median_of(runs, key):
+    vals = [r[key] for r in runs if r[key] is not None]
+    return statistics.median(vals) if vals else None
+
+
+def summarize(rows, servers):
+    """Per (server, connections): medians over the rounds, and the median of
+    the per-round ratios to bare axum and to Node.js (each ratio pairs runs
+    of the same round, minutes apart, so slow drift cancels)."""
+    by = {}
+    for r in rows:
+        by.setdefault((r["server"], r["c"]), []).append(r)
+    out = []
+    for c in sorted({r["c"] for r in rows}):
+        for s in servers:
+            runs = by.get((s, c))
+            if not runs:
+                continue
+            rps = [r["rps"] for r in runs]
+            med = statistics.median(rps)
+            row = {"server": s, "c": c, "rps": med, "runs": len(runs),
+                   "p50_ms": median_of(runs, "p50_ms"), "p99_ms": median_of(runs, "p99_ms"),
+                   "cpu_us": median_of(runs, "cpu_us"),
+                   "after_kb": max(r["after_kb"] for r in runs), "idle_kb": runs[0]["idle_kb"],
+                   "errors": sum(r["errors"] for r in runs), "other": max(r["other"] for r in runs),
+                   "spread": (max(rps) - min(rps)) / med if len(rps) > 1 and med else None}
+            for base in ("axum", "node"):
+                base_rps = {r["round"]: r["rps"] for r in by.get((base, c), [])}
+                ratios = [r["rps"] / base_rps[r["round"]] for r in runs if base_rps.get(r["round"])]
+                row["x_" + base] = statistics.median(ratios) if ratios else None
+            out.append(row)
+    return out
+
+
+def fmt_x(v):
+    return "—" if v is None else f"{v:.2f}×"
+
+
+def fmt_us(v):
+    return "—" if v is None else f"{v:.1f} µs"
+
+
+def report_targets(summary, cold, meta):
+    """Issue 14's targets that this benchmark measures, and issue 3's still in force."""
+    eng = {r["c"]: r for r in summary if r["server"] == "engine"}
+    checks = []
+
+    def add(name, value, limit, fmt, at_least=False):
+        if value is not None:
+            checks.append((name, fmt(value), value >= limit if at_least else value <= limit))
+
+    for c in (32, 256):
+        e = eng.get(c, {})
+        add(f"hello ≥ 0.6× bare axum at c={c} (issue 14)", e.get("x_axum"), 0.6, fmt_x, True)
+    add("p99 ≤ 1 ms at c=32 (issue 14)", eng.get(32, {}).get("p99_ms"), 1.0, fmt_ms)
+    add("p99 ≤ 5 ms at c=256 (issue 14)", eng.get(256, {}).get("p99_ms"), 5.0, fmt_ms)
+    add("server CPU ≤ 9 µs per request at c=32 (issue 14)", eng.get(32, {}).get("cpu_us"), 9.0, fmt_us)
+    add("hello ≥ 1.0× Node.js at c=32 (issue 3)", eng.get(32, {}).get("x_node"), 1.0, fmt_x, True)
+    if eng:
+        idle = max(r["idle_kb"] for r in eng.values())
+        add("idle RSS ≤ 25 MB (issue 14)", idle, 25 * 1024, fmt_mb)
+        after = max(r["after_kb"] for r in eng.values())
+        add("RSS ≤ 100 MB after load (issue 3)", after, 100 * 1024, fmt_mb)
+    if cold:
+        add(f"cold start ≤ 50 ms with {meta['nscripts']} scripts (issue 14)",
+            cold["median_first_request_ms"], 50.0, lambda v: f"{v:.1f} ms")
+    return [f"- {name}: {val} — {'met' if ok else '**missed**'}" for name, val, ok in checks]
+
+
+def cmd_report(results_tsv, cold_json, meta_json, out_md):
+    with open(meta_json) as f:
+        meta = json.load(f)
+    rows = read_results(results_tsv, meta["ticks"])
+    summary = summarize(rows, meta["servers"])
     cold = None
     if cold_json and os.path.exists(cold_json) and os.path.getsize(cold_json) > 0:
         with open(cold_json) as f:
             cold = json.load(f)
-    with open(meta_json) as f:
-        meta = json.load(f)
 
-    rows.sort(key=lambda r: (r["c"], r["server"] != "engine"))
-    node = {r["c"]: r["rps"] for r in rows if r["server"] == "node"}
-    lines = []
-    lines.append(f"# Benchmark results ({meta['date']})")
-    lines.append("")
+    lines = [f"# Benchmark results ({meta['date']})", ""]
     lines.append(f"Command: `{meta['command']}`  ")
-    lines.append(f"Commit: `{meta['commit']}` · engine: `{meta['engine_version']}` · "
-                 f"node {meta['node_version']} · {meta['wrk_version']}  ")
-    lines.append(f"Machine: {meta['cpu']}, {meta['cores']} cores · server pinned to CPU 0, "
-                 f"`wrk -t1` pinned to CPU 1 · {meta['duration']} per run "
-                 f"(after a {meta['warmup']} warm-up) · "
-                 f"{meta['nscripts']} filler scripts stored besides hello.js")
+    lines.append(f"Commit: `{meta['commit']}` · engine: `{meta['engine_version']}` "
+                 f"(`{meta['engine_bin']}`) · {meta['wrk_version']}  ")
+    lines.append(f"Machine: {meta['cpu']}, {meta['cores']} cores · servers pinned to CPU 0, "
+                 f"`wrk -t1` pinned to CPU 1 · {meta['runs']} interleaved round(s) of "
+                 f"{meta['duration']} per server and connection count (after a {meta['warmup']} "
+                 f"warm-up) · {meta['nscripts']} filler scripts stored besides hello.js")
     lines.append("")
-    lines.append("`GET /hello?name=bob` → `Hello bob`")
+    lines.append(f"`GET /hello?name=bob` → `Hello bob`; medians of {meta['runs']} run(s)")
     lines.append("")
-    lines.append("| server | connections | req/s | p50 | p99 | RSS after load | idle RSS "
-                 "| ratio to Node.js req/s | errors | other CPU |")
-    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for r in rows:
-        base = node.get(r["c"])
-        ratio = f"{r['rps'] / base:.2f}×" if base else "—"
-        name = "aiwebengine" if r["server"] == "engine" else "Node.js 20 http"
+    lines.append("| server | connections | req/s | p50 | p99 | server CPU per request | RSS after load "
+                 "| idle RSS | × bare axum | × Node.js | req/s spread | errors | other CPU |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in summary:
+        name = meta["labels"].get(r["server"], r["server"])
+        if r["server"] == "engine":
+            name = f"**{name}**"
+        spread = "—" if r["spread"] is None else f"{r['spread'] * 100:.0f}%"
         lines.append(f"| {name} | {r['c']} | {r['rps']:,.0f} | {fmt_ms(r['p50_ms'])} | "
-                     f"{fmt_ms(r['p99_ms'])} | {fmt_mb(r['after_kb'])} | {fmt_mb(r['idle_kb'])} | "
-                     f"{ratio} | {r['errors']} | {r['other']}% |")
+                     f"{fmt_ms(r['p99_ms'])} | {fmt_us(r['cpu_us'])} | {fmt_mb(r['after_kb'])} | "
+                     f"{fmt_mb(r['idle_kb'])} | {fmt_x(r['x_axum'])} | {fmt_x(r['x_node'])} | "
+                     f"{spread} | {r['errors']} | {r['other']}% |")
     lines.append("")
-    lines.append("_other CPU: share of one core used by processes other than the server and wrk "
-                 "during the run (the machine was busy when it is above a few percent)._")
+    lines.append("_Ratios are medians of per-round ratios (runs of the same round, minutes apart). "
+                 "Server CPU per request: user+system time of all the server's threads "
+                 "(`/proc/PID/stat`, 10 ms ticks) over the run, divided by the requests served. "
+                 "RSS after load: largest over the rounds. Spread: (max − min) / median req/s. "
+                 "Other CPU: the most, over the rounds, of one core used by processes other than "
+                 "the server and wrk (the machine was busy when it is above a few percent)._")
     busy = [r for r in rows if r["other"] > 10]
     if busy:
         lines.append("")
         lines.append(f"**Warning: other processes used CPU during {len(busy)} of {len(rows)} runs; "
                      "those figures are skewed.**")
+    for note in meta["skipped"]:
+        lines.append("")
+        lines.append(f"Not measured: {note}.")
     lines.append("")
     if cold:
         runs = ", ".join(f"{x['first_request_ms']:.0f}" for x in cold["runs"])
@@ -322,29 +426,11 @@ def cmd_report(results_tsv, cold_json, meta_json, out_md):
                      f"(runs: {runs} ms; median time to the `listening on` line: "
                      f"{cold['median_listening_ms']:.1f} ms)")
         lines.append("")
-
-    # Targets from issue 3, section 8.
-    eng = {r["c"]: r for r in rows if r["server"] == "engine"}
-    checks = []
-    e32 = eng.get(32)
-    if e32 and node.get(32):
-        ratio = e32["rps"] / node[32]
-        checks.append(("hello ≥ 1.0× Node.js req/s at c=32", f"{ratio:.2f}×", ratio >= 1.0))
-    if e32:
-        checks.append(("p99 ≤ 5 ms at c=32", fmt_ms(e32["p99_ms"]), e32["p99_ms"] <= 5.0))
-    if eng:
-        idle = max(r["idle_kb"] for r in eng.values())
-        checks.append(("idle RSS ≤ 30 MB", fmt_mb(idle), idle <= 30 * 1024))
-        after = max(r["after_kb"] for r in eng.values())
-        checks.append(("RSS ≤ 100 MB after load", fmt_mb(after), after <= 100 * 1024))
-    if cold:
-        v = cold["median_first_request_ms"]
-        checks.append((f"cold start ≤ 200 ms with {meta['nscripts']} scripts", f"{v:.1f} ms", v <= 200.0))
-    if checks:
-        lines.append("| target (issue 3 §8) | measured | met |")
-        lines.append("|---|---:|:---:|")
-        for name, val, ok in checks:
-            lines.append(f"| {name} | {val} | {'yes' if ok else '**no**'} |")
+    targets = report_targets(summary, cold, meta)
+    if targets:
+        lines.append("Targets:")
+        lines.append("")
+        lines.extend(targets)
         lines.append("")
     text = "\n".join(lines)
     os.makedirs(os.path.dirname(out_md) or ".", exist_ok=True)
@@ -358,7 +444,7 @@ def main():
         die(__doc__)
     cmd, args = sys.argv[1], sys.argv[2:]
     fns = {"setup": cmd_setup, "check": cmd_check, "coldstart": cmd_coldstart,
-           "wrk": cmd_wrk, "report": cmd_report}
+           "wrk": cmd_wrk, "meta": cmd_meta, "report": cmd_report}
     if cmd not in fns:
         die(f"unknown subcommand {cmd!r}\n{__doc__}")
     fns[cmd](*args)
