@@ -1,6 +1,6 @@
 //! The in-process harness itself: the engine runs inside the test process
 //! (no binary spawned), two engines side by side share nothing, and a stop
-//! is graceful (an in-flight request finishes).
+//! is graceful (an in-flight request finishes, the data file is released).
 
 mod common;
 
@@ -26,7 +26,7 @@ async fn two_engines_in_one_process_share_nothing() {
 }
 
 #[tokio::test]
-async fn stop_is_graceful() {
+async fn stop_is_graceful_and_releases_the_data_file() {
     let mut eng = InEngine::start().await;
     eng.deploy("async.js", ASYNC).await;
     let slow = tokio::spawn(send(eng.req("GET", "/slow")));
@@ -39,4 +39,8 @@ async fn stop_is_graceful() {
     );
     let refused = eng.req("GET", "/fast").send().await;
     assert!(refused.is_err(), "no new connections after stop");
+    // The file is closed: a new engine opens it, with the script kept.
+    let mut again = InProc::start(&eng.dir.data, &Opts::default()).await;
+    assert_eq!(again.get("/fast").await.text(), "fast");
+    again.stop().await.expect("clean stop");
 }

@@ -8,6 +8,10 @@
 //!
 //! HTTPS ([`tls`]) is served by the same threads: each accepts on both
 //! listeners. Plain HTTP redirects to it and HTTPS adds HSTS ([`edge`]).
+//!
+//! [`serve`] is the binary's (signals, HTTPS, the `listening on` lines);
+//! [`run`] serves an engine built elsewhere on a bound listener until a
+//! future completes (embedding, the in-process test harness).
 
 mod edge;
 mod io_thread;

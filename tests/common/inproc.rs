@@ -16,13 +16,14 @@ use aiwebengine::server::ServeError;
 
 use super::*;
 
-/// A running in-process engine. [`InProc::stop`] shuts it down gracefully;
-/// dropping it without `stop` abandons its runtime.
+/// A running in-process engine. [`InProc::stop`] shuts it down gracefully
+/// and releases the data file; dropping it without `stop` abandons its
+/// runtime.
 pub struct InProc {
     pub addr: SocketAddr,
     pub base: String,
     pub client: reqwest::Client,
-    pub state: AppState,
+    state: Option<AppState>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     done: Option<tokio::task::JoinHandle<Result<(), ServeError>>>,
     rt: Option<tokio::runtime::Runtime>,
@@ -95,22 +96,36 @@ impl InProc {
             addr,
             base: format!("http://{addr}"),
             client: http_client(),
-            state,
+            state: Some(state),
             shutdown: Some(shutdown),
             done: Some(done),
             rt: Some(rt),
         }
     }
 
-    /// Graceful shutdown: in-flight requests finish, the data file closes.
+    /// The engine's services, for looking at domain state directly.
+    pub fn state(&self) -> &AppState {
+        self.state.as_ref().expect("engine running")
+    }
+
+    /// Graceful shutdown: in-flight requests finish; then the engine's
+    /// runtime and its last `AppState` go, which closes the data file.
     pub async fn stop(&mut self) -> Result<(), ServeError> {
         let (Some(tx), Some(done)) = (self.shutdown.take(), self.done.take()) else {
             return Ok(());
         };
         let _ = tx.send(());
         let r = tokio::time::timeout(STOP_DEADLINE, done).await;
-        r.expect("engine stops within the deadline")
-            .expect("engine task")
+        let r = r.expect("engine stops within the deadline");
+        self.state = None;
+        if let Some(rt) = self.rt.take() {
+            // Waiting for a runtime to wind down blocks: not on the reactor.
+            let wind_down = move || rt.shutdown_timeout(STOP_DEADLINE);
+            tokio::task::spawn_blocking(wind_down)
+                .await
+                .expect("runtime shutdown");
+        }
+        r.expect("engine task")
     }
 
     /// Blocking work on the engine's own runtime (domain services are
@@ -119,8 +134,8 @@ impl InProc {
         &self,
         f: impl FnOnce(AppState) -> T + Send + 'static,
     ) -> T {
-        let state = self.state.clone();
-        let rt = self.rt.as_ref().expect("running");
+        let state = self.state().clone();
+        let rt = self.rt.as_ref().expect("engine running");
         rt.spawn_blocking(move || f(state))
             .await
             .expect("blocking task")
