@@ -1,16 +1,21 @@
 //! Limits and the worker model (issue 3 §4): time, memory, stack, body size,
 //! whole-request timeout, async yielding, eval switch, isolation.
+//!
+//! Tests that only check what scripts see run the engine in-process
+//! ([`InEngine`]); those that check the process survives a limit, or
+//! restart it, run the binary. Concurrency is asserted by ordering (what
+//! answered before what), not by wall-clock bounds.
 
 mod common;
 
 use common::*;
-use std::time::{Duration, Instant};
 
 const HOSTILE: &str = include_str!("test_scripts/hostile.js");
 const ASYNC: &str = include_str!("test_scripts/async.js");
 const SANDBOX: &str = include_str!("test_scripts/sandbox.js");
 const COUNTER: &str = include_str!("test_scripts/counter.js");
 const OTHER: &str = "register('/other', () => 'other');";
+const SPIN: &str = "register('/spin', () => { writeLog('spinning'); while (true) {} });";
 
 async fn hostile_engine(opts: Opts) -> Engine {
     let eng = Engine::start_with(opts).await;
@@ -34,15 +39,11 @@ async fn assert_recovered(eng: &mut Engine) {
 #[tokio::test]
 async fn test_req_js_003_infinite_loop_is_stopped() {
     let mut eng = hostile_engine(Opts::default()).await;
-    let started = Instant::now();
     let r = eng.get("/hostile/loop").await;
     assert_eq!(r.status, 500, "{}", r.text());
     assert_eq!(r.code(), "script_timeout", "{}", r.text());
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "stopped near the 1000 ms default"
-    );
     assert_recovered(&mut eng).await;
+    // Stopped by the 1000 ms default, as the script's log says.
     eng.wait_log("hostile.js", |e| {
         e["level"] == "error" && msg(e).contains("1000")
     })
@@ -51,17 +52,16 @@ async fn test_req_js_003_infinite_loop_is_stopped() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_req_js_003_other_scripts_serve_during_a_loop() {
+    // Ordering, not wall-clock bounds: once the loop is known to run, an
+    // answer from the other script that arrives before the loop is
+    // stopped was served while it looped.
     let eng = hostile_engine(Opts::config("[js]\ntime_limit_ms = 3000\n")).await;
-    let looping = tokio::spawn(send(eng.req("GET", "/hostile/loop")));
+    eng.deploy("spin.js", SPIN).await;
+    let looping = tokio::spawn(send(eng.req("GET", "/spin")));
+    eng.wait_log("spin.js", |e| msg(e) == "spinning").await;
     let mut served_while_looping = 0;
     while !looping.is_finished() {
-        let t = Instant::now();
         assert_eq!(eng.get("/other").await.text(), "other");
-        let took = t.elapsed();
-        assert!(
-            took < Duration::from_millis(1500),
-            "other script waited {took:?}"
-        );
         served_while_looping += u32::from(!looping.is_finished());
     }
     assert!(served_while_looping > 0, "no request overlapped the loop");
@@ -138,21 +138,16 @@ async fn test_req_http_004_whole_request_timeout_408() {
     eng.deploy("async.js", ASYNC).await;
     eng.opts = Opts::config("[server]\nrequest_timeout_ms = 300\n");
     eng.restart();
-    let started = Instant::now();
+    // /too-slow answers "late" after 2 s: a 408 means the timeout came first.
     let r = eng.get("/too-slow").await;
     assert_eq!(r.status, 408, "{}", r.text());
     assert_eq!(r.code(), "request_timeout");
-    assert!(
-        started.elapsed() < Duration::from_millis(1800),
-        "{:?}",
-        started.elapsed()
-    );
     assert_eq!(eng.get("/fast").await.text(), "fast");
 }
 
 #[tokio::test]
 async fn test_req_js_003_awaiting_sleep_is_not_js_time() {
-    let eng = Engine::start_with(Opts::config("[js]\ntime_limit_ms = 200\n")).await;
+    let eng = InEngine::start_with(Opts::config("[js]\ntime_limit_ms = 200\n")).await;
     eng.deploy("async.js", ASYNC).await;
     let r = eng.get("/nap").await;
     assert_eq!(r.status, 200, "{}", r.text());
@@ -170,18 +165,14 @@ async fn test_async_handler_yields_to_other_requests() {
         !slow.is_finished(),
         "slow request should still be awaiting sleep"
     );
-    let started = Instant::now();
+    // Ordering, not wall-clock bounds: all 20 answered before slow's sleep
+    // ended.
     let fast: Vec<_> = (0..20)
         .map(|_| tokio::spawn(send(eng.req("GET", "/fast"))))
         .collect();
     for handle in fast {
         assert_eq!(handle.await.unwrap().text(), "fast");
     }
-    let took = started.elapsed();
-    assert!(
-        took < Duration::from_millis(1500),
-        "20 fast requests took {took:?}"
-    );
     assert!(
         !slow.is_finished(),
         "fast requests were answered while slow was pending"
@@ -191,7 +182,7 @@ async fn test_async_handler_yields_to_other_requests() {
 
 #[tokio::test]
 async fn test_req_sec_003_eval_can_be_disabled() {
-    let eng = Engine::start_with(Opts::config("[js]\neval = false\n")).await;
+    let eng = InEngine::start_with(Opts::config("[js]\neval = false\n")).await;
     eng.deploy("sandbox.js", SANDBOX).await;
     assert_eq!(eng.get("/eval").await.text(), "blocked");
     assert_eq!(eng.get("/function").await.text(), "blocked");
@@ -199,7 +190,7 @@ async fn test_req_sec_003_eval_can_be_disabled() {
 
 #[tokio::test]
 async fn test_req_sec_003_eval_allowed_by_default() {
-    let eng = Engine::start().await;
+    let eng = InEngine::start().await;
     eng.deploy("sandbox.js", SANDBOX).await;
     assert_eq!(eng.get("/eval").await.text(), "1");
     assert_eq!(eng.get("/function").await.text(), "1");
@@ -207,7 +198,7 @@ async fn test_req_sec_003_eval_allowed_by_default() {
 
 #[tokio::test]
 async fn test_req_js_001_scripts_are_isolated() {
-    let eng = Engine::start_with(Opts::config("[js]\nworkers = 1\n")).await;
+    let eng = InEngine::start_with(Opts::config("[js]\nworkers = 1\n")).await;
     eng.deploy("count-a.js", &COUNTER.replace("__TAG__", "a"))
         .await;
     eng.deploy("count-b.js", &COUNTER.replace("__TAG__", "b"))
@@ -233,7 +224,7 @@ async fn test_req_js_001_scripts_are_isolated() {
 #[tokio::test]
 async fn test_req_js_001_request_isolation_gives_fresh_state() {
     let config = "[js]\nworkers = 1\nisolation = \"request\"\n";
-    let eng = Engine::start_with(Opts::config(config)).await;
+    let eng = InEngine::start_with(Opts::config(config)).await;
     eng.deploy("count-a.js", &COUNTER.replace("__TAG__", "a"))
         .await;
     for _ in 0..3 {

@@ -8,6 +8,10 @@
 //!
 //! HTTPS ([`tls`]) is served by the same threads: each accepts on both
 //! listeners. Plain HTTP redirects to it and HTTPS adds HSTS ([`edge`]).
+//!
+//! [`serve`] is the binary's (signals, HTTPS, the `listening on` lines);
+//! [`run`] serves an engine built elsewhere on a bound listener until a
+//! future completes (embedding, the in-process test harness).
 
 mod edge;
 mod io_thread;
@@ -99,25 +103,11 @@ pub async fn serve(
         https.as_ref().map(|h| h.1.port()),
         https.as_ref().is_none_or(|h| h.2.self_signed),
     ));
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let grace = Duration::from_millis(config.server.shutdown_grace_ms);
-    let mut threads = Vec::new();
-    for i in 0..io_threads(&config) {
-        let listeners = io_thread::Listeners {
-            http: listener.try_clone()?,
-            https: match &https {
-                Some((l, _, s)) => Some((l.try_clone()?, s.tls.acceptor.clone())),
-                None => None,
-            },
-            edge: edge.clone(),
-        };
-        let (st, stop) = (state.clone(), stop_rx.clone());
-        let t = std::thread::Builder::new()
-            .name(format!("http-{i}"))
-            .stack_size(config.js.stack_size_bytes + 8 * 1024 * 1024)
-            .spawn(move || io_thread::run(listeners, st, stop, grace))?;
-        threads.push(t);
-    }
+    let https_listener = match &https {
+        Some((l, _, s)) => Some((l.try_clone()?, s.tls.acceptor.clone())),
+        None => None,
+    };
+    let threads = IoThreads::spawn(&listener, https_listener, edge, &state, &config)?;
     drop(listener);
     // The http line comes last: once it is out, every listener is serving.
     let mut renewal = None;
@@ -151,20 +141,86 @@ pub async fn serve(
             _ = signals.recv() => {}
         }
     }
-    tracing::info!("shutting down: no new connections, finishing in-flight requests");
     for task in [renewal, sighup].into_iter().flatten() {
         task.abort();
     }
-    let _ = stop_tx.send(true);
-    let _ = tokio::task::spawn_blocking(move || {
-        for t in threads {
-            let _ = t.join();
-        }
-    })
-    .await;
-    state.shutdown().await;
-    tracing::info!("data file closed; bye");
+    threads.stop(&state).await;
     Ok(())
+}
+
+/// Serves `state` on an already bound plain-HTTP `listener` until
+/// `shutdown` completes, then finishes in-flight requests (up to
+/// `server.shutdown_grace_ms`) and closes the data file. The embedding
+/// entry point (tests run engines in-process with it): no signals, no
+/// HTTPS, no `listening on` lines, no drain delay; [`serve`] is the
+/// binary's.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), ServeError> {
+    listener.set_nonblocking(true)?;
+    let config = state.config().clone();
+    let edge = Arc::new(edge::Edge::new(&config.tls, None, true));
+    let threads = IoThreads::spawn(&listener, None, edge, &state, &config)?;
+    drop(listener);
+    shutdown.await;
+    state.observe().set_draining();
+    threads.stop(&state).await;
+    Ok(())
+}
+
+/// The I/O threads serving one engine, and the switch that stops them.
+struct IoThreads {
+    stop: tokio::sync::watch::Sender<bool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl IoThreads {
+    fn spawn(
+        http: &TcpListener,
+        https: Option<(TcpListener, tokio_rustls::TlsAcceptor)>,
+        edge: Arc<edge::Edge>,
+        state: &AppState,
+        config: &Config,
+    ) -> Result<IoThreads, ServeError> {
+        let (stop, stop_rx) = tokio::sync::watch::channel(false);
+        let grace = Duration::from_millis(config.server.shutdown_grace_ms);
+        let mut threads = Vec::new();
+        for i in 0..io_threads(config) {
+            let listeners = io_thread::Listeners {
+                http: http.try_clone()?,
+                https: match &https {
+                    Some((l, acceptor)) => Some((l.try_clone()?, acceptor.clone())),
+                    None => None,
+                },
+                edge: edge.clone(),
+            };
+            let (st, stop) = (state.clone(), stop_rx.clone());
+            let t = std::thread::Builder::new()
+                .name(format!("http-{i}"))
+                .stack_size(config.js.stack_size_bytes + 8 * 1024 * 1024)
+                .spawn(move || io_thread::run(listeners, st, stop, grace))?;
+            threads.push(t);
+        }
+        Ok(IoThreads { stop, threads })
+    }
+
+    /// No new connections; waits for in-flight requests, then closes the
+    /// engine's data file.
+    async fn stop(self, state: &AppState) {
+        tracing::info!("shutting down: no new connections, finishing in-flight requests");
+        let _ = self.stop.send(true);
+        let threads = self.threads;
+        let _ = tokio::task::spawn_blocking(move || {
+            for t in threads {
+                let _ = t.join();
+            }
+        })
+        .await;
+        state.shutdown().await;
+        tracing::info!("data file closed; bye");
+    }
 }
 
 /// The base URL a browser should use: HTTPS when it is on, and a real

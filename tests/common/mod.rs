@@ -1,13 +1,16 @@
 //! Black-box harness: runs the real `aiwebengine` binary on `127.0.0.1:0`
 //! with `--https off` and a temp data file, and talks HTTP to it.
+//! [`inproc`] runs the same engine inside the test process instead.
 //!
 //! Every test owns its own temp dir and process, so tests run in parallel.
 //! Nothing here sleeps to wait for state: start-up waits for the
 //! `listening on` line, and `eventually` polls with a deadline.
 #![allow(dead_code)]
 
+#[macro_use]
 mod engine;
 mod http;
+mod inproc;
 mod server;
 pub mod tls;
 
@@ -22,6 +25,8 @@ use std::time::Duration;
 pub use engine::*;
 #[allow(unused_imports)]
 pub use http::*;
+#[allow(unused_imports)]
+pub use inproc::*;
 #[allow(unused_imports)]
 pub use serde_json::{json, Value};
 #[allow(unused_imports)]
