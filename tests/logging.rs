@@ -146,8 +146,8 @@ fn test_req_log_002_retention_by_age_with_zstd() {
 /// Rotation end to end without waiting for a minute to turn: with the
 /// (test-only) minutely rotation, a file from an earlier minute is
 /// compressed once the server writes the current minute's file, which
-/// stays plain. The roll at a boundary itself is tested on a clock the
-/// test moves (`observe::logging::roll`, in the library's unit tests).
+/// stays plain. The roll at a boundary itself is tracing-appender's (it
+/// reads the system clock, so no test here waits for a minute to turn).
 #[test]
 fn test_req_log_002_rotation_rolls_and_compresses() {
     let dir = DataDir::new();

@@ -2,32 +2,30 @@
 //! file, as text or JSON lines, with a level filter that a config reload
 //! swaps live.
 //!
-//! Files rotate (hourly, daily, weekly, never) under names
-//! `STEM.DATE.EXT` as tracing-appender gives them, by our [`roll::Roller`]
-//! on a [`Clock`] (tests move the clock instead of waiting for a boundary);
-//! tracing-appender's non-blocking writer feeds it. A background thread
-//! compresses every rotated file (all but the newest) with gzip or zstd and
-//! deletes files beyond `retention_files` or older than `retention_days`.
+//! Files rotate with tracing-appender (hourly, daily, weekly, never; its
+//! names are `STEM.DATE.EXT`). Retention and compression are ours: a
+//! background thread compresses every rotated file (all but the newest)
+//! with gzip or zstd and deletes files beyond `retention_files` or older
+//! than `retention_days`. tracing-appender's own pruning is not used, as it
+//! would not see the compressed files.
 //!
 //! The subscriber is process-wide by nature: `cli` installs it once and
 //! hands the [`Logging`] handle to the engine's config.
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Arc};
+use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
 
+use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{reload, EnvFilter, Layer, Registry};
 
 mod files;
-mod roll;
 
 use crate::config::live::{Commit, Hook, Prepared};
 use crate::config::telemetry::LoggingSection;
-use crate::domain::{Clock, SystemClock};
-use roll::{Roller, Rotation};
 
 const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
 
@@ -127,7 +125,7 @@ impl Logging {
         let mut maintenance = None;
         let file = match &cfg.file {
             Some(path) => {
-                let files = LogFiles::new(path, &cfg.rotation, Arc::new(SystemClock));
+                let files = LogFiles::new(path, &cfg.rotation);
                 std::fs::create_dir_all(&files.dir)?;
                 let appender = files.appender()?;
                 let (writer, g) = tracing_appender::non_blocking(appender);
@@ -195,11 +193,10 @@ struct LogFiles {
     prefix: String,
     suffix: String,
     rotation: Rotation,
-    clock: Arc<dyn Clock>,
 }
 
 impl LogFiles {
-    fn new(path: &Path, rotation: &str, clock: Arc<dyn Clock>) -> LogFiles {
+    fn new(path: &Path, rotation: &str) -> LogFiles {
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
@@ -210,33 +207,39 @@ impl LogFiles {
         let suffix = path
             .extension()
             .map_or(String::new(), |s| s.to_string_lossy().into_owned());
+        let rotation = match rotation {
+            "minutely" => Rotation::MINUTELY,
+            "hourly" => Rotation::HOURLY,
+            "weekly" => Rotation::WEEKLY,
+            "never" => Rotation::NEVER,
+            _ => Rotation::DAILY,
+        };
         LogFiles {
             dir,
             prefix,
             suffix,
-            rotation: Rotation::from_config(rotation),
-            clock,
+            rotation,
         }
     }
 
-    fn appender(&self) -> io::Result<Roller> {
-        Roller::new(
-            self.dir.clone(),
-            self.prefix.clone(),
-            self.suffix.clone(),
-            self.rotation,
-            self.clock.clone(),
-        )
+    fn appender(&self) -> io::Result<RollingFileAppender> {
+        let mut b = RollingFileAppender::builder()
+            .rotation(self.rotation.clone())
+            .filename_prefix(&self.prefix);
+        if !self.suffix.is_empty() {
+            b = b.filename_suffix(&self.suffix);
+        }
+        b.build(&self.dir).map_err(io::Error::other)
     }
 
     /// Compresses and prunes now, then every little while, until the
     /// returned sender is dropped.
     fn spawn_maintenance(self, cfg: LoggingSection) -> io::Result<mpsc::Sender<()>> {
         let (tx, rx) = mpsc::channel::<()>();
-        if self.rotation == Rotation::Never {
+        if self.rotation == Rotation::NEVER {
             return Ok(tx);
         }
-        let every = if self.rotation == Rotation::Minutely {
+        let every = if self.rotation == Rotation::MINUTELY {
             Duration::from_millis(500)
         } else {
             Duration::from_secs(30)
@@ -249,8 +252,7 @@ impl LogFiles {
                     &self.prefix,
                     &self.suffix,
                     &cfg,
-                    SystemTime::UNIX_EPOCH
-                        + Duration::from_millis(self.clock.now_millis().max(0) as u64),
+                    SystemTime::now(),
                 ) {
                     tracing::warn!("log file rotation upkeep in {}: {e}", self.dir.display());
                 }
