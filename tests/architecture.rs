@@ -10,7 +10,7 @@ use std::path::Path;
 /// `domain` is the leaf; `cli` (with `main`) is the top.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("domain", &[]),
-    ("store", &["domain", "migrations"]),
+    ("store", &["domain", "migrations", "tls"]),
     ("migrations", &["domain", "store"]),
     ("events", &["domain"]),
     ("fetch", &["domain"]),
@@ -46,7 +46,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "manage", "js", "graphql", "seed", "config", "observe", "backup", "tls",
         ],
     ),
-    ("tls", &["domain", "store", "config"]),
+    ("tls", &["domain"]),
     (
         "server",
         &[

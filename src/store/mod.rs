@@ -6,6 +6,7 @@
 
 pub mod codec;
 pub mod tables;
+pub mod tls;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
