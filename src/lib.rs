@@ -9,7 +9,8 @@
 //! - [`server`]: listeners, I/O threads, `listening on` lines, shutdown.
 //! - [`http`]: the router built by [`app`], [`AppState`], the one error
 //!   type, script dispatch, the management API, health, hygiene layers.
-//! - [`tls`]: certificates: PEM files, self-signed, uploads.
+//! - [`tls`]: certificates: PEM files, self-signed, uploads; kept in the
+//!   data file through its port `tls::TlsRepo` (redb adapter `store::tls`).
 //! - [`backup`]: online snapshots, offline copies, `.zst`, verify, restore;
 //!   the format-specific work behind its ports `DataFile` and `FileFormat`
 //!   (redb adapter: `store::backup`).

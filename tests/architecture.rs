@@ -22,6 +22,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "backup",
             "scripts",
             "config",
+            "tls",
         ],
     ),
     ("migrations", &["domain", "store"]),
@@ -46,7 +47,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "manage", "js", "graphql", "seed", "config", "observe", "backup", "tls",
         ],
     ),
-    ("tls", &["domain", "store", "config"]),
+    ("tls", &["domain"]),
     (
         "server",
         &[

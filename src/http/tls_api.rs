@@ -14,7 +14,7 @@ use super::auth::AdminUser;
 use super::error::ApiError;
 use super::extract::ApiBytes;
 use crate::http::AppState;
-use crate::tls::upload::{self, CertInfo, CertSource, Changed, UploadError};
+use crate::tls::upload::{CertInfo, CertSource, Changed, UploadError};
 use crate::tls::Source;
 
 #[derive(Deserialize)]
@@ -25,7 +25,8 @@ struct Upload {
 
 /// `tls.cert`/`tls.key` when the running config sets them.
 fn config_files(state: &AppState) -> Option<(String, String)> {
-    match Source::from_config(&state.live().current().config.tls) {
+    let tls = &state.live().current().config.tls;
+    match Source::of(tls.cert.as_deref(), tls.key.as_deref(), &tls.names) {
         Source::Files { cert, key } => {
             Some((cert.display().to_string(), key.display().to_string()))
         }
@@ -51,13 +52,7 @@ pub async fn put(
     )?;
     let r = state
         .tls()
-        .upload(
-            state.store(),
-            config_files(&state),
-            &up.cert,
-            &up.key,
-            &user.email,
-        )
+        .upload(config_files(&state), &up.cert, &up.key, &user.email)
         .await;
     let target = r
         .as_ref()
@@ -73,10 +68,7 @@ pub async fn delete(
     State(state): State<AppState>,
 ) -> Result<Json<Value>, ApiError> {
     let names = state.config().tls.names.clone();
-    let r = state
-        .tls()
-        .delete(state.store(), config_files(&state), &names)
-        .await;
+    let r = state.tls().delete(config_files(&state), &names).await;
     let changed = finish(&state, &user.email, "tls.delete", "tls", r).await?;
     Ok(Json(describe(&state, Some(changed)).await?))
 }
@@ -119,11 +111,7 @@ async fn finish(
 /// The answer of all three: what is served, where it comes from, and
 /// whether it can be changed here.
 async fn describe(state: &AppState, changed: Option<Changed>) -> Result<Value, ApiError> {
-    let st = state.store().clone();
-    let stored = tokio::task::spawn_blocking(move || upload::load(&st))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+    let stored = state.tls().stored().await.map_err(ApiError::internal)?;
     let files = config_files(state);
     let https = state.tls().https();
     let (source, info): (Option<CertSource>, Option<CertInfo>) = if https {

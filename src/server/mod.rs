@@ -68,7 +68,14 @@ impl Prepared {
 }
 
 pub fn prepare(config: &Config) -> Result<Prepared, ServeError> {
-    let files = match (&config.https, tls::Source::from_config(&config.tls)) {
+    let files = match (
+        &config.https,
+        tls::Source::of(
+            config.tls.cert.as_deref(),
+            config.tls.key.as_deref(),
+            &config.tls.names,
+        ),
+    ) {
         (Some(_), tls::Source::Files { cert, key }) => Some(tls::load_files(&cert, &key)?),
         _ => None,
     };

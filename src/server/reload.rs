@@ -13,7 +13,10 @@ use crate::tls::{self, CertSlot, Source};
 /// certificate and PEM files waits for a restart.
 pub fn tls_hook(slot: Arc<CertSlot>) -> Hook {
     Box::new(move |old, new| {
-        let (was, now) = (Source::from_config(&old.tls), Source::from_config(&new.tls));
+        let source = |t: &crate::config::TlsSection| {
+            Source::of(t.cert.as_deref(), t.key.as_deref(), &t.names)
+        };
+        let (was, now) = (source(&old.tls), source(&new.tls));
         let (cert, key) = match (was, now) {
             (Source::Files { .. }, Source::Files { cert, key }) => (cert, key),
             (Source::SelfSigned { .. }, Source::SelfSigned { .. }) => {

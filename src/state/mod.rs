@@ -86,8 +86,9 @@ pub async fn start_live(
     let config = live.current().config.clone();
     let rt = tokio::runtime::Handle::current();
     let store = open_store(&config).await?;
+    let tls_repo = crate::store::tls::repo(&store);
     let started = match &config.https {
-        Some(_) => Some(crate::tls::start(files, &config.tls.names, &store).await?),
+        Some(_) => Some(crate::tls::start(files, &config.tls.names, &tls_repo).await?),
         None => None,
     };
     let log_repo = Arc::new(crate::store::logs::RedbLogRepo::new(store.clone()));
@@ -155,7 +156,7 @@ pub async fn start_live(
         host,
         observe,
         live,
-        tls: Arc::new(TlsControl::new(started.as_ref())),
+        tls: Arc::new(TlsControl::new(started.as_ref(), tls_repo)),
     };
     Ok((AppState::new(services, hygiene), started))
 }

@@ -13,6 +13,7 @@ pub mod logs;
 pub mod scripts;
 pub mod settings;
 pub mod tables;
+pub mod tls;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -18,11 +18,14 @@ use rustls::sign::CertifiedKey;
 
 use time::OffsetDateTime;
 
-use crate::config::TlsSection;
-use crate::store::{Store, StoreError};
+use crate::domain::StorageError;
 
+mod check;
+pub mod repo;
 pub mod self_signed;
 pub mod upload;
+
+pub use repo::TlsRepo;
 
 use self_signed::{Loaded, Outcome};
 
@@ -39,7 +42,7 @@ pub enum TlsError {
     #[error("cannot make the self-signed certificate: {0}")]
     Generate(String),
     #[error("cannot keep the self-signed certificate in the data file: {0}")]
-    Store(#[from] StoreError),
+    Store(#[from] StorageError),
     #[error("TLS set-up failed: {0}")]
     Rustls(#[from] rustls::Error),
 }
@@ -176,21 +179,24 @@ impl Tls {
     }
 }
 
-/// Where the certificate comes from, decided by config alone.
+/// Where the certificate comes from, decided by config alone (`tls.cert`,
+/// `tls.key`, `tls.names`; `tls` does not read the config itself, so that
+/// the storage layer below the config can implement [`TlsRepo`]).
 pub enum Source {
     Files { cert: PathBuf, key: PathBuf },
     SelfSigned { names: Vec<String> },
 }
 
 impl Source {
-    pub fn from_config(tls: &TlsSection) -> Source {
-        match (&tls.cert, &tls.key) {
+    /// The files when both are set, otherwise self-signed for `names`.
+    pub fn of(cert: Option<&Path>, key: Option<&Path>, names: &[String]) -> Source {
+        match (cert, key) {
             (Some(cert), Some(key)) => Source::Files {
-                cert: cert.clone(),
-                key: key.clone(),
+                cert: cert.to_path_buf(),
+                key: key.to_path_buf(),
             },
             _ => Source::SelfSigned {
-                names: tls.names.clone(),
+                names: names.to_vec(),
             },
         }
     }
@@ -217,7 +223,7 @@ pub struct Started {
 pub async fn start(
     files: Option<CertPair>,
     names: &[String],
-    store: &Store,
+    repo: &Arc<dyn TlsRepo>,
 ) -> Result<Started, TlsError> {
     if let Some(pair) = files {
         return Ok(Started {
@@ -228,10 +234,10 @@ pub async fn start(
             renewal: None,
         });
     }
-    if let Some((pair, _)) = upload::for_start(store).await {
+    if let Some((pair, _)) = upload::for_start(repo).await {
         let tls = Tls::new(&pair)?;
         // Keeps the self-signed one fresh for a later delete of the upload.
-        let renewal = tokio::spawn(renew_loop(store.clone(), names.to_vec(), tls.slot.clone()));
+        let renewal = tokio::spawn(renew_loop(repo.clone(), names.to_vec(), tls.slot.clone()));
         return Ok(Started {
             tls,
             fingerprint: pair.fingerprint(),
@@ -240,10 +246,10 @@ pub async fn start(
             renewal: Some(renewal),
         });
     }
-    let loaded = load_self_signed(store.clone(), names.to_vec()).await?;
+    let loaded = load_self_signed(repo.clone(), names.to_vec()).await?;
     log_loaded(&loaded);
     let tls = Tls::new(&loaded.pair)?;
-    let renewal = tokio::spawn(renew_loop(store.clone(), names.to_vec(), tls.slot.clone()));
+    let renewal = tokio::spawn(renew_loop(repo.clone(), names.to_vec(), tls.slot.clone()));
     Ok(Started {
         tls,
         fingerprint: loaded.pair.fingerprint(),
@@ -253,23 +259,23 @@ pub async fn start(
     })
 }
 
-async fn load_self_signed(store: Store, names: Vec<String>) -> Result<Loaded, TlsError> {
+async fn load_self_signed(repo: Arc<dyn TlsRepo>, names: Vec<String>) -> Result<Loaded, TlsError> {
     tokio::task::spawn_blocking(move || {
-        self_signed::load_or_create(&store, &names, OffsetDateTime::now_utc())
+        self_signed::load_or_create(repo.as_ref(), &names, OffsetDateTime::now_utc())
     })
     .await
     .map_err(|e| TlsError::Generate(e.to_string()))?
 }
 
-async fn renew_loop(store: Store, names: Vec<String>, slot: Arc<CertSlot>) {
+async fn renew_loop(repo: Arc<dyn TlsRepo>, names: Vec<String>, slot: Arc<CertSlot>) {
     let mut tick = tokio::time::interval(RENEW_CHECK);
     tick.tick().await; // the first tick is immediate; start-up just checked
     loop {
         tick.tick().await;
-        match load_self_signed(store.clone(), names.clone()).await {
+        match load_self_signed(repo.clone(), names.clone()).await {
             Ok(l) if l.outcome == Outcome::Reused => {}
             // Renewed in the data file, but an uploaded certificate serves.
-            Ok(_) if upload::is_stored(&store).await => {}
+            Ok(_) if upload::is_stored(&repo).await => {}
             Ok(l) => match slot.replace(&l.pair) {
                 Ok(()) => log_loaded(&l),
                 Err(e) => tracing::error!("cannot serve the renewed TLS certificate: {e}"),

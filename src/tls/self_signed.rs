@@ -1,5 +1,5 @@
 //! The self-signed certificate: made with rcgen on first start, kept in the
-//! data file (SETTINGS, key [`KEY`]) so that it survives restarts and
+//! data file (through [`TlsRepo`]) so that it survives restarts and
 //! backups, and renewed [`RENEW_BEFORE`] its expiry.
 
 use std::net::IpAddr;
@@ -15,22 +15,20 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{CertPair, TlsError};
-use crate::store::{encode, get_value, tables, Store, StoreError};
-
-/// Key in [`tables::SETTINGS`] holding a [`Stored`] envelope.
-pub const KEY: &str = "tls.self_signed";
+use super::{CertPair, TlsError, TlsRepo};
+use crate::domain::StorageError;
 pub const VALIDITY: Duration = Duration::from_secs(365 * 24 * 3600);
 pub const RENEW_BEFORE: Duration = Duration::from_secs(30 * 24 * 3600);
 
-#[derive(Serialize, Deserialize)]
-struct Stored {
-    cert_pem: String,
-    key_pem: String,
+/// The self-signed certificate as the data file keeps it.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Stored {
+    pub cert_pem: String,
+    pub key_pem: String,
     /// Unix seconds.
-    not_after: i64,
+    pub not_after: i64,
     /// The subject alternative names it was made for.
-    names: Vec<String>,
+    pub names: Vec<String>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -54,15 +52,11 @@ pub struct Loaded {
 /// is none, when it is due for renewal, or when it lacks a configured name.
 /// Blocks on the data file: call from `spawn_blocking`.
 pub fn load_or_create(
-    store: &Store,
+    repo: &dyn TlsRepo,
     configured: &[String],
     now: OffsetDateTime,
 ) -> Result<Loaded, TlsError> {
-    let stored: Option<Stored> = store.read(|txn| match txn.open_table(tables::SETTINGS) {
-        Ok(t) => get_value(&t, KEY),
-        Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
-        Err(e) => Err(e.into()),
-    })?;
+    let stored = repo.self_signed()?;
     let outcome = match &stored {
         None => Outcome::Created,
         Some(s) if s.not_after - now.unix_timestamp() <= RENEW_BEFORE.as_secs() as i64 => {
@@ -75,12 +69,7 @@ pub fn load_or_create(
         (Some(s), Outcome::Reused) => s,
         _ => {
             let fresh = generate(&local_names(configured), now)?;
-            let bytes = encode(&fresh)?;
-            store.write(|txn| {
-                let mut t = txn.open_table(tables::SETTINGS)?;
-                t.insert(KEY, bytes.as_slice())?;
-                Ok(())
-            })?;
+            repo.put_self_signed(&fresh)?;
             fresh
         }
     };
@@ -94,7 +83,9 @@ pub fn load_or_create(
 
 fn pair_of(s: &Stored) -> Result<CertPair, TlsError> {
     let bad = |what: &str, e: rustls::pki_types::pem::Error| {
-        TlsError::Store(StoreError::Codec(format!("{KEY}: stored {what}: {e}")))
+        TlsError::Store(StorageError::corrupt(format!(
+            "stored value could not be decoded: tls.self_signed: stored {what}: {e}"
+        )))
     };
     let cert = CertificateDer::from_pem_slice(s.cert_pem.as_bytes()).map_err(|e| bad("cert", e))?;
     let key = PrivateKeyDer::from_pem_slice(s.key_pem.as_bytes()).map_err(|e| bad("key", e))?;
@@ -169,24 +160,42 @@ fn local_names(configured: &[String]) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("d.redb"), &|_| Ok(())).unwrap();
-        (dir, store)
+    /// The port over a memory cell: the rules, not the data file, are tested here
+    /// (`store::tls` and the integration tests cover the data file).
+    #[derive(Default)]
+    struct Cell(std::sync::Mutex<Option<Stored>>);
+
+    impl TlsRepo for Cell {
+        fn self_signed(&self) -> Result<Option<Stored>, StorageError> {
+            Ok(self.0.lock().unwrap().clone())
+        }
+        fn put_self_signed(&self, s: &Stored) -> Result<(), StorageError> {
+            *self.0.lock().unwrap() = Some(s.clone());
+            Ok(())
+        }
+        fn uploaded(&self) -> Result<Option<crate::tls::upload::Stored>, StorageError> {
+            Ok(None)
+        }
+        fn put_uploaded(&self, _: &crate::tls::upload::Stored) -> Result<(), StorageError> {
+            Ok(())
+        }
+        fn remove_uploaded(&self) -> Result<bool, StorageError> {
+            Ok(false)
+        }
     }
 
     #[test]
     fn reused_until_thirty_days_before_expiry_then_renewed() {
-        let (_dir, store) = store();
+        let repo = Cell::default();
         let t0 = OffsetDateTime::now_utc();
-        let first = load_or_create(&store, &[], t0).unwrap();
+        let first = load_or_create(&repo, &[], t0).unwrap();
         assert_eq!(first.outcome, Outcome::Created);
         let later = t0 + time::Duration::days(300);
-        let again = load_or_create(&store, &[], later).unwrap();
+        let again = load_or_create(&repo, &[], later).unwrap();
         assert_eq!(again.outcome, Outcome::Reused);
         assert_eq!(again.pair.fingerprint(), first.pair.fingerprint());
         let due = t0 + time::Duration::days(340);
-        let renewed = load_or_create(&store, &[], due).unwrap();
+        let renewed = load_or_create(&repo, &[], due).unwrap();
         assert_eq!(renewed.outcome, Outcome::Renewed);
         assert_ne!(renewed.pair.fingerprint(), first.pair.fingerprint());
         assert!(renewed.not_after > first.not_after);
@@ -194,11 +203,11 @@ mod tests {
 
     #[test]
     fn a_new_configured_name_makes_a_new_certificate() {
-        let (_dir, store) = store();
+        let repo = Cell::default();
         let now = OffsetDateTime::now_utc();
-        load_or_create(&store, &[], now).unwrap();
+        load_or_create(&repo, &[], now).unwrap();
         let names = vec!["app.example.test".to_string()];
-        let next = load_or_create(&store, &names, now).unwrap();
+        let next = load_or_create(&repo, &names, now).unwrap();
         assert_eq!(next.outcome, Outcome::NamesChanged);
         assert!(next.names.contains(&names[0]));
         assert!(next.names.iter().any(|n| n == "127.0.0.1"));
