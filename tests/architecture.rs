@@ -274,3 +274,59 @@ fn the_scanner_finds_grouped_and_plain_references() {
         .collect();
     assert_eq!(names, ["a:1", "c:1", "d:3"]);
 }
+
+/// The modules that may name redb itself: the storage adapter, the format
+/// steps, and the adapters above the services that hold the open file
+/// (start-up, health, online backup over HTTP, the CLI's offline commands).
+const REDB_USERS: &[&str] = &["store", "migrations", "state", "cli", "http", "server"];
+
+/// A `redb::` path in code (not `myredb::`).
+fn names_redb(line: &str) -> bool {
+    line.match_indices("redb::")
+        .any(|(at, _)| !line[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_'))
+}
+
+/// Storage behind repositories: no domain service names a redb type; each
+/// reaches the data file through its own port, which `store` implements.
+#[test]
+fn test_only_storage_adapters_name_redb() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest.join("src");
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    let mut offences = Vec::new();
+    for file in files {
+        let module = module_of(&root, &file);
+        if REDB_USERS.contains(&module.as_str()) || matches!(module.as_str(), "lib" | "main") {
+            continue;
+        }
+        let code = code_only(&std::fs::read_to_string(&file).expect("read source"));
+        for (i, line) in code.lines().enumerate() {
+            if names_redb(line) {
+                offences.push(format!(
+                    "{}:{}: {module} names redb; go through the module's repository port",
+                    file.strip_prefix(manifest).unwrap_or(&file).display(),
+                    i + 1
+                ));
+            }
+        }
+    }
+    assert!(
+        offences.is_empty(),
+        "only storage adapters may name redb (docs/architecture.md):\n{}",
+        offences.join("\n")
+    );
+}
+
+#[test]
+fn test_the_redb_scan_finds_a_use() {
+    let src = "use redb::ReadableTable;\nlet s = \"redb::in a string\";\n// redb:: in a comment\nfn f(t: &myredb::X) {}\n";
+    let code = code_only(src);
+    let hits: Vec<usize> = code
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| names_redb(l))
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert_eq!(hits, vec![1]);
+}
