@@ -264,14 +264,7 @@ impl Assets {
 
     /// Blocking: the whole content of `rec`'s version (not a newer one).
     pub fn read(&self, rec: &AssetRecord) -> Result<Vec<u8>, AssetError> {
-        blob::BlobReader::open(
-            self.repo.as_ref(),
-            &rec.path,
-            rec.blob,
-            rec.chunks,
-            rec.size,
-        )?
-        .read_all()
+        self.reader(rec)?.read_all()
     }
 
     /// Blocking: a reader of `rec`'s content.

@@ -2,6 +2,35 @@
 
 use super::*;
 
+/// The HTTP helpers of a running server (black-box [`Server`] and
+/// in-process [`InProc`]): both hold its `base` URL and a `client`.
+macro_rules! server_api {
+    ($ty:ty) => {
+        impl $ty {
+            pub fn url(&self, path: &str) -> String {
+                format!("{}{}", self.base, path)
+            }
+
+            pub fn req(&self, method: &str, path: &str) -> reqwest::RequestBuilder {
+                let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+                self.client.request(method, self.url(path))
+            }
+
+            pub async fn get(&self, path: &str) -> Resp {
+                send(self.req("GET", path)).await
+            }
+
+            pub async fn login(&self, email: &str, pass: &str) -> String {
+                let body = json!({"email": email, "password": pass});
+                let r = send(self.req("POST", "/engine/auth/login").json(&body)).await;
+                assert_eq!(r.status, 200, "login failed: {}", r.text());
+                let token = r.json()["token"].as_str().map(str::to_string);
+                token.unwrap_or_else(|| panic!("login response has no token: {}", r.text()))
+            }
+        }
+    };
+}
+
 /// The HTTP helpers every engine wrapper has (black-box [`Engine`] and
 /// in-process [`InEngine`]): both hold `server` (with `req`/`get`) and
 /// the admin `token`.

@@ -145,28 +145,9 @@ impl Server {
         self.child = None;
         status
     }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
-    }
-
-    pub fn req(&self, method: &str, path: &str) -> reqwest::RequestBuilder {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        self.client.request(method, self.url(path))
-    }
-
-    pub async fn get(&self, path: &str) -> Resp {
-        send(self.req("GET", path)).await
-    }
-
-    pub async fn login(&self, email: &str, pass: &str) -> String {
-        let body = json!({"email": email, "password": pass});
-        let r = send(self.req("POST", "/engine/auth/login").json(&body)).await;
-        assert_eq!(r.status, 200, "login failed: {}", r.text());
-        let token = r.json()["token"].as_str().map(str::to_string);
-        token.unwrap_or_else(|| panic!("login response has no token: {}", r.text()))
-    }
 }
+
+server_api!(Server);
 
 impl Drop for Server {
     fn drop(&mut self) {
