@@ -9,6 +9,10 @@
 //! - [`server`]: listeners, I/O threads, `listening on` lines, shutdown.
 //! - [`http`]: the router built by [`app`], [`AppState`], the one error
 //!   type, script dispatch, the management API, health, hygiene layers.
+//! - [`store`]: the redb adapter: the data file, table definitions, codec,
+//!   and the implementation of every service's repository port (the seam a
+//!   PostgreSQL adapter will implement); `migrations` (top-level
+//!   `migrations/`) holds the format steps.
 //! - [`tls`]: certificates: PEM files, self-signed, uploads; kept in the
 //!   data file through its port `tls::TlsRepo` (redb adapter `store::tls`).
 //! - [`backup`]: online snapshots, offline copies, `.zst`, verify, restore;
@@ -33,9 +37,8 @@
 //!   `logs::LogRepo`) that `store` implements.
 //! - [`assets`], [`fetch`], [`events`]: static assets, outbound HTTP,
 //!   pub/sub for streams.
-//! - [`store`]: the redb file, table definitions, codec; `migrations`
-//!   (top-level `migrations/`) holds the format steps.
-//! - [`domain`]: the shared vocabulary every layer may use (the leaf).
+//! - [`domain`]: the shared vocabulary every layer may use (the leaf),
+//!   including `StorageError`, what every repository port returns.
 
 #![deny(clippy::unwrap_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
