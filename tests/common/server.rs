@@ -68,8 +68,8 @@ impl Server {
             .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn aiwebengine serve");
         let output = Arc::new(Mutex::new(String::new()));
-        let lines = drain(child.stdout.take().expect("stdout"), output.clone(), true);
-        drain(child.stderr.take().expect("stderr"), output.clone(), false);
+        let (lines, _) = drain(child.stdout.take().expect("stdout"), output.clone(), true);
+        let (_, stderr) = drain(child.stderr.take().expect("stderr"), output.clone(), false);
         let deadline = Instant::now() + START_DEADLINE;
         let addr = loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -82,6 +82,7 @@ impl Server {
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     let _ = child.kill();
                     let _ = child.wait();
+                    drained(&stderr);
                     let output = output.lock().unwrap().clone();
                     return Err(StartError {
                         status: None,
@@ -90,6 +91,9 @@ impl Server {
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
                     let status = wait_deadline(&mut child, STOP_DEADLINE);
+                    // stdout closing says nothing of stderr: its last lines
+                    // (the refusal message) may still be in the pipe.
+                    drained(&stderr);
                     let output = output.lock().unwrap().clone();
                     return Err(StartError { status, output });
                 }
@@ -177,13 +181,23 @@ pub fn wait_deadline(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
 
 /// Copies a pipe into `output` on its own thread so the child never blocks.
 /// With `lines`, also forwards each line (until the receiver is dropped).
+/// Waits (bounded) until a drain thread has read its pipe to the end.
+fn drained(reader: &std::thread::JoinHandle<()>) {
+    let deadline = Instant::now() + STOP_DEADLINE;
+    while !reader.is_finished() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Copies a pipe into `output` on a thread (and its lines to the receiver
+/// when `lines`); the handle finishes at the pipe's end.
 fn drain(
     pipe: impl Read + Send + 'static,
     output: Arc<Mutex<String>>,
     lines: bool,
-) -> Option<mpsc::Receiver<String>> {
+) -> (Option<mpsc::Receiver<String>>, std::thread::JoinHandle<()>) {
     let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
+    let handle = std::thread::spawn(move || {
         let mut reader = BufReader::new(pipe);
         let mut line = String::new();
         loop {
@@ -199,5 +213,5 @@ fn drain(
             }
         }
     });
-    lines.then_some(rx)
+    (lines.then_some(rx), handle)
 }
