@@ -15,7 +15,7 @@ use tokio::time::{timeout_at, Instant};
 
 use super::error::ApiError;
 use super::request::{read_script_body, version_str, ReadError, ReadRequest};
-use super::spool::{spool_dir, BodyLimits};
+use super::spool::BodyLimits;
 use crate::http::AppState;
 use crate::js::{
     CallKind, FailureKind, FileData, Invocation, Invoker, ResponseBody, ScriptFailure,
@@ -83,8 +83,8 @@ async fn handle(
         Ok(t) => t,
         Err(answer) => return Ok(*answer),
     };
-    let spool = spool_dir(&state.config().storage.data);
-    let read = read_script_body(&parts, body, target.limits, &spool);
+    let data = &state.config().storage.data;
+    let read = read_script_body(&parts, body, target.limits, data);
     let read = match target.limits.idle {
         Some(_) => read.await,
         None => timeout_at(deadline, read).await.map_err(|_| timed_out())?,

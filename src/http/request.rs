@@ -9,7 +9,7 @@ use axum::http::{header, request::Parts, Version};
 use bytes::Bytes;
 
 use super::error::ApiError;
-use super::spool::{read_multipart, BodyLimits};
+use super::spool::{read_multipart, spool_dir, BodyLimits};
 
 /// Bytes of an oversized body read and thrown away before answering 413,
 /// so that the client, still sending, gets to read the answer.
@@ -131,13 +131,13 @@ pub struct ReadRequest {
     pub files: Vec<crate::js::UploadedFile>,
 }
 
-/// Multipart bodies are parsed as they arrive (big files spooled into
-/// `spool`); urlencoded and other bodies are read into memory.
+/// Multipart bodies are parsed as they arrive (big files spooled beside
+/// the `data` file); urlencoded and other bodies are read into memory.
 pub async fn read_script_body(
     parts: &Parts,
     body: Body,
     limits: BodyLimits,
-    spool: &std::path::Path,
+    data: &std::path::Path,
 ) -> Result<ReadRequest, ReadError> {
     let ct = parts
         .headers
@@ -171,7 +171,8 @@ pub async fn read_script_body(
             ));
         }
     };
-    let mp = read_multipart(body, boundary, limits, spool).await?;
+    // Built here, not per request: only multipart bodies spool.
+    let mp = read_multipart(body, boundary, limits, &spool_dir(data)).await?;
     Ok(ReadRequest {
         body: mp.raw,
         form: Some(mp.form),

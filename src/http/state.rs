@@ -124,7 +124,12 @@ impl AppState {
     /// A short unique id for a request, cheap enough for the hot path.
     pub fn request_id(&self) -> Arc<str> {
         let n = self.inner.request_counter.fetch_add(1, Ordering::Relaxed);
-        format!("{:08x}{:08x}", self.inner.request_prefix, n).into()
+        // As `format!("{:08x}{:08x}", prefix, n)`, but with the Arc as the
+        // only allocation (format! built a String and then copied it).
+        let mut buf = [0u8; 24];
+        let len = push_hex(&mut buf, 0, u64::from(self.inner.request_prefix));
+        let len = push_hex(&mut buf, len, n);
+        Arc::from(std::str::from_utf8(&buf[..len]).unwrap_or_default())
     }
 
     /// Stops the workers and commits queued logs. The data file closes when
@@ -137,5 +142,37 @@ impl AppState {
             state.logs().shutdown();
         })
         .await;
+    }
+}
+
+/// Writes `v` in lowercase hex, at least 8 digits, at `buf[at..]`; returns
+/// the new end.
+fn push_hex(buf: &mut [u8; 24], at: usize, v: u64) -> usize {
+    let digits = (16 - v.leading_zeros() as usize / 4).max(8);
+    for i in 0..digits {
+        let d = (v >> (4 * (digits - 1 - i))) & 0xf;
+        buf[at + i] = b"0123456789abcdef"[d as usize];
+    }
+    at + digits
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn push_hex_matches_format() {
+        for (p, n) in [
+            (0u32, 0u64),
+            (0xdead_beef, 1),
+            (7, 0xffff_ffff),
+            (1, 1 << 32),
+        ] {
+            let mut buf = [0u8; 24];
+            let len = super::push_hex(&mut buf, 0, u64::from(p));
+            let len = super::push_hex(&mut buf, len, n);
+            assert_eq!(&buf[..len], format!("{p:08x}{n:08x}").as_bytes());
+        }
+        let mut buf = [0u8; 24];
+        let len = super::push_hex(&mut buf, 8, u64::MAX);
+        assert_eq!(&buf[8..len], b"ffffffffffffffff");
     }
 }
