@@ -23,6 +23,8 @@
 //!   settings > defaults); validation, reloads; the settings port
 //!   (`SettingsRepo`).
 //! - [`graphql`]: the dynamic GraphQL schema built from scripts' SDL.
+//! - [`mcp`]: the MCP server over scripts' tools, resources and prompts,
+//!   plus the engine's own (opt-in) admin tools.
 //! - [`seed`]: what a new data file starts with (from `seed/`), as plain
 //!   script records the store writes.
 //! - [`js`]: QuickJS worker pool, per-script runtimes and limits, host API;
@@ -57,6 +59,7 @@ pub mod js;
 pub mod kv;
 pub mod logs;
 pub mod manage;
+pub mod mcp;
 #[path = "../migrations/mod.rs"]
 pub mod migrations;
 pub mod observe;

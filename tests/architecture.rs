@@ -36,6 +36,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("manage", &["domain", "scripts", "auth", "logs"]),
     ("js", &["domain", "scripts", "kv", "assets", "fetch"]),
     ("graphql", &["domain", "scripts", "js", "events"]),
+    (
+        "mcp",
+        &[
+            "domain", "scripts", "js", "events", "auth", "manage", "logs", "kv", "assets", "config",
+        ],
+    ),
     ("seed", &["domain", "scripts", "js"]),
     ("config", &["domain", "js", "kv", "assets", "fetch"]),
     ("observe", &["domain", "store", "config"]),
@@ -44,7 +50,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "http",
         &[
             "domain", "store", "events", "fetch", "kv", "logs", "assets", "scripts", "auth",
-            "manage", "js", "graphql", "seed", "config", "observe", "backup", "tls",
+            "manage", "js", "graphql", "mcp", "seed", "config", "observe", "backup", "tls",
         ],
     ),
     ("tls", &["domain"]),
@@ -58,14 +64,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "state",
         &[
             "domain", "store", "events", "fetch", "kv", "logs", "assets", "scripts", "auth",
-            "manage", "js", "graphql", "seed", "config", "observe", "backup", "http", "server",
-            "tls",
+            "manage", "js", "graphql", "mcp", "seed", "config", "observe", "backup", "http",
+            "server", "tls",
         ],
     ),
     (
         "cli",
         &[
             "domain", "store", "config", "auth", "backup", "observe", "seed", "state", "server",
+            "mcp",
         ],
     ),
 ];
