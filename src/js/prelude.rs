@@ -11,3 +11,6 @@ pub fn prelude(eval: bool, console: bool) -> String {
         .replace("%CONSOLE%", if console { "true" } else { "false" })
         + super::auth::PRELUDE
 }
+
+#[cfg(test)]
+mod bench;
