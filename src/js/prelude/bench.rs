@@ -52,7 +52,8 @@ fn measure(n: usize, first_use: Option<&str>) -> (Duration, Duration) {
         build.push(t.elapsed());
         if let Some(code) = first_use {
             let t = Instant::now();
-            sc.ctx.with(|ctx| ctx.eval::<(), _>(code).expect("first use"));
+            sc.ctx
+                .with(|ctx| ctx.eval::<(), _>(code).expect("first use"));
             used.push(t.elapsed());
         }
     }
@@ -74,9 +75,15 @@ fn context_cost() {
         ("first use of kv + utilities", "typeof kv.get"),
         ("first use of fetch (Headers)", "new Headers()"),
         ("first use of assets", "typeof assets"),
-        ("kv + fetch + assets", "typeof kv; typeof fetch; typeof assets"),
+        (
+            "kv + fetch + assets",
+            "typeof kv; typeof fetch; typeof assets",
+        ),
     ] {
         let (_, used) = measure(n, Some(code));
-        println!("{what:<30}median {used:?}  (context + use {:?})", build + used);
+        println!(
+            "{what:<30}median {used:?}  (context + use {:?})",
+            build + used
+        );
     }
 }
