@@ -7,7 +7,7 @@ use std::sync::Arc;
 use rust_embed::RustEmbed;
 
 use crate::domain::StorageError;
-use crate::js::{registration_pass, Host, JsConfig, LogLevel, Publish, ScriptLog};
+use crate::js::{registration_pass, Host, JsConfig, LogLevel, Preludes, Publish, ScriptLog};
 use crate::scripts::{next_version, now_millis, ScriptRecord, ScriptVersion};
 
 #[derive(RustEmbed)]
@@ -38,6 +38,7 @@ impl Host for SilentHost {}
 /// build defect: the new data file is not made.
 pub fn scripts(js: &JsConfig) -> Result<Vec<(ScriptRecord, ScriptVersion)>, StorageError> {
     let host: Arc<dyn Host> = Arc::new(SilentHost);
+    let preludes = Arc::new(Preludes::compile().map_err(StorageError::io)?);
     let mut out = Vec::new();
     for path in SeedFiles::iter()
         .filter(|p| (p.starts_with("scripts/") || p.starts_with("examples/")) && p.ends_with(".js"))
@@ -47,7 +48,7 @@ pub fn scripts(js: &JsConfig) -> Result<Vec<(ScriptRecord, ScriptVersion)>, Stor
         };
         let name = path.rsplit('/').next().unwrap_or(&path);
         let source = String::from_utf8_lossy(&file.data).into_owned();
-        let reg = registration_pass(js, host.clone(), name, &source).map_err(|e| {
+        let reg = registration_pass(js, &preludes, host.clone(), name, &source).map_err(|e| {
             StorageError::io(format!("seed script {name} does not load: {}", e.message))
         })?;
         let (mut record, version) = next_version(None, name, source, "seed", reg, now_millis());

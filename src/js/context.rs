@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use rquickjs::{Context, Ctx, Function, Object, Runtime};
 
+use super::bytecode::Preludes;
 use super::errors::{describe, Described};
-use super::prelude::prelude;
 use super::{Host, JsConfig, LoadError, LogLevel, StreamMessage, StreamOptions};
 use crate::scripts::routes::{Pattern, RouteSpec, MAX_ROUTE_BODY_BYTES, METHODS};
 
@@ -40,6 +40,8 @@ pub(crate) enum Caller {
 pub(crate) struct Shared {
     pub script: Arc<str>,
     pub host: Arc<dyn Host>,
+    /// The compiled preludes, shared by every context of the pool.
+    pub preludes: Arc<Preludes>,
     pub deadline: Cell<Option<Instant>>,
     pub interrupted: Cell<bool>,
     /// Set when QuickJS reported running out of memory or stack; the
@@ -76,6 +78,7 @@ impl ScriptContext {
         host: Arc<dyn Host>,
         timers: Option<TimerSink>,
         registering: bool,
+        preludes: Arc<Preludes>,
     ) -> Result<ScriptContext, LoadError> {
         let fail = |e: rquickjs::Error| LoadError {
             message: format!("could not create a JavaScript context: {e}"),
@@ -88,6 +91,7 @@ impl ScriptContext {
         let shared = Rc::new(Shared {
             script,
             host,
+            preludes,
             deadline: Cell::new(None),
             interrupted: Cell::new(false),
             limit_hit: Cell::new(None),
@@ -149,8 +153,10 @@ impl ScriptContext {
                 native.set("stream", stream_fn(&ctx, shared.clone())?)?;
                 native.set("graphql", graphql_fn(&ctx, shared.clone())?)?;
                 native.set("gqlPublish", gql_publish_fn(&ctx, shared.clone())?)?;
+                native.set("eval", cfg.eval)?;
+                native.set("console", cfg.console)?;
                 ctx.globals().set("__aw_native", native)?;
-                ctx.eval::<(), _>(prelude(cfg.eval, cfg.console))?;
+                shared.preludes.main.run::<()>(&ctx)?;
                 super::prelude_kv::install(&ctx, shared.clone())?;
                 super::scripts_api::install(&ctx, shared.clone())?;
                 super::prelude_assets::install(&ctx, shared.clone())?;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::worker::{Deliver, LocalMsg, Worker, WorkerSetup};
-use super::{Host, Invocation, JsConfig};
+use super::{Host, Invocation, JsConfig, Preludes};
 
 pub struct InlineWorker {
     worker: Rc<RefCell<Worker>>,
@@ -17,7 +17,7 @@ pub struct InlineWorker {
 impl InlineWorker {
     /// Must be called inside a `LocalSet`: it spawns the local tasks that
     /// deliver timers and sweep abandoned requests.
-    pub fn start(cfg: JsConfig, host: Arc<dyn Host>) -> InlineWorker {
+    pub fn start(cfg: JsConfig, preludes: Arc<Preludes>, host: Arc<dyn Host>) -> InlineWorker {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<LocalMsg>();
         let deliver: Deliver = Arc::new(move |m| {
             let _ = tx.send(m);
@@ -25,6 +25,7 @@ impl InlineWorker {
         let slow_after = cfg.slow_after;
         let setup = WorkerSetup {
             cfg: Arc::new(cfg),
+            preludes,
             host,
             handle: tokio::runtime::Handle::current(),
             deliver,

@@ -8,6 +8,7 @@
 
 mod assets;
 mod auth;
+mod bytecode;
 mod call;
 mod chunk_stream;
 mod clone;
@@ -39,6 +40,7 @@ use crate::scripts::routes::LoadedScript;
 
 pub use crate::domain::{FailureKind, LogLevel, RequestAuth, StreamMessage};
 pub use crate::scripts::{LoadError, Registration, ScriptRuntime};
+pub use bytecode::Preludes;
 pub use chunk_stream::ChunkStream;
 pub use host::{
     ActFor, AssetsPort, FetchEmit, FetchPort, Host, KvCommitReply, KvPort, Publish, ScriptLog,
@@ -195,11 +197,12 @@ pub trait Invoker: Send + Sync {
 /// pool (used at save time and when seeding a new data file).
 pub fn registration_pass(
     cfg: &JsConfig,
+    preludes: &Arc<Preludes>,
     host: Arc<dyn Host>,
     name: &str,
     source: &str,
 ) -> Result<Registration, LoadError> {
-    let sc = context::ScriptContext::new(cfg, name.into(), host, None, true)?;
+    let sc = context::ScriptContext::new(cfg, name.into(), host, None, true, preludes.clone())?;
     sc.load(source)?;
     let routes = sc.shared.routes.borrow().clone();
     let graphql = sc.shared.graphql.borrow().clone();

@@ -9,7 +9,8 @@ use crossbeam_channel::{Receiver, Sender, TrySendError};
 
 use super::worker::{Deliver, LocalMsg, Worker, WorkerSetup};
 use super::{
-    FailureKind, Host, Invocation, JsConfig, LoadError, Registration, ScriptFailure, ScriptRuntime,
+    FailureKind, Host, Invocation, JsConfig, LoadError, Preludes, Registration, ScriptFailure,
+    ScriptRuntime,
 };
 
 /// The shared queue, and one queue per worker for calls that must reach the
@@ -24,6 +25,7 @@ const QUEUE_PER_WORKER: usize = 4096;
 
 pub struct QuickJsPool {
     cfg: Arc<JsConfig>,
+    preludes: Arc<Preludes>,
     host: Arc<dyn Host>,
     sender: ArcSwapOption<Senders>,
     threads: Mutex<Vec<JoinHandle<()>>>,
@@ -36,6 +38,7 @@ impl QuickJsPool {
         handle: tokio::runtime::Handle,
     ) -> std::io::Result<QuickJsPool> {
         let cfg = Arc::new(cfg);
+        let preludes = Arc::new(Preludes::compile().map_err(std::io::Error::other)?);
         let workers = if cfg.workers == 0 {
             std::thread::available_parallelism()
                 .map(|n| n.get())
@@ -50,20 +53,27 @@ impl QuickJsPool {
             let (ptx, prx) = crossbeam_channel::bounded(QUEUE_PER_WORKER);
             pinned.push(ptx);
             let (cfg, host, handle) = (cfg.clone(), host.clone(), handle.clone());
+            let preludes = preludes.clone();
             let jobs = (rx.clone(), prx);
             let t = std::thread::Builder::new()
                 .name(format!("js-worker-{i}"))
                 // QuickJS checks its own stack limit; the OS stack must be larger.
                 .stack_size(cfg.stack_size_bytes + 8 * 1024 * 1024)
-                .spawn(move || pool_thread(cfg, host, handle, jobs))?;
+                .spawn(move || pool_thread(cfg, preludes, host, handle, jobs))?;
             threads.push(t);
         }
         Ok(QuickJsPool {
             cfg,
+            preludes,
             host,
             sender: ArcSwapOption::from_pointee(Senders { shared: tx, pinned }),
             threads: Mutex::new(threads),
         })
+    }
+
+    /// The compiled preludes, for workers outside the pool (inline ones).
+    pub fn preludes(&self) -> Arc<Preludes> {
+        self.preludes.clone()
     }
 
     /// Invocations waiting for a pool worker (for `/metrics`).
@@ -89,7 +99,7 @@ impl QuickJsPool {
 
 impl ScriptRuntime for QuickJsPool {
     fn register(&self, name: &str, source: &str) -> Result<Registration, LoadError> {
-        super::registration_pass(&self.cfg, self.host.clone(), name, source)
+        super::registration_pass(&self.cfg, &self.preludes, self.host.clone(), name, source)
     }
 }
 
@@ -137,6 +147,7 @@ fn pin_index(script: &str, workers: usize) -> usize {
 /// from its own inbox.
 fn pool_thread(
     cfg: Arc<JsConfig>,
+    preludes: Arc<Preludes>,
     host: Arc<dyn Host>,
     handle: tokio::runtime::Handle,
     (jobs, pinned): (Receiver<Invocation>, Receiver<Invocation>),
@@ -148,6 +159,7 @@ fn pool_thread(
     let slow_after = cfg.slow_after;
     let mut worker = Worker::new(WorkerSetup {
         cfg,
+        preludes,
         host,
         handle,
         deliver,

@@ -2,14 +2,12 @@
 //! host API that are easiest to express in JS. The native hooks arrive as
 //! `__aw_native` and are removed from the global scope straight away.
 
-/// `%EVAL%` and `%CONSOLE%` are replaced with `true`/`false`.
+/// Reads `__aw_native.eval` and `__aw_native.console` (the config flags).
 pub const PRELUDE: &str = include_str!("prelude/main.js");
 
-pub fn prelude(eval: bool, console: bool) -> String {
-    PRELUDE
-        .replace("%EVAL%", if eval { "true" } else { "false" })
-        .replace("%CONSOLE%", if console { "true" } else { "false" })
-        + super::auth::PRELUDE
+/// The prelude every context runs (compiled once: see `super::bytecode`).
+pub fn prelude() -> String {
+    [PRELUDE, super::auth::PRELUDE].concat()
 }
 
 #[cfg(test)]

@@ -18,8 +18,9 @@ const NAMES: &[&str] = &[
 ];
 
 pub(crate) fn install(ctx: &Ctx<'_>, shared: Rc<Shared>) -> rquickjs::Result<()> {
-    super::lazy::install(ctx, NAMES, move |ctx: Ctx<'_>| {
-        let setup: Function = ctx.eval(PRELUDE_ASSETS)?;
+    let preludes = shared.preludes.clone();
+    super::lazy::install(ctx, &preludes.stubs, NAMES, move |ctx: Ctx<'_>| {
+        let setup: Function = shared.preludes.assets.run(&ctx)?;
         setup.call::<_, ()>((super::assets::natives(&ctx, shared.clone())?,))
     })
 }

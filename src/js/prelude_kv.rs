@@ -29,8 +29,9 @@ const NAMES: &[&str] = &[
 ];
 
 pub(crate) fn install(ctx: &Ctx<'_>, shared: Rc<Shared>) -> rquickjs::Result<()> {
-    super::lazy::install(ctx, NAMES, move |ctx: Ctx<'_>| {
-        let setup: Function = ctx.eval(PRELUDE_KV)?;
+    let preludes = shared.preludes.clone();
+    super::lazy::install(ctx, &preludes.stubs, NAMES, move |ctx: Ctx<'_>| {
+        let setup: Function = shared.preludes.kv.run(&ctx)?;
         let kv = super::kv::natives(&ctx, shared.clone())?;
         let utils = super::utils::natives(&ctx)?;
         setup.call::<_, ()>((kv, utils))
@@ -39,7 +40,7 @@ pub(crate) fn install(ctx: &Ctx<'_>, shared: Rc<Shared>) -> rquickjs::Result<()>
 
 // Kept as JavaScript so it reads (and lints) as JavaScript; the bytes are
 // exactly what the Rust string literal held.
-const PRELUDE_KV: &str = include_str!("prelude/kv.js");
+pub(crate) const PRELUDE_KV: &str = include_str!("prelude/kv.js");
 
 #[cfg(test)]
 mod tests {

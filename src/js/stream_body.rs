@@ -245,14 +245,14 @@ fn log(shared: &Shared, rid: Option<&str>, level: LogLevel, message: String) {
 }
 
 /// The JS side, built on first use in a context: iterators by stream id.
-const DRIVER: &str = include_str!("prelude/stream.js");
+pub(crate) const DRIVER: &str = include_str!("prelude/stream.js");
 
 fn driver<'js>(ctx: &Ctx<'js>, shared: &Rc<Shared>) -> rquickjs::Result<Object<'js>> {
     let internal = internal(ctx)?;
     if let Ok(d) = internal.get::<_, Object>("streamDriver") {
         return Ok(d);
     }
-    let setup: Function = ctx.eval(DRIVER)?;
+    let setup: Function = shared.preludes.stream.run(ctx)?;
     let d: Object = setup.call((natives(ctx, shared)?,))?;
     internal.set("streamDriver", d.clone())?;
     Ok(d)

@@ -74,6 +74,7 @@ pub(crate) type Deliver = Arc<dyn Fn(LocalMsg) + Send + Sync>;
 
 pub(crate) struct WorkerSetup {
     pub cfg: Arc<JsConfig>,
+    pub preludes: Arc<super::Preludes>,
     pub host: Arc<dyn Host>,
     pub handle: tokio::runtime::Handle,
     pub deliver: Deliver,

@@ -90,6 +90,7 @@ async fn serve(
     };
     let inline = Rc::new(InlineWorker::start(
         state.config().js_config(),
+        state.runtime().preludes(),
         state.host().clone(),
     ));
     let router = crate::app(state.clone());

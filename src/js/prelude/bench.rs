@@ -44,11 +44,19 @@ fn median(mut v: Vec<Duration>) -> Duration {
 fn measure(n: usize, first_use: Option<&str>) -> (Duration, Duration) {
     let cfg = config();
     let host: Arc<dyn Host> = Arc::new(Quiet);
+    let preludes = Arc::new(crate::js::Preludes::compile().expect("preludes"));
     let (mut build, mut used) = (Vec::new(), Vec::new());
     for _ in 0..n {
         let t = Instant::now();
-        let sc = ScriptContext::new(&cfg, "bench.js".into(), host.clone(), None, false)
-            .expect("context");
+        let sc = ScriptContext::new(
+            &cfg,
+            "bench.js".into(),
+            host.clone(),
+            None,
+            false,
+            preludes.clone(),
+        )
+        .expect("context");
         build.push(t.elapsed());
         if let Some(code) = first_use {
             let t = Instant::now();

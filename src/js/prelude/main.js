@@ -100,5 +100,5 @@
     globalThis.eval = deny;
     globalThis.Function = deny;
   }
-})(globalThis.__aw_native, %EVAL%, %CONSOLE%);
+})(globalThis.__aw_native, globalThis.__aw_native.eval, globalThis.__aw_native.console);
 delete globalThis.__aw_native;

@@ -53,6 +53,7 @@ impl Worker {
             self.setup.host.clone(),
             Some(sink),
             false,
+            self.setup.preludes.clone(),
         )
         .and_then(|sc| sc.load(&script.source).map(|_| sc))
         .map_err(|e| ScriptFailure {
