@@ -99,6 +99,7 @@ pub async fn start_live(
     let repo = auth_repo(&store);
     let auth =
         Arc::new(blocking(move || Ok(AuthService::open(repo).map_err(StoreError::from)?)).await?);
+    auth.set_totp_policy(totp_policy(&config)?);
     let catalog = CatalogCell::default();
     let assets = open_assets(&store, &config, &auth, &catalog).await?;
     let authors = SaveAuthors::default();
@@ -236,4 +237,14 @@ fn graphql_limits(config: &Config) -> crate::graphql::Limits {
         max_depth: config.graphql.max_depth,
         max_complexity: config.graphql.max_complexity,
     }
+}
+
+/// The TOTP policy: the roles that must use it, and the engine's secret
+/// key (when set) to encrypt TOTP secrets at rest with.
+fn totp_policy(config: &Config) -> Result<crate::auth::TotpPolicy, StartError> {
+    let fail = |e: String| StartError::Io(std::io::Error::other(e));
+    Ok(crate::auth::TotpPolicy {
+        required_roles: config.auth.totp_roles().map_err(fail)?,
+        key: crate::config::secrets::optional_key().map_err(fail)?,
+    })
 }
