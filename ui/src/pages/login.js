@@ -1,5 +1,6 @@
 import { login } from '../api.js';
 import { h, notice } from '../dom.js';
+import { totpStep } from './totp.js';
 
 export function loginPage({ done }) {
   const params = new URLSearchParams(location.search);
@@ -23,7 +24,11 @@ export function loginPage({ done }) {
     button.disabled = true;
     button.textContent = 'Logging in…';
     try {
-      await login(email.value.trim(), password.value);
+      const res = await login(email.value.trim(), password.value);
+      if (res && res.totp_required) {
+        wrap.replaceChildren(totpStep(res, () => done(next)));
+        return;
+      }
       done(next);
     } catch (err) {
       notice(msg, 'error', err.message);
@@ -32,6 +37,7 @@ export function loginPage({ done }) {
       button.textContent = 'Log in';
     }
   });
+  const wrap = h('div', { class: 'login-wrap' }, form);
   queueMicrotask(() => email.focus());
-  return h('div', { class: 'login-wrap' }, form);
+  return wrap;
 }

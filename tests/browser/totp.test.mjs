@@ -1,0 +1,79 @@
+// Two-step login (REQ-AUTH-007) in the browser: enrol from the account
+// page, log out, log in with a code, a reused code refused, a recovery
+// code accepted once. Codes come from the `otpauth` npm package (an
+// authenticator-side implementation), fed the secret the page shows.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { TOTP, Secret } from 'otpauth';
+import { startServer, launch, openPage, logIn, fillLogin, shot, apiLogin, call } from './lib.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const EMAIL = 'totp@example.com';
+const PASSWORD = 'a long totp user password';
+
+async function logOut(p) {
+  await p.getByRole('button', { name: 'Log out' }).click();
+  await p.getByText('You have logged out.').waitFor();
+}
+
+// Password, then the second step with `code`.
+async function logInWith(p, code) {
+  await fillLogin(p, EMAIL, PASSWORD);
+  await p.getByRole('heading', { name: 'Two-step login' }).waitFor();
+  await p.getByLabel('Code from your authenticator app, or a recovery code').fill(code);
+  await p.getByRole('button', { name: 'Verify' }).click();
+}
+
+test('test_req_auth_007 enrol on the account page, then log in with a code and a recovery code', async () => {
+  const admin = await apiLogin(server.url);
+  const made = await call(server.url, admin, 'POST', '/engine/api/users', { email: EMAIL, password: PASSWORD, role: 'editor' });
+  assert.equal(made.status, 201, made.text);
+
+  const p = await openPage(browser, server.url);
+  await logIn(p, { email: EMAIL, password: PASSWORD });
+  await p.goto(`${server.url}/engine/admin/account`);
+  await p.getByRole('button', { name: 'Set up an authenticator app' }).click();
+  const qr = p.getByRole('img', { name: 'QR code to scan with an authenticator app' });
+  await qr.waitFor();
+  assert.ok(await qr.evaluate((img) => img.complete && img.naturalWidth > 0), 'the QR code image renders');
+  const secret = (await p.locator('#totp-secret').textContent()).trim();
+  const totp = new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 });
+  await p.getByLabel('Code from the app').fill(totp.generate());
+  await p.getByRole('button', { name: 'Turn on' }).click();
+  const codes = p.locator('#totp-recovery li');
+  await p.locator('#totp-state').waitFor();
+  assert.equal(await codes.count(), 10);
+  const recovery = (await codes.first().textContent()).trim();
+  await shot(p, 'totp-enrolled');
+  await logOut(p);
+
+  // The enrolment used this step's code: the next step's is within the skew.
+  const next = totp.generate({ timestamp: Date.now() + 30_000 });
+  await logInWith(p, next);
+  await p.getByRole('heading', { name: 'Dashboard', exact: true }).waitFor();
+  await logOut(p);
+
+  await logInWith(p, next);
+  await p.getByRole('alert').getByText('wrong or already used code').waitFor();
+  assert.equal(await p.getByRole('heading', { name: 'Dashboard', exact: true }).count(), 0);
+  await p.getByLabel('Code from your authenticator app, or a recovery code').fill(recovery);
+  await p.getByRole('button', { name: 'Verify' }).click();
+  await p.getByRole('heading', { name: 'Dashboard', exact: true }).waitFor();
+  await p.goto(`${server.url}/engine/admin/account`);
+  await p.getByText('9 recovery codes left.').waitFor();
+  await logOut(p);
+
+  await logInWith(p, recovery);
+  await p.getByRole('alert').getByText('wrong or already used code').waitFor();
+  assert.deepEqual(p.problems(), []);
+});
