@@ -261,6 +261,15 @@ async fn test_req_auth_007_required_role_enrols_at_login_and_admin_reset() {
         "{}",
         r.text()
     );
+    let users = eng.api("GET", "/engine/api/users", None).await.json();
+    let flags: Vec<(String, bool)> = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["email"].as_str().unwrap().to_string(), u["totp"] == true))
+        .collect();
+    assert!(flags.contains(&("e@example.com".into(), true)), "{flags:?}");
+    assert!(flags.contains(&(ADMIN_EMAIL.into(), false)), "{flags:?}");
     // An editor cannot reset anyone; the admin can, and it is audited.
     let path = format!("/engine/api/users/{id}/totp");
     assert_eq!(

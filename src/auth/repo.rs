@@ -69,6 +69,7 @@ pub trait AuthRead {
     fn script_accesses(&self) -> Result<Vec<ScriptAccess>, StorageError>;
     /// The user's second factor, if they began enrolling one.
     fn totp(&self, user_id: &str) -> Result<Option<TotpRecord>, StorageError>;
+    fn totps(&self) -> Result<Vec<TotpRecord>, StorageError>;
 }
 
 /// Writes inside one transaction. Records are keyed by their id (users,

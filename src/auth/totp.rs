@@ -85,6 +85,21 @@ impl AuthService {
         Ok(rec)
     }
 
+    /// Blocking: the ids of the users with TOTP on.
+    pub fn totp_users(&self) -> Result<std::collections::HashSet<String>, AuthError> {
+        let mut ids = std::collections::HashSet::new();
+        self.repo.read(&mut |r| {
+            ids = r
+                .totps()?
+                .into_iter()
+                .filter(|t| t.enabled)
+                .map(|t| t.user_id)
+                .collect();
+            Ok(())
+        })?;
+        Ok(ids)
+    }
+
     /// Blocking: whether TOTP is on, pending, and required for the user.
     pub fn totp_status(&self, user_id: &str) -> Result<TotpStatus, AuthError> {
         let user = self.get_user(user_id)?;

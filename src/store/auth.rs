@@ -290,6 +290,9 @@ macro_rules! auth_read {
             fn totp(&self, user_id: &str) -> Result<Option<TotpRecord>, StorageError> {
                 Ok(self.value(tables::TOTP, user_id)?)
             }
+            fn totps(&self) -> Result<Vec<TotpRecord>, StorageError> {
+                Ok(self.values(tables::TOTP)?)
+            }
         }
     };
 }

@@ -46,6 +46,7 @@ test('test_req_auth_007 enrol on the account page, then log in with a code and a
   const qr = p.getByRole('img', { name: 'QR code to scan with an authenticator app' });
   await qr.waitFor();
   assert.ok(await qr.evaluate((img) => img.complete && img.naturalWidth > 0), 'the QR code image renders');
+  await shot(p, 'totp-qr');
   const secret = (await p.locator('#totp-secret').textContent()).trim();
   const totp = new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 });
   await p.getByLabel('Code from the app').fill(totp.generate());
@@ -75,5 +76,18 @@ test('test_req_auth_007 enrol on the account page, then log in with a code and a
 
   await logInWith(p, recovery);
   await p.getByRole('alert').getByText('wrong or already used code').waitFor();
+  await shot(p, 'totp-login-refused');
   assert.deepEqual(p.problems(), []);
+
+  // The admin resets it (a lost device): the password alone logs in again.
+  const a = await openPage(browser, server.url);
+  await logIn(a);
+  await a.getByRole('link', { name: 'Users' }).click();
+  await a.getByRole('row', { name: /totp@example\.com/ }).getByText('2-step', { exact: true }).waitFor();
+  await a.getByRole('button', { name: `Reset the two-step login of ${EMAIL}` }).click();
+  await a.getByRole('dialog').getByRole('button', { name: 'Reset two-step login' }).click();
+  await a.getByText(`Reset the two-step login of ${EMAIL}.`).waitFor();
+  const fresh = await openPage(browser, server.url);
+  await logIn(fresh, { email: EMAIL, password: PASSWORD });
+  assert.deepEqual([...a.problems(), ...fresh.problems()], []);
 });
