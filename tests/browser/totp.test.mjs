@@ -4,6 +4,9 @@
 // authenticator-side implementation), fed the secret the page shows.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TOTP, Secret } from 'otpauth';
 import { startServer, launch, openPage, logIn, fillLogin, shot, apiLogin, call } from './lib.mjs';
 
@@ -90,4 +93,34 @@ test('test_req_auth_007 enrol on the account page, then log in with a code and a
   const fresh = await openPage(browser, server.url);
   await logIn(fresh, { email: EMAIL, password: PASSWORD });
   assert.deepEqual([...a.problems(), ...fresh.problems()], []);
+});
+
+test('test_req_auth_007 a role that requires TOTP enrols at the login page before the session', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aiwebengine-totp-'));
+  const config = join(dir, 'config.toml');
+  writeFileSync(config, '[auth]\nrequire_totp_for = ["admin"]\n');
+  const s = await startServer({ args: ['--config', config] });
+  try {
+    const p = await openPage(browser, s.url);
+    await p.goto(`${s.url}/engine/admin/`);
+    await fillLogin(p);
+    await p.getByText('Your role requires an authenticator app.').waitFor();
+    const secret = (await p.locator('#totp-secret').textContent()).trim();
+    const totp = new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 });
+    await p.getByLabel('Code from the app').fill(totp.generate());
+    await p.getByRole('button', { name: 'Turn on and log in' }).click();
+    await p.getByRole('heading', { name: 'Two-step login is on' }).waitFor();
+    assert.equal(await p.locator('#totp-recovery li').count(), 10);
+    await shot(p, 'totp-forced-enrolment');
+    await p.getByRole('button', { name: 'Continue' }).click();
+    await p.getByRole('heading', { name: 'Dashboard', exact: true }).waitFor();
+    // Required: the account page offers no way to turn it off.
+    await p.goto(`${s.url}/engine/admin/account`);
+    await p.locator('#totp-state').waitFor();
+    assert.equal(await p.getByRole('button', { name: 'Turn off' }).isVisible(), false);
+    assert.deepEqual(p.problems(), []);
+  } finally {
+    await s.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
