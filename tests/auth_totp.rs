@@ -385,3 +385,17 @@ async fn test_req_auth_007_secrets_are_encrypted_at_rest_with_the_secret_key() {
     eng.server.stop();
     assert!(!file_has(&eng.dir.data, &sealed.get_secret_base32()));
 }
+
+#[test]
+fn test_req_auth_007_unknown_role_in_require_totp_for_stops_the_start() {
+    let dir = DataDir::new();
+    let opts = Opts::config("[auth]\nrequire_totp_for = [\"root\"]\n");
+    let Err(e) = Server::spawn(&dir.data, &opts) else {
+        panic!("the server started with an unknown role in auth.require_totp_for");
+    };
+    assert!(
+        e.output.contains("auth.require_totp_for") && e.output.contains("root"),
+        "{}",
+        e.output
+    );
+}
