@@ -399,3 +399,41 @@ fn test_req_auth_007_unknown_role_in_require_totp_for_stops_the_start() {
         e.output
     );
 }
+
+#[tokio::test]
+async fn test_req_auth_007_setup_of_a_required_admin_ends_in_enrolment() {
+    let dir = DataDir::new();
+    let opts = Opts::config("[auth]\nrequire_totp_for = [\"admin\"]\n");
+    let server = Server::start(&dir.data, &opts);
+    let out = eventually("the setup line", || async {
+        let out = server.output();
+        out.contains("/engine/admin/setup?token=").then_some(out)
+    })
+    .await;
+    let token = out
+        .split_whitespace()
+        .find_map(|w| w.split("setup?token=").nth(1))
+        .unwrap()
+        .to_string();
+    let body = json!({"token": token, "email": "first@example.com", "password": USER_PASS});
+    let r = send(server.req("POST", "/engine/auth/setup").json(&body)).await;
+    assert_eq!(r.status, 202, "{}", r.text());
+    let v = r.json();
+    assert_eq!(
+        (v["enrol"].as_bool(), v.get("token")),
+        (Some(true), None),
+        "{v}"
+    );
+    let pending = v["pending"].as_str().unwrap().to_string();
+    let r = send(
+        server
+            .req("POST", "/engine/auth/totp/enrol")
+            .json(&json!({"pending": pending})),
+    )
+    .await;
+    let totp = TOTP::from_url(r.json()["uri"].as_str().unwrap()).expect("uri");
+    let body = json!({"pending": pending, "code": totp.generate(now())});
+    let r = send(server.req("POST", "/engine/auth/totp").json(&body)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["user"]["role"], "admin");
+}

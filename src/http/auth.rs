@@ -234,15 +234,22 @@ pub async fn setup(State(state): State<AppState>, req: Request) -> Result<Respon
     let ip = client_ip(&parts);
     state.auth().limiter.take("setup:")?;
     let st = state.clone();
-    let done = blocking(move || {
+    let step = blocking(move || {
         let user = st
             .auth()
             .complete_setup(&b.token, &b.email, &b.password, b.name.as_deref())?;
         st.auth().audit(&user.email, "setup", &user.id, "ok");
-        st.auth().start_session(user, &ip)
+        st.auth().finish_login(user, &ip)
     })
     .await?;
-    Ok(logged_in(&parts, done, StatusCode::CREATED))
+    match step {
+        LoginStep::Session(done) => Ok(logged_in(&parts, done, StatusCode::CREATED)),
+        // The admin role requires TOTP: enrol before the session.
+        LoginStep::Totp(p) => {
+            let secure = parts.extensions.get::<OverTls>().is_some();
+            Ok(super::totp::pending_response(secure, p))
+        }
+    }
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

@@ -52,7 +52,22 @@ pub fn pending_response(secure: bool, p: TotpPending) -> Response {
     resp
 }
 
-fn set_pending_cookie(resp: &mut Response, value: &str, age: i64, secure: bool) {
+/// For logins that end in a browser redirect (a provider's callback, the
+/// setup page): the admin UI's login page at its code step, which finds
+/// the handle in the cookie. `next` is a path inside the admin UI.
+pub fn pending_login_url(p: &TotpPending, next: Option<&str>) -> String {
+    let step = if p.enrol { "enrol" } else { "code" };
+    let mut url = format!("/engine/admin/login?totp={step}");
+    if let Some(next) = next {
+        url.push_str("&next=");
+        url.extend(form_urlencoded::byte_serialize(next.as_bytes()));
+    }
+    url
+}
+
+/// Sets the cookie that carries the pending-login handle (a provider's
+/// callback sets it before redirecting to [`pending_login_url`]).
+pub fn set_pending_cookie(resp: &mut Response, value: &str, age: i64, secure: bool) {
     let secure = if secure { "; Secure" } else { "" };
     let c = format!(
         "{PENDING_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/engine/auth; Max-Age={age}{secure}"

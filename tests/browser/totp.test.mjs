@@ -124,3 +124,35 @@ test('test_req_auth_007 a role that requires TOTP enrols at the login page befor
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('test_req_auth_007 first-run setup with require_totp_for = ["admin"] enrols before the session', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aiwebengine-totp-'));
+  const config = join(dir, 'config.toml');
+  writeFileSync(config, '[auth]\nrequire_totp_for = ["admin"]\n');
+  const s = await startServer({ admin: false, args: ['--config', config] });
+  try {
+    const p = await openPage(browser, s.url);
+    await p.goto(await s.setupUrl());
+    await p.getByLabel('Email').fill('first@example.com');
+    await p.getByLabel('Password', { exact: true }).fill('a long enough password');
+    await p.getByLabel('Password again').fill('a long enough password');
+    await p.getByRole('button', { name: 'Create administrator' }).click();
+    await p.getByText('Administrator first@example.com created.').waitFor();
+    // No session yet: only the pending login.
+    const names = (await p.context().cookies()).map((c) => c.name);
+    assert.ok(names.includes('aiwebengine_totp') && !names.includes('aiwebengine_session'), names.join());
+    await p.getByRole('link', { name: 'Set up two-step login' }).click();
+    await p.getByText('Your role requires an authenticator app.').waitFor();
+    const secret = (await p.locator('#totp-secret').textContent()).trim();
+    const totp = new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 });
+    await p.getByLabel('Code from the app').fill(totp.generate());
+    await p.getByRole('button', { name: 'Turn on and log in' }).click();
+    await p.getByRole('heading', { name: 'Two-step login is on' }).waitFor();
+    await p.getByRole('button', { name: 'Continue' }).click();
+    await p.getByRole('heading', { name: 'Dashboard', exact: true }).waitFor();
+    assert.deepEqual(p.problems(), []);
+  } finally {
+    await s.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

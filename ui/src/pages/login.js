@@ -5,6 +5,12 @@ import { totpStep } from './totp.js';
 export function loginPage({ done }) {
   const params = new URLSearchParams(location.search);
   const next = params.get('next');
+  // A login that ended in a redirect (the setup page, a provider) and
+  // needs its second factor: the pending handle is in an HttpOnly cookie.
+  const resume = params.get('totp');
+  if (resume === 'code' || resume === 'enrol') {
+    return h('div', { class: 'login-wrap' }, totpStep({ enrol: resume === 'enrol' }, () => done(next)));
+  }
   const msg = h('div', { class: 'notice', hidden: true });
   if (params.get('expired')) notice(msg, 'info', 'Your session has ended. Please log in again.');
   else if (params.get('out')) notice(msg, 'info', 'You have logged out.');

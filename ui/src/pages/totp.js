@@ -3,7 +3,7 @@
 // second step. The QR code is an SVG the server renders; it is shown as a
 // data: image, never inserted as markup.
 import { api, finishTotp, pendingEnrol } from '../api.js';
-import { h, clear, notice, hideNotice } from '../dom.js';
+import { BASE, h, clear, notice, hideNotice } from '../dom.js';
 
 function qrImage(svg) {
   return h('img', {
@@ -144,7 +144,8 @@ export function totpStep(pending, done) {
     h('p', { class: 'muted' }, pending.enrol
       ? 'Your role requires an authenticator app. Set one up to finish logging in.'
       : 'Enter the 6-digit code your authenticator app shows now.'),
-    msg, enrolBox, field, button);
+    msg, enrolBox, field, button,
+    h('p', { class: 'muted small' }, h('a', { href: `${BASE}/login` }, 'Start over with the password')));
   if (pending.enrol) {
     pendingEnrol().then((e) => clear(enrolBox, enrolmentView(e)), (err) => notice(msg, 'error', err.message));
   }
