@@ -437,3 +437,33 @@ async fn test_req_auth_007_setup_of_a_required_admin_ends_in_enrolment() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["user"]["role"], "admin");
 }
+
+#[tokio::test]
+async fn test_req_auth_007_backup_and_restore_keep_the_second_factor() {
+    let eng = Engine::start().await;
+    let (_, token) = user(&eng, "b@example.com", "editor").await;
+    let (totp, _, _) = enrol(&eng, &token).await;
+    let r = eng.api("GET", "/engine/api/backup", None).await;
+    assert_eq!(r.status, 200, "backup: {}", r.text());
+    let dest = eng.dir.dir().join("totp-backup.redb");
+    std::fs::write(&dest, &r.body).expect("write backup");
+    let dest = dest.to_str().unwrap();
+    let out = run_cli(&["verify", dest]);
+    assert!(out.status.success(), "{}{}", out.stdout, out.stderr);
+    let restored = eng.dir.dir().join("totp-restored.redb");
+    let out = run_cli(&["restore", dest, "--data", restored.to_str().unwrap()]);
+    assert!(out.status.success(), "{}{}", out.stdout, out.stderr);
+    let server = Server::start(&restored, &Opts::default());
+    let body = json!({"email": "b@example.com", "password": USER_PASS});
+    let r = send(server.req("POST", "/engine/auth/login").json(&body)).await;
+    assert_eq!(
+        r.status,
+        202,
+        "the restored account still needs its code: {}",
+        r.text()
+    );
+    let pending = r.json()["pending"].as_str().unwrap().to_string();
+    let body = json!({"pending": pending, "code": totp.generate(now() + 30)});
+    let r = send(server.req("POST", "/engine/auth/totp").json(&body)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+}
