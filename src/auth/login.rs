@@ -91,7 +91,7 @@ impl AuthService {
     /// Blocking: redeems a pending login with a code or recovery code (or,
     /// for a forced enrolment, with the first code of the new secret).
     /// The pending state is taken out first, so two requests cannot both
-    /// use it; it goes back only after a wrong code, until it expires.
+    /// use it; it goes back when the check fails, until it expires.
     pub fn finish_totp(&self, token: &str, code: &str) -> Result<TotpDone, AuthError> {
         let p = self.take_pending(token)?;
         let checked = if p.enrol {
@@ -102,10 +102,10 @@ impl AuthService {
         let recovery_codes = match checked {
             Ok(codes) => codes,
             Err(e) => {
-                if matches!(e, AuthError::BadCode(_)) {
-                    let mut map = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-                    map.insert(token.to_string(), p);
-                }
+                // Not redeemed: usable again (until it expires); guessing
+                // is bounded by the per-account limit of wrong codes.
+                let mut map = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+                map.insert(token.to_string(), p);
                 return Err(e);
             }
         };
