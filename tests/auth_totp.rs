@@ -361,3 +361,18 @@ async fn test_req_auth_007_backup_and_restore_keep_the_second_factor() {
     let r = send(server.req("POST", "/engine/auth/totp").json(&body)).await;
     assert_eq!(r.status, 200, "{}", r.text());
 }
+
+#[tokio::test]
+async fn test_req_auth_007_require_totp_for_applies_on_a_live_change() {
+    let eng = Engine::start().await;
+    create_user(&eng, "l@example.com", "editor").await;
+    eng.server.login("l@example.com", USER_PASS).await;
+    let body = json!({"key": "auth.require_totp_for", "value": ["editor"]});
+    let r = eng.api("PUT", "/engine/api/config", Some(body)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    pending_login(&eng, "l@example.com", true).await;
+    let bad = json!({"key": "auth.require_totp_for", "value": ["root"]});
+    let r = eng.api("PUT", "/engine/api/config", Some(bad)).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("root"), "{}", r.text());
+}

@@ -71,6 +71,13 @@ impl AuthService {
         self.totp_policy.store(std::sync::Arc::new(policy));
     }
 
+    /// Changes only the roles (a config reload); the key stays.
+    pub fn set_totp_roles(&self, roles: Vec<Role>) {
+        let mut p = TotpPolicy::clone(&self.totp_policy.load());
+        p.required_roles = roles;
+        self.set_totp_policy(p);
+    }
+
     pub(super) fn totp_required(&self, role: Role) -> bool {
         self.totp_policy.load().required_roles.contains(&role)
     }
