@@ -11,6 +11,8 @@
 mod audit;
 mod directory;
 mod groups;
+mod login;
+mod otp;
 mod ownership;
 mod password;
 mod ratelimit;
@@ -18,6 +20,7 @@ pub mod repo;
 mod sessions;
 mod setup;
 mod tokens;
+mod totp;
 mod users;
 
 use std::collections::HashMap;
@@ -33,12 +36,14 @@ pub use crate::domain::{Principal, UserInfo};
 pub use audit::AuditEntry;
 pub use directory::{Directory, Group, Permission};
 pub use groups::{validate_group_name, Member};
+pub use login::{LoginStep, TotpDone, TotpPending, PENDING_SECONDS};
 pub use password::{hash_password, verify_password, MIN_PASSWORD_LEN};
 pub use ratelimit::RateLimiter;
 pub use repo::{AuthRepo, ScriptAccess};
 pub use sessions::Claims;
 pub use sessions::LoggedIn;
 pub use tokens::{ApiToken, API_TOKEN_PREFIX};
+pub use totp::{Enrolment, TotpPolicy, TotpRecord, TotpStatus};
 pub use users::{create_user, UserPatch};
 
 pub use crate::domain::Role;
@@ -95,6 +100,11 @@ pub enum AuthError {
     Conflict(String),
     #[error("{0}")]
     Cycle(String),
+    /// A wrong or reused TOTP code or recovery code.
+    #[error("{0}")]
+    BadCode(String),
+    #[error("{0}")]
+    Unauthorized(String),
     #[error("too many login attempts; try again in {0} seconds")]
     RateLimited(u64),
     #[error(transparent)]
@@ -115,7 +125,10 @@ impl AuthError {
             AuthError::InvalidEmail(_) | AuthError::WeakPassword | AuthError::Invalid(_) => {
                 "invalid_input"
             }
-            AuthError::BadCredentials | AuthError::InvalidToken => "unauthorized",
+            AuthError::BadCredentials | AuthError::InvalidToken | AuthError::Unauthorized(_) => {
+                "unauthorized"
+            }
+            AuthError::BadCode(_) => "invalid_code",
             AuthError::NotFound(_) => "not_found",
             AuthError::Forbidden(_) => "forbidden",
             AuthError::Conflict(_) => "conflict",
@@ -130,6 +143,11 @@ impl AuthError {
 pub const SESSION_SECONDS: i64 = 12 * 3600;
 /// No refresh takes a session past this long after its login.
 pub const MAX_SESSION_SECONDS: i64 = 7 * 24 * 3600;
+
+/// Wrong TOTP codes allowed at once per account, then one more every
+/// this many seconds.
+const TOTP_BURST: f64 = 5.0;
+const TOTP_EVERY_SECS: f64 = 60.0;
 
 /// A session id in memory: enough to accept or refuse a token.
 #[derive(Clone, Debug)]
@@ -149,6 +167,12 @@ pub struct AuthService {
     change: Mutex<()>,
     setup: Mutex<Option<setup::SetupToken>>,
     pub limiter: RateLimiter,
+    /// Wrong TOTP codes per account (stricter than passwords: a code has
+    /// only a million values).
+    totp_limiter: RateLimiter,
+    totp_policy: ArcSwap<TotpPolicy>,
+    /// Logins waiting for their second factor, by handle.
+    pending: Mutex<login::PendingMap>,
 }
 
 impl AuthService {
@@ -192,6 +216,9 @@ impl AuthService {
             change: Mutex::new(()),
             setup: Mutex::new(None),
             limiter: RateLimiter::default(),
+            totp_limiter: RateLimiter::new(TOTP_BURST, TOTP_EVERY_SECS),
+            totp_policy: ArcSwap::from_pointee(TotpPolicy::default()),
+            pending: Mutex::new(login::PendingMap::new()),
         })
     }
 

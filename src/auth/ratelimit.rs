@@ -22,26 +22,42 @@ struct Bucket {
     at: Instant,
 }
 
-#[derive(Default)]
 pub struct RateLimiter {
     buckets: Mutex<HashMap<String, Bucket>>,
+    burst: f64,
+    every_secs: f64,
+}
+
+impl Default for RateLimiter {
+    fn default() -> RateLimiter {
+        RateLimiter::new(BURST, EVERY_SECS)
+    }
 }
 
 impl RateLimiter {
+    /// `burst` failures at once per account, then one more every `every_secs`.
+    pub fn new(burst: f64, every_secs: f64) -> RateLimiter {
+        RateLimiter {
+            buckets: Mutex::new(HashMap::new()),
+            burst,
+            every_secs,
+        }
+    }
+
     /// Takes one attempt from the account's bucket, or refuses.
     pub fn take(&self, account: &str) -> Result<(), AuthError> {
         let now = Instant::now();
         let mut b = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if b.len() > MAX_BUCKETS {
-            b.retain(|_, v| level(v, now) < BURST);
+            b.retain(|_, v| self.level(v, now) < self.burst);
         }
         let bucket = b.entry(key(account)).or_insert(Bucket {
-            tokens: BURST,
+            tokens: self.burst,
             at: now,
         });
-        let t = level(bucket, now);
+        let t = self.level(bucket, now);
         if t < 1.0 {
-            let wait = ((1.0 - t) * EVERY_SECS).ceil() as u64;
+            let wait = ((1.0 - t) * self.every_secs).ceil() as u64;
             return Err(AuthError::RateLimited(wait.max(1)));
         }
         bucket.tokens = t - 1.0;
@@ -54,7 +70,7 @@ impl RateLimiter {
         let now = Instant::now();
         let mut b = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(bucket) = b.get_mut(&key(account)) {
-            bucket.tokens = (level(bucket, now) + 1.0).min(BURST);
+            bucket.tokens = (self.level(bucket, now) + 1.0).min(self.burst);
             bucket.at = now;
         }
     }
@@ -64,9 +80,11 @@ fn key(account: &str) -> String {
     account.trim().to_lowercase()
 }
 
-fn level(b: &Bucket, now: Instant) -> f64 {
-    let refill = now.duration_since(b.at).as_secs_f64() / EVERY_SECS;
-    (b.tokens + refill).min(BURST)
+impl RateLimiter {
+    fn level(&self, b: &Bucket, now: Instant) -> f64 {
+        let refill = now.duration_since(b.at).as_secs_f64() / self.every_secs;
+        (b.tokens + refill).min(self.burst)
+    }
 }
 
 #[cfg(test)]

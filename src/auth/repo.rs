@@ -7,7 +7,7 @@
 //! one body in [`AuthRepo::write`], so the adapter commits it as one
 //! transaction. The adapter over the data file is `store::auth`.
 
-use super::{ApiToken, AuditEntry, Group, Permission, Session, User};
+use super::{ApiToken, AuditEntry, Group, Permission, Session, TotpRecord, User};
 use crate::domain::{ScriptGrant, StorageError};
 
 /// Who owns a script and who was granted what: the part of a script record
@@ -67,6 +67,9 @@ pub trait AuthRead {
     fn sessions(&self) -> Result<Vec<Session>, StorageError>;
     fn script_access(&self, name: &str) -> Result<Option<ScriptAccess>, StorageError>;
     fn script_accesses(&self) -> Result<Vec<ScriptAccess>, StorageError>;
+    /// The user's second factor, if they began enrolling one.
+    fn totp(&self, user_id: &str) -> Result<Option<TotpRecord>, StorageError>;
+    fn totps(&self) -> Result<Vec<TotpRecord>, StorageError>;
 }
 
 /// Writes inside one transaction. Records are keyed by their id (users,
@@ -88,4 +91,6 @@ pub trait AuthWrite: AuthRead {
     /// Sets the owner and grants of the script `a.name`, leaving the rest
     /// of its record alone; false when there is no such script.
     fn put_script_access(&mut self, a: &ScriptAccess) -> Result<bool, StorageError>;
+    fn put_totp(&mut self, t: &TotpRecord) -> Result<(), StorageError>;
+    fn remove_totp(&mut self, user_id: &str) -> Result<bool, StorageError>;
 }

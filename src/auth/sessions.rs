@@ -30,8 +30,14 @@ pub struct LoggedIn {
 }
 
 impl AuthService {
-    /// Blocking: verifies the password and records a new session.
-    pub fn login(&self, email: &str, password: &str, ip: &str) -> Result<LoggedIn, AuthError> {
+    /// Blocking: verifies the password, then [`AuthService::finish_login`]:
+    /// a new session, or a login pending its second factor.
+    pub fn login(
+        &self,
+        email: &str,
+        password: &str,
+        ip: &str,
+    ) -> Result<super::LoginStep, AuthError> {
         let key = email.trim().to_lowercase();
         let mut user = None;
         self.repo.read(&mut |r| {
@@ -49,7 +55,7 @@ impl AuthService {
                 return Err(AuthError::BadCredentials);
             }
         };
-        self.start_session(user, ip)
+        self.finish_login(user, ip)
     }
 
     /// Blocking: records a session for `user` and signs its token.

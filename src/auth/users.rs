@@ -202,6 +202,7 @@ impl AuthService {
             for t in tx.api_tokens()?.iter().filter(|t| t.user_id == id) {
                 tx.remove_api_token(&t.id)?;
             }
+            tx.remove_totp(id)?;
             Ok(())
         })?;
         self.revoke_user_sessions(id)?;

@@ -51,6 +51,7 @@ pub struct Config {
     pub metrics: MetricsSection,
     pub graphql: GraphqlSection,
     pub assets: crate::assets::AssetsSection,
+    pub auth: AuthSection,
 }
 
 /// One key as `GET /engine/api/config` (and `config show --json`) shows
@@ -102,6 +103,7 @@ impl Config {
             graphql: f.graphql,
             kv: f.kv,
             assets: f.assets,
+            auth: f.auth,
         }
     }
 
@@ -141,6 +143,13 @@ impl Config {
                 "server.request_timeout_ms",
                 "0".into(),
                 "1 or more milliseconds",
+            );
+        }
+        if let Err(e) = self.auth.totp_roles() {
+            return bad(
+                "auth.require_totp_for",
+                format!("{:?}", self.auth.require_totp_for),
+                &format!("a list of role names ({e})"),
             );
         }
         self.validate_tls()

@@ -240,6 +240,7 @@ pub const KEYS: &[Key] = keys! {
     "assets.allowed_types" List "[]" restart "Content types uploads may declare (`\"image/png\"`, `\"image/*\"`); empty means the built-in list of web types. The bytes must match the type.";
     "assets.cache_control" Str "\"public, max-age=0, must-revalidate\"" restart "`Cache-Control` of served assets and image variants.";
     "assets.active_content_csp" Str "\"sandbox\"" restart "`Content-Security-Policy` sent with HTML, SVG and XML assets, so uploaded markup cannot run script as this site; `\"\"` sends none.";
+    "auth.require_totp_for" List "[]" live "Roles whose users must log in with a TOTP code from an authenticator app, such as `[\"admin\"]`; a user without one enrols at their next login.";
 };
 
 /// The key tables of docs/CONFIGURATION.md, one per section.

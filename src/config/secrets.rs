@@ -52,6 +52,15 @@ pub fn key_from_env() -> Result<[u8; 32], String> {
     parse_key(&text)
 }
 
+/// The key when `AIWEBENGINE_SECRET_KEY` is set (an error when it is set
+/// but not a key); None when it is not set.
+pub fn optional_key() -> Result<Option<[u8; 32]>, String> {
+    if std::env::var_os(KEY_VAR).is_none() {
+        return Ok(None);
+    }
+    key_from_env().map(Some)
+}
+
 pub fn parse_key(text: &str) -> Result<[u8; 32], String> {
     STANDARD
         .decode(text.trim())

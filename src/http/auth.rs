@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::ApiError;
-use crate::auth::{AuthError, LoggedIn, Principal, Role, User};
+use crate::auth::{AuthError, LoggedIn, LoginStep, Principal, Role, User};
 use crate::domain::RequestAuth;
 use crate::http::AppState;
 
@@ -78,9 +78,14 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Result<Respon
             .await
             .map_err(ApiError::internal)?;
     match result {
-        Ok(done) => {
+        Ok(LoginStep::Session(done)) => {
             state.auth().limiter.refund(&email);
             Ok(logged_in(&parts, done, StatusCode::OK))
+        }
+        Ok(LoginStep::Totp(pending)) => {
+            state.auth().limiter.refund(&email);
+            let secure = parts.extensions.get::<OverTls>().is_some();
+            Ok(super::totp::pending_response(secure, pending))
         }
         Err(e @ AuthError::BadCredentials) => {
             tokio::time::sleep(FAILED_LOGIN_DELAY).await;
@@ -93,13 +98,27 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Result<Respon
 /// The login answer: the token in the body and in the session cookie, and
 /// the CSRF token in a cookie that the page's JavaScript can read.
 fn logged_in(parts: &Parts, done: LoggedIn, status: StatusCode) -> Response {
+    session_response(parts, done, status, serde_json::Map::new())
+}
+
+/// [`logged_in`] with `extra` fields in the body (the recovery codes of a
+/// login that finished a forced TOTP enrolment).
+pub(super) fn session_response(
+    parts: &Parts,
+    done: LoggedIn,
+    status: StatusCode,
+    extra: serde_json::Map<String, Value>,
+) -> Response {
     let secure = parts.extensions.get::<OverTls>().is_some();
-    let body = json!({
+    let mut body = json!({
         "token": done.token,
         "csrf_token": done.csrf,
         "expires_at": crate::domain::rfc3339(done.expires_at * 1000),
         "user": { "id": done.user.id, "email": done.user.email, "name": done.user.name, "role": done.user.role },
     });
+    if let Some(obj) = body.as_object_mut() {
+        obj.extend(extra);
+    }
     let mut resp = (status, Json(body)).into_response();
     set_cookies(resp.headers_mut(), &done, secure);
     resp
@@ -215,15 +234,22 @@ pub async fn setup(State(state): State<AppState>, req: Request) -> Result<Respon
     let ip = client_ip(&parts);
     state.auth().limiter.take("setup:")?;
     let st = state.clone();
-    let done = blocking(move || {
+    let step = blocking(move || {
         let user = st
             .auth()
             .complete_setup(&b.token, &b.email, &b.password, b.name.as_deref())?;
         st.auth().audit(&user.email, "setup", &user.id, "ok");
-        st.auth().start_session(user, &ip)
+        st.auth().finish_login(user, &ip)
     })
     .await?;
-    Ok(logged_in(&parts, done, StatusCode::CREATED))
+    match step {
+        LoginStep::Session(done) => Ok(logged_in(&parts, done, StatusCode::CREATED)),
+        // The admin role requires TOTP: enrol before the session.
+        LoginStep::Totp(p) => {
+            let secure = parts.extensions.get::<OverTls>().is_some();
+            Ok(super::totp::pending_response(secure, p))
+        }
+    }
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

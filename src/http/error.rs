@@ -206,7 +206,10 @@ impl From<AuthError> for ApiError {
             AuthError::InvalidEmail(_) | AuthError::WeakPassword | AuthError::Invalid(_) => {
                 StatusCode::BAD_REQUEST
             }
-            AuthError::BadCredentials | AuthError::InvalidToken => StatusCode::UNAUTHORIZED,
+            AuthError::BadCredentials
+            | AuthError::InvalidToken
+            | AuthError::Unauthorized(_)
+            | AuthError::BadCode(_) => StatusCode::UNAUTHORIZED,
             AuthError::NotFound(_) => StatusCode::NOT_FOUND,
             AuthError::Forbidden(_) => StatusCode::FORBIDDEN,
             AuthError::RateLimited(secs) => {

@@ -23,6 +23,7 @@ pub(crate) mod spool;
 mod state;
 mod streams;
 mod tls_api;
+mod totp;
 mod ui;
 mod users;
 
@@ -45,6 +46,14 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/logout", post(auth::logout))
         .route("/auth/refresh", post(auth::refresh))
         .route("/auth/setup", get(auth::setup_status).post(auth::setup))
+        .route("/auth/totp", post(totp::finish))
+        .route("/auth/totp/enrol", post(totp::pending_enrol))
+        .route("/api/me/totp", get(totp::status))
+        .route("/api/me/totp/enrol", post(totp::enrol))
+        .route("/api/me/totp/confirm", post(totp::confirm))
+        .route("/api/me/totp/disable", post(totp::disable))
+        .route("/api/me/totp/recovery", post(totp::new_recovery))
+        .route("/api/users/{id}/totp", delete(totp::admin_reset))
         .route("/api/me", get(users::me))
         .route("/api/users", get(users::list).post(users::create))
         .route(

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::extract::ApiQuery;
+use crate::auth::LoginStep;
 use crate::http::AppState;
 
 /// No script at all; styles and the icon from this server only.
@@ -68,11 +69,32 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> Response {
         let name = Some(name2.as_str()).filter(|n| !n.trim().is_empty());
         let user = st.auth().complete_setup(&tok, &email2, &password, name)?;
         st.auth().audit(&user.email, "setup", &user.id, "ok");
-        st.auth().start_session(user, &ip)
+        st.auth().finish_login(user, &ip)
     })
     .await;
     match done {
-        Ok(Ok(done)) => {
+        Ok(Ok(LoginStep::Totp(p))) => {
+            let secure = parts.extensions.get::<super::OverTls>().is_some();
+            let mut resp = page(
+                StatusCode::OK,
+                &format!(
+                    "<div class=\"notice notice-ok\" role=\"status\">Administrator {} created.</div>\
+                     <p>The admin role requires two-step login (<code>auth.require_totp_for</code>): \
+                     set up an authenticator app to finish logging in.</p>\
+                     <a class=\"button primary\" href=\"{}\">Set up two-step login</a>",
+                    esc(&p.user.email),
+                    esc(&super::totp::pending_login_url(&p, None)),
+                ),
+            );
+            super::totp::set_pending_cookie(
+                &mut resp,
+                &p.token,
+                crate::auth::PENDING_SECONDS,
+                secure,
+            );
+            resp
+        }
+        Ok(Ok(LoginStep::Session(done))) => {
             let secure = parts.extensions.get::<super::OverTls>().is_some();
             let mut resp = page(
                 StatusCode::OK,

@@ -38,10 +38,19 @@ pub(crate) async fn run<T: Send + 'static>(
 }
 
 pub async fn list(_: AdminUser, State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let users = run(&state, "", "", "", |s| s.auth().list_users()).await?;
-    Ok(Json(
-        json!({ "users": users.iter().map(user_json).collect::<Vec<_>>() }),
-    ))
+    let (users, totp) = run(&state, "", "", "", |s| {
+        Ok((s.auth().list_users()?, s.auth().totp_users()?))
+    })
+    .await?;
+    let users: Vec<Value> = users
+        .iter()
+        .map(|u| {
+            let mut v = user_json(u);
+            v["totp"] = json!(totp.contains(&u.id));
+            v
+        })
+        .collect();
+    Ok(Json(json!({ "users": users })))
 }
 
 #[derive(Deserialize)]

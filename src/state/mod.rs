@@ -99,6 +99,7 @@ pub async fn start_live(
     let repo = auth_repo(&store);
     let auth =
         Arc::new(blocking(move || Ok(AuthService::open(repo).map_err(StoreError::from)?)).await?);
+    auth.set_totp_policy(totp_policy(&config)?);
     let catalog = CatalogCell::default();
     let assets = open_assets(&store, &config, &auth, &catalog).await?;
     let authors = SaveAuthors::default();
@@ -142,6 +143,7 @@ pub async fn start_live(
     ));
     live.attach_settings(crate::store::settings::settings_repo(&store));
     live.on_reload(crate::http::config_api::hygiene_hook(hygiene.clone()));
+    live.on_reload(totp_hook(auth.clone()));
     let services = Services {
         config,
         store,
@@ -236,4 +238,32 @@ fn graphql_limits(config: &Config) -> crate::graphql::Limits {
         max_depth: config.graphql.max_depth,
         max_complexity: config.graphql.max_complexity,
     }
+}
+
+/// The TOTP policy: the roles that must use it, and the engine's secret
+/// key (when set) to encrypt TOTP secrets at rest with.
+fn totp_policy(config: &Config) -> Result<crate::auth::TotpPolicy, StartError> {
+    let fail = |e: String| StartError::Io(std::io::Error::other(e));
+    Ok(crate::auth::TotpPolicy {
+        required_roles: config.auth.totp_roles().map_err(fail)?,
+        key: crate::config::secrets::optional_key().map_err(fail)?,
+    })
+}
+
+/// Applies a changed `auth.require_totp_for` on reload (logins from then
+/// on; sessions already given stay).
+fn totp_hook(auth: Arc<AuthService>) -> crate::config::live::Hook {
+    use crate::config::live::{Commit, Prepared};
+    Box::new(move |old, new| {
+        if old.auth.require_totp_for == new.auth.require_totp_for {
+            return Ok(Prepared::nothing());
+        }
+        let roles = new.auth.totp_roles()?;
+        let auth = auth.clone();
+        let commit: Commit = Box::new(move || {
+            auth.set_totp_roles(roles);
+            Some("auth.require_totp_for applied to new logins".into())
+        });
+        Ok(Prepared::commit(commit))
+    })
 }

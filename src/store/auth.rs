@@ -12,7 +12,7 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use super::{decode, encode, get_value, tables, Store, StoreError};
 use crate::auth::repo::{AuthRead, AuthRepo, AuthWrite, ScriptAccess};
-use crate::auth::{ApiToken, AuditEntry, Group, Permission, Session, User};
+use crate::auth::{ApiToken, AuditEntry, Group, Permission, Session, TotpRecord, User};
 use crate::domain::StorageError;
 use crate::scripts::ScriptRecord;
 
@@ -151,7 +151,7 @@ trait Tables {
 /// Tables the migrations create; a snapshot without one is damaged. The
 /// others were added after format 1 shipped, and are absent in older files.
 fn required(def: StrTable) -> bool {
-    ![tables::API_TOKENS, tables::PERMISSIONS]
+    ![tables::API_TOKENS, tables::PERMISSIONS, tables::TOTP]
         .iter()
         .any(|d| d.name() == def.name())
 }
@@ -287,6 +287,12 @@ macro_rules! auth_read {
                 let all: Vec<R> = self.values(tables::SCRIPTS)?;
                 Ok(all.iter().map(R::access).collect())
             }
+            fn totp(&self, user_id: &str) -> Result<Option<TotpRecord>, StorageError> {
+                Ok(self.value(tables::TOTP, user_id)?)
+            }
+            fn totps(&self) -> Result<Vec<TotpRecord>, StorageError> {
+                Ok(self.values(tables::TOTP)?)
+            }
         }
     };
 }
@@ -348,6 +354,12 @@ impl<R: ScriptAclRecord> AuthWrite for Txn<'_, R> {
         r.set_access(a);
         self.put(tables::SCRIPTS, &a.name, &r)?;
         Ok(true)
+    }
+    fn put_totp(&mut self, t: &TotpRecord) -> Result<(), StorageError> {
+        Ok(self.put(tables::TOTP, &t.user_id, t)?)
+    }
+    fn remove_totp(&mut self, user_id: &str) -> Result<bool, StorageError> {
+        Ok(self.remove(tables::TOTP, user_id)?)
     }
 }
 

@@ -27,6 +27,9 @@ pub const GROUPS: TableDefinition<&str, &[u8]> = TableDefinition::new("groups");
 pub const API_TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("api_tokens");
 /// Permission name -> [`crate::auth::Permission`]; missing table = empty.
 pub const PERMISSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("permissions");
+/// User id -> [`crate::auth::TotpRecord`] (the second factor; the secret
+/// sealed, recovery codes hashed). Added after format 1: missing = empty.
+pub const TOTP: TableDefinition<&str, &[u8]> = TableDefinition::new("totp");
 /// Sequence -> [`crate::auth::AuditEntry`]; missing table = empty.
 pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 /// Setting key -> value (admin-editable settings).

@@ -3,6 +3,8 @@
 
 use crate::common::*;
 
+pub mod totp;
+
 pub const USER_PASS: &str = "a long user password";
 
 /// Creates a user through the API (as the admin); returns the id.

@@ -55,8 +55,29 @@ export async function loadMe() {
   return me;
 }
 
+// Resolves to the user, or, when the account needs its second factor, to
+// the server's pending answer ({ totp_required: true, enrol }): finish
+// with finishTotp(code) (after pendingEnrol() when enrol is true).
 export async function login(email, password) {
-  await api('POST', '/engine/auth/login', { json: { email, password }, quiet: true });
+  const res = await api('POST', '/engine/auth/login', { json: { email, password }, quiet: true });
+  if (res && res.totp_required) return res;
+  return sessionStarted();
+}
+
+// The second login step; the pending handle travels in its HttpOnly cookie.
+// Resolves to the recovery codes when this step finished a forced enrolment.
+export async function finishTotp(code) {
+  const res = await api('POST', '/engine/auth/totp', { json: { code }, quiet: true });
+  await sessionStarted();
+  return (res && res.recovery_codes) || null;
+}
+
+// The enrolment a pending login needs (role requires TOTP, none yet).
+export function pendingEnrol() {
+  return api('POST', '/engine/auth/totp/enrol', { quiet: true });
+}
+
+async function sessionStarted() {
   lastRefresh = Date.now();
   if (!await loadMe()) {
     throw new ApiError(0, 'no_cookie', 'The server accepted the login, but the browser did not keep the session cookie. '

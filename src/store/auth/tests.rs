@@ -78,6 +78,7 @@ fn tables_added_after_format_1_read_as_empty() {
     repo.read(&mut |r| {
         assert!(r.permissions()?.is_empty() && r.api_tokens()?.is_empty());
         assert!(r.api_token("x")?.is_none() && r.permission("x")?.is_none());
+        assert!(r.totp("x")?.is_none() && r.totps()?.is_empty());
         Ok(())
     })
     .unwrap();

@@ -23,7 +23,7 @@ macro_rules! every_table {
     ($m:ident!($($arg:tt)*)) => {
         $m!($($arg)* META, SCRIPTS, SCRIPT_VERSIONS, SCRIPT_LOGS, USERS, USER_EMAILS,
             SESSIONS, GROUPS, SETTINGS, ASSETS, KV, KV_EXPIRY, API_TOKENS, PERMISSIONS, AUDIT,
-            ASSET_CHUNKS, ASSET_STAGING, ASSET_VARIANTS)
+            TOTP, ASSET_CHUNKS, ASSET_STAGING, ASSET_VARIANTS)
     };
 }
 

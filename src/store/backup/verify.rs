@@ -34,6 +34,7 @@ pub struct Records {
     pub group: Decode,
     pub api_token: Decode,
     pub permission: Decode,
+    pub totp: Decode,
     pub audit: Decode,
     pub log: Decode,
     pub script_version: Decode,
@@ -49,6 +50,7 @@ impl Default for Records {
             group: decodes::<crate::auth::Group>,
             api_token: decodes::<crate::auth::ApiToken>,
             permission: decodes::<crate::auth::Permission>,
+            totp: decodes::<crate::auth::TotpRecord>,
             audit: decodes::<crate::auth::AuditEntry>,
             log: decodes::<crate::logs::LogEntry>,
             script_version: decodes::<crate::scripts::ScriptVersion>,
@@ -117,6 +119,7 @@ fn check_tables(r: &Records, txn: &ReadTransaction) -> Result<Summary, BackupErr
     decode_all(txn, tables::GROUPS, r.group)?;
     decode_all(txn, tables::API_TOKENS, r.api_token)?;
     decode_all(txn, tables::PERMISSIONS, r.permission)?;
+    decode_all(txn, tables::TOTP, r.totp)?;
     decode_all(txn, tables::AUDIT, r.audit)?;
     check_current_versions(r, txn)?;
     // The rest hold opaque or later-issue values; reading them is the check.

@@ -2,6 +2,7 @@
 // permissions, and changing their name or password.
 import { api, currentUser, loadMe, forget } from '../api.js';
 import { BASE, h, clear, notice, hideNotice, time, badge, pageHead } from '../dom.js';
+import { totpPanel } from './totp.js';
 
 export function accountPage({ main, navigate }) {
   const msg = h('div', { class: 'notice', hidden: true });
@@ -21,7 +22,7 @@ export function accountPage({ main, navigate }) {
     h('div', { class: 'field' }, h('label', { for: 'account-pw1' }, 'New password'), pw1),
     h('div', { class: 'field' }, h('label', { for: 'account-pw2' }, 'New password again'), pw2),
     h('button', { type: 'submit' }, 'Change password'));
-  clear(main, pageHead('Your account', null), msg, info, h('div', { class: 'panels' }, nameForm, pwForm),
+  clear(main, pageHead('Your account', null), msg, info, h('div', { class: 'panels' }, nameForm, pwForm, totpPanel()),
     h('p', null, h('a', { href: `${BASE}/tokens` }, 'API tokens'), ' · ', h('a', { href: `${BASE}/sessions` }, 'Sessions')));
 
   function draw() {

@@ -1,9 +1,16 @@
 import { login } from '../api.js';
 import { h, notice } from '../dom.js';
+import { totpStep } from './totp.js';
 
 export function loginPage({ done }) {
   const params = new URLSearchParams(location.search);
   const next = params.get('next');
+  // A login that ended in a redirect (the setup page, a provider) and
+  // needs its second factor: the pending handle is in an HttpOnly cookie.
+  const resume = params.get('totp');
+  if (resume === 'code' || resume === 'enrol') {
+    return h('div', { class: 'login-wrap' }, totpStep({ enrol: resume === 'enrol' }, () => done(next)));
+  }
   const msg = h('div', { class: 'notice', hidden: true });
   if (params.get('expired')) notice(msg, 'info', 'Your session has ended. Please log in again.');
   else if (params.get('out')) notice(msg, 'info', 'You have logged out.');
@@ -23,7 +30,11 @@ export function loginPage({ done }) {
     button.disabled = true;
     button.textContent = 'Logging in…';
     try {
-      await login(email.value.trim(), password.value);
+      const res = await login(email.value.trim(), password.value);
+      if (res && res.totp_required) {
+        wrap.replaceChildren(totpStep(res, () => done(next)));
+        return;
+      }
       done(next);
     } catch (err) {
       notice(msg, 'error', err.message);
@@ -32,6 +43,7 @@ export function loginPage({ done }) {
       button.textContent = 'Log in';
     }
   });
+  const wrap = h('div', { class: 'login-wrap' }, form);
   queueMicrotask(() => email.focus());
-  return h('div', { class: 'login-wrap' }, form);
+  return wrap;
 }

@@ -36,11 +36,12 @@ export function usersPage({ main }) {
         h('span', { class: 'break' }, u.email, u.id === me.id ? h('span', { class: 'muted' }, ' (you)') : null),
         u.name,
         badge(u.role, u.role === 'admin' ? 'admin' : u.role === 'editor' ? 'ok' : 'off'),
-        u.disabled ? badge('disabled', 'error') : badge('active', 'ok'),
+        h('span', null, u.disabled ? badge('disabled', 'error') : badge('active', 'ok'), u.totp ? [' ', badge('2-step', 'ok')] : null),
         u.last_login ? time(u.last_login) : h('span', { class: 'muted' }, 'never'),
         h('div', { class: 'row-actions' },
           h('button', { type: 'button', class: 'small-button', onclick: () => edit(u), 'aria-label': `Edit ${u.email}` }, 'Edit'),
           h('button', { type: 'button', class: 'small-button', onclick: () => resetPassword(u), 'aria-label': `Reset the password of ${u.email}` }, 'Reset password'),
+          u.totp ? h('button', { type: 'button', class: 'small-button', onclick: () => resetTotp(u), 'aria-label': `Reset the two-step login of ${u.email}` }, 'Reset 2-step') : null,
           h('a', { class: 'button small-button', href: `${BASE}/sessions?user=${encodeURIComponent(u.id)}`, 'aria-label': `Sessions of ${u.email}` }, 'Sessions'),
           h('button', { type: 'button', class: 'small-button danger', onclick: () => remove(u), 'aria-label': `Delete ${u.email}` }, 'Delete')),
       ]), 'users'));
@@ -98,6 +99,24 @@ export function usersPage({ main }) {
       onSubmit: (v) => api('PATCH', `/engine/api/users/${encodeURIComponent(u.id)}`, { json: { password: v.password } }),
     });
     if (r) notice(msg, 'ok', `Changed the password of ${u.email}; their sessions have ended.`);
+  }
+
+  async function resetTotp(u) {
+    const ok = await confirmDialog({
+      title: `Reset the two-step login of ${u.email}?`,
+      body: 'For a lost device: their authenticator secret and recovery codes are deleted, and they log in with the password alone '
+        + '(or set up a new app at their next login, when their role requires one). The reset is written to the audit log.',
+      confirm: 'Reset two-step login', danger: true,
+    });
+    if (!ok) return;
+    hideNotice(msg);
+    try {
+      await api('DELETE', `/engine/api/users/${encodeURIComponent(u.id)}/totp`);
+      await load();
+      notice(msg, 'ok', `Reset the two-step login of ${u.email}.`);
+    } catch (e) {
+      notice(msg, 'error', e.message);
+    }
   }
 
   async function remove(u) {
