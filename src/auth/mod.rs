@@ -11,6 +11,8 @@
 mod audit;
 mod directory;
 mod groups;
+mod identities;
+pub mod oidc;
 mod ownership;
 mod password;
 mod ratelimit;
@@ -33,6 +35,7 @@ pub use crate::domain::{Principal, UserInfo};
 pub use audit::AuditEntry;
 pub use directory::{Directory, Group, Permission};
 pub use groups::{validate_group_name, Member};
+pub use identities::{identity_key, Identity, NewAccounts};
 pub use password::{hash_password, verify_password, MIN_PASSWORD_LEN};
 pub use ratelimit::RateLimiter;
 pub use repo::{AuthRepo, ScriptAccess};
@@ -126,7 +129,8 @@ impl AuthError {
     }
 }
 
-/// How long a login session (and its token) lives without a refresh.
+/// How long a login session (and its token) lives without a refresh,
+/// unless `auth.session_length` says otherwise.
 pub const SESSION_SECONDS: i64 = 12 * 3600;
 /// No refresh takes a session past this long after its login.
 pub const MAX_SESSION_SECONDS: i64 = 7 * 24 * 3600;
@@ -149,6 +153,9 @@ pub struct AuthService {
     change: Mutex<()>,
     setup: Mutex<Option<setup::SetupToken>>,
     pub limiter: RateLimiter,
+    /// Session length and sliding limit in seconds (`[auth]`).
+    session_seconds: std::sync::atomic::AtomicI64,
+    max_session_seconds: std::sync::atomic::AtomicI64,
 }
 
 impl AuthService {
@@ -192,7 +199,27 @@ impl AuthService {
             change: Mutex::new(()),
             setup: Mutex::new(None),
             limiter: RateLimiter::default(),
+            session_seconds: SESSION_SECONDS.into(),
+            max_session_seconds: MAX_SESSION_SECONDS.into(),
         })
+    }
+
+    /// Sets how long new and refreshed sessions live (`auth.session_length`,
+    /// `auth.max_session`).
+    pub fn set_session_limits(&self, session_seconds: i64, max_session_seconds: i64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.session_seconds.store(session_seconds.max(60), Relaxed);
+        self.max_session_seconds
+            .store(max_session_seconds.max(session_seconds), Relaxed);
+    }
+
+    /// (session length, sliding limit) in seconds.
+    pub fn session_limits(&self) -> (i64, i64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (
+            self.session_seconds.load(Relaxed),
+            self.max_session_seconds.load(Relaxed),
+        )
     }
 
     /// The current snapshot; lock-free.

@@ -7,7 +7,7 @@
 //! one body in [`AuthRepo::write`], so the adapter commits it as one
 //! transaction. The adapter over the data file is `store::auth`.
 
-use super::{ApiToken, AuditEntry, Group, Permission, Session, User};
+use super::{ApiToken, AuditEntry, Group, Identity, Permission, Session, User};
 use crate::domain::{ScriptGrant, StorageError};
 
 /// Who owns a script and who was granted what: the part of a script record
@@ -67,6 +67,9 @@ pub trait AuthRead {
     fn sessions(&self) -> Result<Vec<Session>, StorageError>;
     fn script_access(&self, name: &str) -> Result<Option<ScriptAccess>, StorageError>;
     fn script_accesses(&self) -> Result<Vec<ScriptAccess>, StorageError>;
+    /// The provider account under [`super::identity_key`].
+    fn identity(&self, key: &str) -> Result<Option<Identity>, StorageError>;
+    fn identities(&self) -> Result<Vec<Identity>, StorageError>;
 }
 
 /// Writes inside one transaction. Records are keyed by their id (users,
@@ -88,4 +91,6 @@ pub trait AuthWrite: AuthRead {
     /// Sets the owner and grants of the script `a.name`, leaving the rest
     /// of its record alone; false when there is no such script.
     fn put_script_access(&mut self, a: &ScriptAccess) -> Result<bool, StorageError>;
+    fn put_identity(&mut self, key: &str, i: &Identity) -> Result<(), StorageError>;
+    fn remove_identity(&mut self, key: &str) -> Result<bool, StorageError>;
 }

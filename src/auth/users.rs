@@ -202,6 +202,9 @@ impl AuthService {
             for t in tx.api_tokens()?.iter().filter(|t| t.user_id == id) {
                 tx.remove_api_token(&t.id)?;
             }
+            for i in tx.identities()?.iter().filter(|i| i.user_id == id) {
+                tx.remove_identity(&super::identity_key(&i.provider, &i.subject))?;
+            }
             Ok(())
         })?;
         self.revoke_user_sessions(id)?;

@@ -11,6 +11,7 @@
 //! - [`settings`]: the port of the data file's settings layer ([`SettingsRepo`]).
 //! - [`live`]: the running config, reloads and what they applied.
 
+pub mod auth;
 mod layers;
 pub mod live;
 mod locate;
@@ -51,6 +52,7 @@ pub struct Config {
     pub metrics: MetricsSection,
     pub graphql: GraphqlSection,
     pub assets: crate::assets::AssetsSection,
+    pub auth: auth::AuthSection,
 }
 
 /// One key as `GET /engine/api/config` (and `config show --json`) shows
@@ -102,6 +104,7 @@ impl Config {
             graphql: f.graphql,
             kv: f.kv,
             assets: f.assets,
+            auth: f.auth,
         }
     }
 
@@ -143,7 +146,8 @@ impl Config {
                 "1 or more milliseconds",
             );
         }
-        self.validate_tls()
+        self.validate_tls()?;
+        self.auth.validate()
     }
 
     fn validate_tls(&self) -> Result<(), String> {

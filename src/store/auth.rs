@@ -12,7 +12,7 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use super::{decode, encode, get_value, tables, Store, StoreError};
 use crate::auth::repo::{AuthRead, AuthRepo, AuthWrite, ScriptAccess};
-use crate::auth::{ApiToken, AuditEntry, Group, Permission, Session, User};
+use crate::auth::{ApiToken, AuditEntry, Group, Identity, Permission, Session, User};
 use crate::domain::StorageError;
 use crate::scripts::ScriptRecord;
 
@@ -151,9 +151,13 @@ trait Tables {
 /// Tables the migrations create; a snapshot without one is damaged. The
 /// others were added after format 1 shipped, and are absent in older files.
 fn required(def: StrTable) -> bool {
-    ![tables::API_TOKENS, tables::PERMISSIONS]
-        .iter()
-        .any(|d| d.name() == def.name())
+    ![
+        tables::API_TOKENS,
+        tables::PERMISSIONS,
+        tables::USER_IDENTITIES,
+    ]
+    .iter()
+    .any(|d| d.name() == def.name())
 }
 
 struct Snapshot<'a, R> {
@@ -287,6 +291,12 @@ macro_rules! auth_read {
                 let all: Vec<R> = self.values(tables::SCRIPTS)?;
                 Ok(all.iter().map(R::access).collect())
             }
+            fn identity(&self, key: &str) -> Result<Option<Identity>, StorageError> {
+                Ok(self.value(tables::USER_IDENTITIES, key)?)
+            }
+            fn identities(&self) -> Result<Vec<Identity>, StorageError> {
+                Ok(self.values(tables::USER_IDENTITIES)?)
+            }
         }
     };
 }
@@ -348,6 +358,12 @@ impl<R: ScriptAclRecord> AuthWrite for Txn<'_, R> {
         r.set_access(a);
         self.put(tables::SCRIPTS, &a.name, &r)?;
         Ok(true)
+    }
+    fn put_identity(&mut self, key: &str, i: &Identity) -> Result<(), StorageError> {
+        Ok(self.put(tables::USER_IDENTITIES, key, i)?)
+    }
+    fn remove_identity(&mut self, key: &str) -> Result<bool, StorageError> {
+        Ok(self.remove(tables::USER_IDENTITIES, key)?)
     }
 }
 

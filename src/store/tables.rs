@@ -27,6 +27,9 @@ pub const GROUPS: TableDefinition<&str, &[u8]> = TableDefinition::new("groups");
 pub const API_TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("api_tokens");
 /// Permission name -> [`crate::auth::Permission`]; missing table = empty.
 pub const PERMISSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("permissions");
+/// "provider\x1fsubject" -> [`crate::auth::Identity`]: accounts at sign-in
+/// providers linked to users; missing table = empty.
+pub const USER_IDENTITIES: TableDefinition<&str, &[u8]> = TableDefinition::new("user_identities");
 /// Sequence -> [`crate::auth::AuditEntry`]; missing table = empty.
 pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 /// Setting key -> value (admin-editable settings).

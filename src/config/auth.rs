@@ -1,0 +1,166 @@
+//! `[auth]` in the config file: sessions, password login, the role of new
+//! users, and `[auth.providers.NAME]`, the OpenID Connect providers users
+//! may sign in with (docs/auth-providers.md).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// `[auth]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSection {
+    /// How long a login session lives without a refresh.
+    #[serde(deserialize_with = "duration")]
+    pub session_length: Duration,
+    /// No sliding refresh keeps a session past this long after its login.
+    #[serde(deserialize_with = "duration")]
+    pub max_session: Duration,
+    /// `POST /engine/auth/login` with email and password.
+    pub password_login: bool,
+    /// The role of users a provider brings in (unless the provider says).
+    pub default_role: String,
+    pub providers: BTreeMap<String, ProviderConfig>,
+}
+
+impl Default for AuthSection {
+    fn default() -> Self {
+        AuthSection {
+            session_length: Duration::from_secs(12 * 3600),
+            max_session: Duration::from_secs(7 * 24 * 3600),
+            password_login: true,
+            default_role: "authenticated".into(),
+            providers: BTreeMap::new(),
+        }
+    }
+}
+
+/// One `[auth.providers.NAME]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderConfig {
+    /// The issuer URL; its `/.well-known/openid-configuration` is fetched.
+    pub issuer: String,
+    pub client_id: String,
+    /// A secret reference (`env:`, `file:`, `enc:`) or the secret itself.
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
+    /// Default: `ORIGIN/engine/auth/oidc/NAME/callback` of the request.
+    #[serde(default)]
+    pub redirect_url: Option<String>,
+    #[serde(default)]
+    pub allowed_domains: Vec<String>,
+    #[serde(default)]
+    pub allowed_emails: Vec<String>,
+    /// Overrides `auth.default_role` for users this provider brings in.
+    #[serde(default)]
+    pub default_role: Option<String>,
+    #[serde(default)]
+    pub link_by_verified_email: bool,
+    /// Shown on the login page; default: the name.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Logging out also ends the session at the provider (RP-initiated
+    /// logout), when it offers an `end_session_endpoint`.
+    #[serde(default)]
+    pub logout_at_provider: bool,
+}
+
+fn default_scopes() -> Vec<String> {
+    vec!["email".into(), "profile".into()]
+}
+
+fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let text = String::deserialize(d)?;
+    match humantime::parse_duration(&text) {
+        Ok(t) if t >= Duration::from_secs(60) => Ok(t),
+        _ => Err(serde::de::Error::custom(
+            "a duration of 1m or more, such as \"30m\", \"12h\" or \"7d\"",
+        )),
+    }
+}
+
+/// The provider's client secret, resolved; errors name the key.
+pub fn client_secret(name: &str, p: &ProviderConfig) -> Result<Option<String>, String> {
+    let Some(raw) = &p.client_secret else {
+        return Ok(None);
+    };
+    super::secrets::resolve(raw).map(Some).map_err(|e| {
+        format!("invalid config: auth.providers.{name}.client_secret = ********; allowed: {e}")
+    })
+}
+
+impl AuthSection {
+    /// Everything but discovery (which the auth service does at start and
+    /// on reload): names, required fields, roles, secrets.
+    pub fn validate(&self) -> Result<(), String> {
+        let bad = |key: String, value: &str, allowed: &str| {
+            Err(format!(
+                "invalid config: {key} = {value}; allowed: {allowed}"
+            ))
+        };
+        let roles = "\"authenticated\", \"editor\" or \"admin\"";
+        if crate::domain::Role::parse(&self.default_role).is_err() {
+            return bad(
+                "auth.default_role".into(),
+                &format!("{:?}", self.default_role),
+                roles,
+            );
+        }
+        if self.max_session < self.session_length {
+            return bad(
+                "auth.max_session".into(),
+                &humantime::format_duration(self.max_session).to_string(),
+                "at least auth.session_length",
+            );
+        }
+        for (name, p) in &self.providers {
+            let key = |k: &str| format!("auth.providers.{name}.{k}");
+            let name_ok = !name.is_empty()
+                && name.len() <= 32
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+            if !name_ok {
+                return bad(
+                    format!("auth.providers.{name}"),
+                    "a table",
+                    "a provider name of 1 to 32 characters a-z, 0-9, - and _",
+                );
+            }
+            if !(p.issuer.starts_with("https://") || p.issuer.starts_with("http://")) {
+                return bad(
+                    key("issuer"),
+                    &format!("{:?}", p.issuer),
+                    "the provider's issuer URL, such as \"https://accounts.google.com\"",
+                );
+            }
+            if p.client_id.trim().is_empty() {
+                return bad(
+                    key("client_id"),
+                    "\"\"",
+                    "the client id the provider issued for this app",
+                );
+            }
+            if let Some(r) = p.default_role.as_deref() {
+                if crate::domain::Role::parse(r).is_err() {
+                    return bad(key("default_role"), &format!("{r:?}"), roles);
+                }
+            }
+            if let Some(u) = p.redirect_url.as_deref() {
+                if url::Url::parse(u).is_err() {
+                    return bad(
+                        key("redirect_url"),
+                        &format!("{u:?}"),
+                        "an absolute URL ending in /engine/auth/oidc/NAME/callback",
+                    );
+                }
+            }
+            client_secret(name, p)?;
+        }
+        Ok(())
+    }
+}
