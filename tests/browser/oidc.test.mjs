@@ -65,6 +65,19 @@ test('test_req_std_002_browser_open_redirect_is_refused', async () => {
   assert.equal(new URL(p.url()).origin, server.url);
 });
 
+test('test_req_auth_001_account_page_lists_unlinks_and_links_providers', async () => {
+  const p = await openPage(browser, server.url);
+  await p.goto(`${server.url}/engine/auth/oidc/idp?return_to=${encodeURIComponent('/engine/admin/account')}`);
+  const panel = p.getByRole('region', { name: 'Sign-in providers' });
+  await panel.getByText('Test IdP (admin@example.com)').waitFor();
+  await panel.getByRole('button', { name: 'Unlink' }).click();
+  await panel.getByText('No provider account is linked.').waitFor();
+  await panel.getByRole('link', { name: 'Link Test IdP' }).click();
+  await p.getByRole('region', { name: 'Sign-in providers' }).getByText('Test IdP (admin@example.com)').waitFor();
+  assert.equal(new URL(p.url()).pathname, '/engine/admin/account');
+  assert.deepEqual(p.problems().filter((x) => !x.includes(idp.issuer)), []);
+});
+
 test('test_req_auth_002_browser_logout_revokes_the_session', async () => {
   const p = await openPage(browser, server.url);
   await p.goto(`${server.url}/engine/auth/oidc/idp?return_to=%2Fengine%2Fadmin%2F`);
