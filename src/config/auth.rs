@@ -40,14 +40,31 @@ impl Default for AuthSection {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderConfig {
+    /// `"google"`, `"microsoft"` or `"apple"`: their issuer and quirks.
+    #[serde(default)]
+    pub preset: Option<String>,
     /// The issuer URL; its `/.well-known/openid-configuration` is fetched.
+    /// Optional with a preset.
+    #[serde(default)]
     pub issuer: String,
+    /// Microsoft: `common`, `organizations`, `consumers` or a tenant id.
+    #[serde(default)]
+    pub tenant: Option<String>,
+    /// Apple: the team id, the key id and the `.p8` private key (a secret
+    /// reference such as `file:/etc/aiwebengine/AuthKey_ABC123.p8`).
+    #[serde(default)]
+    pub team_id: Option<String>,
+    #[serde(default)]
+    pub key_id: Option<String>,
+    #[serde(default)]
+    pub private_key: Option<String>,
     pub client_id: String,
     /// A secret reference (`env:`, `file:`, `enc:`) or the secret itself.
     #[serde(default)]
     pub client_secret: Option<String>,
-    #[serde(default = "default_scopes")]
-    pub scopes: Vec<String>,
+    /// Default: `["email", "profile"]` (Apple: `["name", "email"]`).
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
     /// Default: `ORIGIN/engine/auth/oidc/NAME/callback` of the request.
     #[serde(default)]
     pub redirect_url: Option<String>,
@@ -69,8 +86,13 @@ pub struct ProviderConfig {
     pub logout_at_provider: bool,
 }
 
-fn default_scopes() -> Vec<String> {
-    vec!["email".into(), "profile".into()]
+/// The scopes asked for besides `openid`.
+pub fn scopes(p: &ProviderConfig) -> Vec<String> {
+    match (&p.scopes, p.preset.as_deref()) {
+        (Some(s), _) => s.clone(),
+        (None, Some("apple")) => vec!["name".into(), "email".into()],
+        (None, _) => vec!["email".into(), "profile".into()],
+    }
 }
 
 fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
@@ -90,6 +112,31 @@ pub fn client_secret(name: &str, p: &ProviderConfig) -> Result<Option<String>, S
     };
     super::secrets::resolve(raw).map(Some).map_err(|e| {
         format!("invalid config: auth.providers.{name}.client_secret = ********; allowed: {e}")
+    })
+}
+
+/// The issuer to discover: the configured one, else the preset's.
+pub fn issuer(p: &ProviderConfig) -> String {
+    if !p.issuer.is_empty() {
+        return p.issuer.clone();
+    }
+    let tenant = p.tenant.as_deref();
+    match p.preset.as_deref() {
+        Some("google") => "https://accounts.google.com".into(),
+        Some("microsoft") => format!(
+            "https://login.microsoftonline.com/{}/v2.0",
+            tenant.unwrap_or("common")
+        ),
+        Some("apple") => "https://appleid.apple.com".into(),
+        _ => String::new(),
+    }
+}
+
+/// Apple's `.p8` key text, resolved; errors name the key.
+pub fn private_key(name: &str, p: &ProviderConfig) -> Result<String, String> {
+    let raw = p.private_key.as_deref().unwrap_or("");
+    super::secrets::resolve(raw).map_err(|e| {
+        format!("invalid config: auth.providers.{name}.private_key = ********; allowed: {e}")
     })
 }
 

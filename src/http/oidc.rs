@@ -84,8 +84,14 @@ pub async fn start(
     let begin = state.oidc().begin(&name, &redirect, &return_to, link_to)?;
     let secure = parts.extensions.get::<OverTls>().is_some();
     let mut resp = see_other(&begin.url);
+    // A form_post answer is a cross-site POST, which a Lax cookie misses.
+    let same_site = if begin.form_post && secure {
+        "None"
+    } else {
+        "Lax"
+    };
     let flow = format!(
-        "{FLOW_COOKIE}={}; HttpOnly; SameSite=Lax; Path={FLOW_PATH}; Max-Age={FLOW_SECONDS}{}",
+        "{FLOW_COOKIE}={}; HttpOnly; SameSite={same_site}; Path={FLOW_PATH}; Max-Age={FLOW_SECONDS}{}",
         begin.cookie,
         if secure { "; Secure" } else { "" }
     );
@@ -178,6 +184,7 @@ fn serde_urlencoded_form(bytes: &[u8]) -> Result<Callback, ApiError> {
             "iss" => cb.iss = v,
             "error" => cb.error = v,
             "error_description" => cb.error_description = v,
+            "user" => cb.user = v,
             _ => {}
         }
     }

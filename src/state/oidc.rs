@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use crate::auth::oidc::presets::{AppleKey, Preset};
 use crate::auth::oidc::{Oidc, ProviderSpec};
 use crate::config::live::{Commit, Hook, Prepared};
 use crate::config::Config;
@@ -24,19 +25,38 @@ pub fn specs(config: &Config) -> Result<Vec<ProviderSpec>, String> {
         out.push(ProviderSpec {
             name: name.clone(),
             display_name: p.display_name.clone().unwrap_or_else(|| name.clone()),
-            issuer: p.issuer.clone(),
+            issuer: crate::config::auth::issuer(p),
             client_id: p.client_id.clone(),
             client_secret: crate::config::auth::client_secret(name, p)?,
-            scopes: p.scopes.clone(),
+            scopes: crate::config::auth::scopes(p),
             redirect_url: p.redirect_url.clone(),
             allowed_domains: lower(&p.allowed_domains),
             allowed_emails: lower(&p.allowed_emails),
             default_role: role,
             link_by_verified_email: p.link_by_verified_email,
             logout_at_provider: p.logout_at_provider,
+            preset: preset(name, p)?,
         });
     }
     Ok(out)
+}
+
+fn preset(name: &str, p: &crate::config::auth::ProviderConfig) -> Result<Preset, String> {
+    Ok(match p.preset.as_deref() {
+        Some("google") => Preset::Google,
+        Some("microsoft") => Preset::Microsoft {
+            tenant: p.tenant.clone().unwrap_or_else(|| "common".into()),
+        },
+        Some("apple") => {
+            let pem = crate::config::auth::private_key(name, p)?;
+            let (team, key) = (p.team_id.as_deref(), p.key_id.as_deref());
+            AppleKey::new(team.unwrap_or(""), key.unwrap_or(""), &pem).map_err(|e| {
+                format!("invalid config: auth.providers.{name}.private_key = ********; allowed: {e}")
+            })?
+            .into()
+        }
+        _ => Preset::Generic,
+    })
 }
 
 /// The provider set of `config`, discovered.

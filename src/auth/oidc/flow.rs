@@ -78,6 +78,9 @@ impl Flows {
 pub struct Begin {
     pub url: String,
     pub cookie: String,
+    /// The answer comes as a cross-site POST: the flow cookie must be
+    /// `SameSite=None; Secure` to come along.
+    pub form_post: bool,
 }
 
 /// The callback's query (or form, for `response_mode=form_post`).
@@ -88,6 +91,8 @@ pub struct Callback {
     pub iss: Option<String>,
     pub error: Option<String>,
     pub error_description: Option<String>,
+    /// Apple's first-login `user` JSON (the name, sent only then).
+    pub user: Option<String>,
 }
 
 /// A user the provider vouched for, through a verified ID token.
@@ -134,6 +139,9 @@ impl Oidc {
         for s in &p.spec.scopes {
             req = req.add_scope(Scope::new(s.clone()));
         }
+        if p.spec.preset.form_post() {
+            req = req.add_extra_param("response_mode", "form_post");
+        }
         let (url, state, nonce) = req.set_pkce_challenge(challenge).url();
         let id = uuid::Uuid::new_v4().simple().to_string();
         let pending = Pending {
@@ -151,6 +159,7 @@ impl Oidc {
         Ok(Begin {
             url: url.to_string(),
             cookie,
+            form_post: p.spec.preset.form_post(),
         })
     }
 
@@ -194,6 +203,9 @@ impl Oidc {
         let mut claims = self.verify(&p, &id_token, &pending.nonce).await?;
         if claims.email.is_none() {
             self.user_info(&p, access, &mut claims).await?;
+        }
+        if claims.name.is_none() {
+            claims.name = cb.user.as_deref().and_then(super::presets::apple_user_name);
         }
         let v = Verified {
             provider: name.to_string(),

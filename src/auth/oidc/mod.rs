@@ -11,6 +11,7 @@
 //!   under a signed, single-use cookie id; the callback's checks.
 
 mod flow;
+pub mod presets;
 mod provider;
 mod verify;
 

@@ -13,10 +13,11 @@ use openidconnect::core::{
     CoreJweKeyManagementAlgorithm, CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
 };
 use openidconnect::{
-    AdditionalProviderMetadata, ClientId, ClientSecret, EndSessionUrl, IssuerUrl, ProviderMetadata,
+    AdditionalProviderMetadata, ClientId, ClientSecret, EndSessionUrl, ProviderMetadata,
 };
 use serde::{Deserialize, Serialize};
 
+use super::presets::Preset;
 use crate::domain::Role;
 
 /// A token naming an unknown key makes at most one JWKS fetch this often.
@@ -43,6 +44,8 @@ pub struct ProviderSpec {
     /// Logging out also ends the session at the provider, when it has an
     /// `end_session_endpoint`.
     pub logout_at_provider: bool,
+    /// What a Google, Microsoft or Apple preset changes.
+    pub preset: Preset,
 }
 
 /// Discovery fields the core metadata type lacks.
@@ -78,21 +81,47 @@ pub struct Provider {
 }
 
 impl Provider {
-    /// Fetches the discovery document and the JWKS; the error names the key.
+    /// Fetches the discovery document and the JWKS; the error names the
+    /// key. The document's issuer must be the configured one (Microsoft's
+    /// multi-tenant template `.../{tenantid}/v2.0` is checked per token).
     pub async fn discover(spec: ProviderSpec, http: &reqwest::Client) -> Result<Provider, String> {
         let key = format!("auth.providers.{}.issuer", spec.name);
-        let issuer = IssuerUrl::new(spec.issuer.clone())
-            .map_err(|e| format!("invalid config: {key} = {:?}: {e}", spec.issuer))?;
-        let metadata = Metadata::discover_async(issuer, http).await.map_err(|e| {
-            format!(
-                "invalid config: {key} = {:?}: OpenID discovery failed: {}",
-                spec.issuer,
+        let fail = |why: String| format!("invalid config: {key} = {:?}: {why}", spec.issuer);
+        let url = format!(
+            "{}/.well-known/openid-configuration",
+            spec.issuer.trim_end_matches('/')
+        );
+        let resp = http.get(&url).send().await.map_err(|e| {
+            fail(format!(
+                "OpenID discovery at {url} failed: {}",
                 describe(&e)
-            )
+            ))
         })?;
+        if !resp.status().is_success() {
+            return Err(fail(format!(
+                "OpenID discovery at {url} answered {}",
+                resp.status()
+            )));
+        }
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| fail(format!("OpenID discovery at {url} failed: {e}")))?;
+        let metadata: Metadata = serde_json::from_slice(&body)
+            .map_err(|e| fail(format!("{url} is not an OpenID discovery document: {e}")))?;
+        let found = metadata.issuer().as_str().trim_end_matches('/');
+        let template = spec.preset.multi_tenant().is_some() && found.contains("{tenantid}");
+        if found != spec.issuer.trim_end_matches('/') && !template {
+            return Err(fail(format!(
+                "the discovery document names another issuer, {found:?}; use that exact URL"
+            )));
+        }
+        let jwks = CoreJsonWebKeySet::fetch_async(metadata.jwks_uri(), http)
+            .await
+            .map_err(|e| fail(format!("cannot fetch the JWKS: {}", describe(&e))))?;
         Ok(Provider {
             spec,
-            metadata: ArcSwap::from_pointee(metadata),
+            metadata: ArcSwap::from_pointee(metadata.set_jwks(jwks)),
             last_refetch: Mutex::new(None),
         })
     }
@@ -111,11 +140,28 @@ impl Provider {
     /// the JWKS inside may be replaced).
     pub fn client(&self) -> CoreClientFor {
         let m = (**self.metadata()).clone();
-        CoreClientFor::from_provider_metadata(
+        let secret = match &self.spec.preset {
+            Preset::Apple(key) => {
+                let now = crate::domain::now_millis() / 1000;
+                key.client_secret(&self.spec.client_id, m.issuer().as_str(), now)
+            }
+            _ => self.spec.client_secret.clone(),
+        };
+        // Providers that take the secret only in the body (Apple) say so.
+        let post_only = m.token_endpoint_auth_methods_supported().is_some_and(|v| {
+            v.contains(&CoreClientAuthMethod::ClientSecretPost)
+                && !v.contains(&CoreClientAuthMethod::ClientSecretBasic)
+        });
+        let client = CoreClientFor::from_provider_metadata(
             m,
             ClientId::new(self.spec.client_id.clone()),
-            self.spec.client_secret.clone().map(ClientSecret::new),
-        )
+            secret.map(ClientSecret::new),
+        );
+        if post_only {
+            client.set_auth_type(openidconnect::AuthType::RequestBody)
+        } else {
+            client
+        }
     }
 
     /// Fetches the JWKS again, unless that was done a moment ago; true

@@ -45,6 +45,7 @@ fn claims_of(
     nonce: &str,
 ) -> Result<Claims, ClaimsVerificationError> {
     let client = p.client();
+    let multi_tenant = p.spec.preset.multi_tenant().is_some();
     let skew = chrono::Duration::seconds(SKEW_SECONDS);
     let verifier = client
         .id_token_verifier()
@@ -55,8 +56,16 @@ fn claims_of(
             } else {
                 Ok(())
             }
-        });
+        })
+        .require_issuer_match(!multi_tenant);
     let c = token.claims(&verifier, &Nonce::new(nonce.to_string()))?;
+    if multi_tenant {
+        let template = p.metadata().issuer().to_string();
+        p.spec
+            .preset
+            .check_tenant(&template, &token.to_string())
+            .map_err(ClaimsVerificationError::InvalidIssuer)?;
+    }
     // openidconnect leaves azp to the client (OIDC Core 3.1.3.7 steps 4-5).
     let client_id = &p.spec.client_id;
     match c.authorized_party() {
