@@ -211,3 +211,29 @@ impl AuthSection {
         Ok(())
     }
 }
+
+/// What the config view shows for a secret inside `auth.providers`.
+pub const MASK: &str = "********";
+
+/// A new `auth.providers` value from an editor that only saw the masked
+/// view: a `client_secret` or `private_key` still reading [`MASK`] keeps
+/// the value `current` has for that provider (or is dropped).
+pub fn keep_masked_secrets(
+    mut new: serde_json::Value,
+    current: &serde_json::Value,
+) -> serde_json::Value {
+    if let Some(providers) = new.as_object_mut() {
+        for (name, p) in providers.iter_mut() {
+            let Some(p) = p.as_object_mut() else { continue };
+            for field in ["client_secret", "private_key"] {
+                if p.get(field).and_then(|v| v.as_str()) == Some(MASK) {
+                    match current.get(name).and_then(|c| c.get(field)) {
+                        Some(old) => p.insert(field.to_string(), old.clone()),
+                        None => p.remove(field),
+                    };
+                }
+            }
+        }
+    }
+    new
+}

@@ -37,8 +37,8 @@ fn mask_nested(v: &mut serde_json::Value) {
     match v {
         serde_json::Value::Object(m) => {
             for (k, x) in m.iter_mut() {
-                if k == "client_secret" && !x.is_null() {
-                    *x = serde_json::Value::String("********".into());
+                if (k == "client_secret" || k == "private_key") && !x.is_null() {
+                    *x = serde_json::Value::String(super::auth::MASK.into());
                 } else {
                     mask_nested(x);
                 }
