@@ -91,7 +91,7 @@ async fn test_req_auth_004_require_functions() {
     assert_eq!(r.status, 302, "browsers go to the login page");
     assert_eq!(
         r.header("location").as_deref(),
-        Some("/engine/admin/login?next=%2Fprivate%3Fx%3D1")
+        Some("/engine/auth/login?return_to=%2Fprivate%3Fx%3D1")
     );
     let r = send(eng.req("GET", "/admin-only").bearer_auth(&ed)).await;
     assert_eq!(r.status, 403, "{}", r.text());

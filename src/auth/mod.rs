@@ -11,7 +11,9 @@
 mod audit;
 mod directory;
 mod groups;
+mod identities;
 mod login;
+pub mod oidc;
 mod otp;
 mod ownership;
 mod password;
@@ -36,6 +38,7 @@ pub use crate::domain::{Principal, UserInfo};
 pub use audit::AuditEntry;
 pub use directory::{Directory, Group, Permission};
 pub use groups::{validate_group_name, Member};
+pub use identities::{identity_key, Identity, NewAccounts};
 pub use login::{LoginStep, TotpDone, TotpPending, PENDING_SECONDS};
 pub use password::{hash_password, verify_password, MIN_PASSWORD_LEN};
 pub use ratelimit::RateLimiter;
@@ -139,7 +142,8 @@ impl AuthError {
     }
 }
 
-/// How long a login session (and its token) lives without a refresh.
+/// How long a login session (and its token) lives without a refresh,
+/// unless `auth.session_length` says otherwise.
 pub const SESSION_SECONDS: i64 = 12 * 3600;
 /// No refresh takes a session past this long after its login.
 pub const MAX_SESSION_SECONDS: i64 = 7 * 24 * 3600;
@@ -173,6 +177,9 @@ pub struct AuthService {
     totp_policy: ArcSwap<TotpPolicy>,
     /// Logins waiting for their second factor, by handle.
     pending: Mutex<login::PendingMap>,
+    /// Session length and sliding limit in seconds (`[auth]`).
+    session_seconds: std::sync::atomic::AtomicI64,
+    max_session_seconds: std::sync::atomic::AtomicI64,
 }
 
 impl AuthService {
@@ -219,7 +226,27 @@ impl AuthService {
             totp_limiter: RateLimiter::new(TOTP_BURST, TOTP_EVERY_SECS),
             totp_policy: ArcSwap::from_pointee(TotpPolicy::default()),
             pending: Mutex::new(login::PendingMap::new()),
+            session_seconds: SESSION_SECONDS.into(),
+            max_session_seconds: MAX_SESSION_SECONDS.into(),
         })
+    }
+
+    /// Sets how long new and refreshed sessions live (`auth.session_length`,
+    /// `auth.max_session`).
+    pub fn set_session_limits(&self, session_seconds: i64, max_session_seconds: i64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.session_seconds.store(session_seconds.max(60), Relaxed);
+        self.max_session_seconds
+            .store(max_session_seconds.max(session_seconds), Relaxed);
+    }
+
+    /// (session length, sliding limit) in seconds.
+    pub fn session_limits(&self) -> (i64, i64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (
+            self.session_seconds.load(Relaxed),
+            self.max_session_seconds.load(Relaxed),
+        )
     }
 
     /// The current snapshot; lock-free.

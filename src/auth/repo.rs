@@ -7,7 +7,7 @@
 //! one body in [`AuthRepo::write`], so the adapter commits it as one
 //! transaction. The adapter over the data file is `store::auth`.
 
-use super::{ApiToken, AuditEntry, Group, Permission, Session, TotpRecord, User};
+use super::{ApiToken, AuditEntry, Group, Identity, Permission, Session, TotpRecord, User};
 use crate::domain::{ScriptGrant, StorageError};
 
 /// Who owns a script and who was granted what: the part of a script record
@@ -70,6 +70,9 @@ pub trait AuthRead {
     /// The user's second factor, if they began enrolling one.
     fn totp(&self, user_id: &str) -> Result<Option<TotpRecord>, StorageError>;
     fn totps(&self) -> Result<Vec<TotpRecord>, StorageError>;
+    /// The provider account under [`super::identity_key`].
+    fn identity(&self, key: &str) -> Result<Option<Identity>, StorageError>;
+    fn identities(&self) -> Result<Vec<Identity>, StorageError>;
 }
 
 /// Writes inside one transaction. Records are keyed by their id (users,
@@ -93,4 +96,6 @@ pub trait AuthWrite: AuthRead {
     fn put_script_access(&mut self, a: &ScriptAccess) -> Result<bool, StorageError>;
     fn put_totp(&mut self, t: &TotpRecord) -> Result<(), StorageError>;
     fn remove_totp(&mut self, user_id: &str) -> Result<bool, StorageError>;
+    fn put_identity(&mut self, key: &str, i: &Identity) -> Result<(), StorageError>;
+    fn remove_identity(&mut self, key: &str) -> Result<bool, StorageError>;
 }

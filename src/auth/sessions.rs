@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     now_secs, password, random_hex, verify_password, AuthError, AuthService, LiveSession,
-    Principal, Role, Session, User, MAX_SESSION_SECONDS, SESSION_SECONDS,
+    Principal, Role, Session, User,
 };
 use crate::domain::StorageError;
 
@@ -61,11 +61,12 @@ impl AuthService {
     /// Blocking: records a session for `user` and signs its token.
     pub fn start_session(&self, user: User, ip: &str) -> Result<LoggedIn, AuthError> {
         let now = now_secs();
+        let (length, _) = self.session_limits();
         let session = Session {
             id: uuid::Uuid::new_v4().simple().to_string(),
             user_id: user.id.clone(),
             created_at: now,
-            expires_at: now + SESSION_SECONDS,
+            expires_at: now + length,
             ip: ip.to_string(),
         };
         // The user is read again inside the transaction: a change made since
@@ -95,17 +96,18 @@ impl AuthService {
     }
 
     /// Blocking: slides a live session's expiry forward (up to
-    /// [`MAX_SESSION_SECONDS`] after login) and signs a new token for it.
+    /// `auth.max_session` after login) and signs a new token for it.
     pub fn refresh(&self, p: &Principal) -> Result<LoggedIn, AuthError> {
         let sid = p.session_id.as_deref().ok_or_else(|| {
             AuthError::Invalid("API tokens are not refreshed; only login sessions are".into())
         })?;
         let now = now_secs();
+        let (length, max) = self.session_limits();
         let session = super::transact(self.repo.as_ref(), |tx| {
             let Some(mut s) = tx.session(sid)? else {
                 return Err(AuthError::InvalidToken);
             };
-            s.expires_at = (now + SESSION_SECONDS).min(s.created_at + MAX_SESSION_SECONDS);
+            s.expires_at = (now + length).min(s.created_at + max);
             tx.put_session(&s)?;
             Ok(s)
         })?;

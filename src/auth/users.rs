@@ -203,6 +203,9 @@ impl AuthService {
                 tx.remove_api_token(&t.id)?;
             }
             tx.remove_totp(id)?;
+            for i in tx.identities()?.iter().filter(|i| i.user_id == id) {
+                tx.remove_identity(&super::identity_key(&i.provider, &i.subject))?;
+            }
             Ok(())
         })?;
         self.revoke_user_sessions(id)?;

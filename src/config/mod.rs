@@ -11,6 +11,7 @@
 //! - [`settings`]: the port of the data file's settings layer ([`SettingsRepo`]).
 //! - [`live`]: the running config, reloads and what they applied.
 
+pub mod auth;
 mod layers;
 pub mod live;
 mod locate;
@@ -51,7 +52,7 @@ pub struct Config {
     pub metrics: MetricsSection,
     pub graphql: GraphqlSection,
     pub assets: crate::assets::AssetsSection,
-    pub auth: AuthSection,
+    pub auth: auth::AuthSection,
 }
 
 /// One key as `GET /engine/api/config` (and `config show --json`) shows
@@ -152,7 +153,8 @@ impl Config {
                 &format!("a list of role names ({e})"),
             );
         }
-        self.validate_tls()
+        self.validate_tls()?;
+        self.auth.validate()
     }
 
     fn validate_tls(&self) -> Result<(), String> {

@@ -25,8 +25,27 @@ impl Entry {
         if self.secret && !self.value.is_null() {
             serde_json::Value::String("********".into())
         } else {
-            self.value.clone()
+            let mut v = self.value.clone();
+            mask_nested(&mut v);
+            v
         }
+    }
+}
+
+/// Secret fields inside tables (a provider's `client_secret`) masked.
+fn mask_nested(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if (k == "client_secret" || k == "private_key") && !x.is_null() {
+                    *x = serde_json::Value::String(super::auth::MASK.into());
+                } else {
+                    mask_nested(x);
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(mask_nested),
+        _ => {}
     }
 }
 

@@ -241,6 +241,11 @@ pub const KEYS: &[Key] = keys! {
     "assets.cache_control" Str "\"public, max-age=0, must-revalidate\"" restart "`Cache-Control` of served assets and image variants.";
     "assets.active_content_csp" Str "\"sandbox\"" restart "`Content-Security-Policy` sent with HTML, SVG and XML assets, so uploaded markup cannot run script as this site; `\"\"` sends none.";
     "auth.require_totp_for" List "[]" live "Roles whose users must log in with a TOTP code from an authenticator app, such as `[\"admin\"]`; a user without one enrols at their next login.";
+    "auth.session_length" Duration "\"12h\"" restart "How long a login session (and its token) lives without a refresh; at least `\"1m\"`.";
+    "auth.max_session" Duration "\"7d\"" restart "No sliding refresh keeps a session past this long after its login; at least `auth.session_length`.";
+    "auth.password_login" Bool "true" live "Email and password login (`POST /engine/auth/login` and the login page's form); `false` leaves only the providers.";
+    "auth.default_role" Str "\"authenticated\"" live "Role of users a sign-in provider creates: `\"authenticated\"`, `\"editor\"` or `\"admin\"`.";
+    "auth.providers" Table "{}" live "`[auth.providers.NAME]` OpenID Connect providers: `issuer`, `client_id`, `client_secret` (use `env:`/`file:`/`enc:`), `scopes`, `redirect_url`, `allowed_domains`, `allowed_emails`, `default_role`, `link_by_verified_email`, `display_name`, `logout_at_provider`; presets: `preset` (`google`, `microsoft` with `tenant`, `apple` with `team_id`, `key_id`, `private_key`); see docs/auth-providers.md.";
 };
 
 /// The key tables of docs/CONFIGURATION.md, one per section.

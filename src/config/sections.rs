@@ -214,26 +214,7 @@ pub struct FileConfig {
     pub metrics: MetricsSection,
     pub graphql: GraphqlSection,
     pub assets: crate::assets::AssetsSection,
-    pub auth: AuthSection,
-}
-
-/// `[auth]` in the config file.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct AuthSection {
-    /// Roles whose users must log in with a TOTP code (and enrol one at
-    /// their next login if they have none).
-    pub require_totp_for: Vec<String>,
-}
-
-impl AuthSection {
-    /// `require_totp_for` as roles; the first unknown name is the error.
-    pub fn totp_roles(&self) -> Result<Vec<crate::domain::Role>, String> {
-        self.require_totp_for
-            .iter()
-            .map(|r| crate::domain::Role::parse(r.trim()).map_err(|e| e.to_string()))
-            .collect()
-    }
+    pub auth: super::auth::AuthSection,
 }
 
 /// `[graphql]` in the config file.

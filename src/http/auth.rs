@@ -69,6 +69,13 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Result<Respon
     let (parts, body) = req.into_parts();
     let body = super::request::read_body(&parts, body, 64 * 1024).await?;
     let body: LoginBody = super::json_body(&body, r#"{"email": "...", "password": "..."}"#)?;
+    if !state.live().current().config.auth.password_login {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "password_login_disabled",
+            "password login is turned off (auth.password_login = false); sign in through a provider at /engine/auth/login",
+        ));
+    }
     let ip = client_ip(&parts);
     state.auth().limiter.take(&body.email)?;
     let st = state.clone();
@@ -176,7 +183,7 @@ pub async fn slide_session(
     let stale = state
         .auth()
         .token_seconds_left(&token)
-        .is_some_and(|left| left < crate::auth::SESSION_SECONDS / 2);
+        .is_some_and(|left| left < state.auth().session_limits().0 / 2);
     if !stale {
         return resp;
     }
@@ -197,6 +204,7 @@ pub async fn logout(
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
     if let Some(sid) = p.session_id.clone() {
+        state.oidc().forget_session(&sid);
         let st = state.clone();
         blocking(move || st.auth().revoke_session(&sid, None)).await?;
     }

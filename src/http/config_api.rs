@@ -40,7 +40,14 @@ pub async fn put(
     ApiBytes(body): ApiBytes,
 ) -> Result<Json<Value>, ApiError> {
     let req: SetBody = json_body(&body, r#"{"key": "js.time_limit_ms", "value": 2000}"#)?;
-    let value = Some(req.value).filter(|v| !v.is_null());
+    let mut value = Some(req.value).filter(|v| !v.is_null());
+    if req.key == "auth.providers" {
+        // The view masks the secrets; saving it back must not store the mask.
+        let current = state.live().current();
+        let old = current.entry("auth.providers").map(|e| e.value.clone());
+        value =
+            value.map(|v| crate::config::auth::keep_masked_secrets(v, &old.unwrap_or_default()));
+    }
     let (st, key) = (state.clone(), req.key.clone());
     let result = tokio::task::spawn_blocking(move || st.live().set(&key, value))
         .await

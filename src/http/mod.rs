@@ -15,8 +15,11 @@ mod graphql_stream;
 mod groups;
 mod health;
 pub mod hygiene;
+mod identities;
 mod kv;
 mod log_stream;
+mod login_page;
+mod oidc;
 mod request;
 mod setup_page;
 pub(crate) mod spool;
@@ -42,8 +45,28 @@ pub use state::{AppState, Services};
 pub fn app(state: AppState) -> Router {
     let timeout = Duration::from_millis(state.config().server.request_timeout_ms);
     let engine = Router::new()
-        .route("/auth/login", post(auth::login))
-        .route("/auth/logout", post(auth::logout))
+        .route("/auth/login", get(login_page::show).post(auth::login))
+        .route("/auth/login/form", post(login_page::submit))
+        .route(
+            "/auth/logout",
+            get(login_page::logout_page).post(auth::logout),
+        )
+        .route("/auth/logout/form", post(login_page::logout_submit))
+        .route("/auth/oidc/{provider}", get(oidc::start))
+        .route(
+            "/auth/oidc/{provider}/callback",
+            get(oidc::callback).post(oidc::callback),
+        )
+        .route("/api/me/identities", get(identities::mine))
+        .route(
+            "/api/me/identities/{provider}",
+            delete(identities::unlink_mine),
+        )
+        .route("/api/users/{id}/identities", get(identities::of_user))
+        .route(
+            "/api/users/{id}/identities/{provider}",
+            delete(identities::unlink_of_user),
+        )
         .route("/auth/refresh", post(auth::refresh))
         .route("/auth/setup", get(auth::setup_status).post(auth::setup))
         .route("/auth/totp", post(totp::finish))

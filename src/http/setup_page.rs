@@ -170,6 +170,12 @@ fn form(token: &str, error: &str, email: &str, name: &str) -> String {
 }
 
 fn page(status: StatusCode, body: &str) -> Response {
+    html_page(status, "Set up aiwebengine", body)
+}
+
+/// A small server-rendered page in the admin UI's style, no script.
+pub(super) fn html_page(status: StatusCode, title: &str, body: &str) -> Response {
+    let title = esc(title);
     let css = super::ui::app_css()
         .map(|href| format!("<link rel=\"stylesheet\" href=\"{href}\">"))
         .unwrap_or_default();
@@ -177,10 +183,10 @@ fn page(status: StatusCode, body: &str) -> Response {
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta name=\"color-scheme\" content=\"light\">\
-         <title>Set up aiwebengine</title>\
+         <title>{title}</title>\
          <link rel=\"icon\" href=\"/engine/admin/favicon.svg\" type=\"image/svg+xml\">{css}</head>\
          <body><div class=\"login-wrap\"><main class=\"login-card setup-card\">\
-         <h1>Set up aiwebengine</h1>{body}</main></div></body></html>"
+         <h1>{title}</h1>{body}</main></div></body></html>"
     );
     let mut resp = (status, html).into_response();
     let h = resp.headers_mut();
@@ -200,7 +206,7 @@ fn page(status: StatusCode, body: &str) -> Response {
     resp
 }
 
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

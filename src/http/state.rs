@@ -30,6 +30,8 @@ pub struct Services {
     pub schemas: Arc<Schemas>,
     pub runtime: Arc<QuickJsPool>,
     pub auth: Arc<AuthService>,
+    /// Sign-in providers and the logins in progress at them.
+    pub oidc: Arc<crate::auth::oidc::Oidc>,
     pub logs: Arc<LogService>,
     pub streams: Arc<Streams>,
     pub kv: Arc<Kv>,
@@ -85,6 +87,9 @@ impl AppState {
     }
     pub fn auth(&self) -> &Arc<AuthService> {
         &self.inner.s.auth
+    }
+    pub fn oidc(&self) -> &Arc<crate::auth::oidc::Oidc> {
+        &self.inner.s.oidc
     }
     pub fn logs(&self) -> &Arc<LogService> {
         &self.inner.s.logs

@@ -13,6 +13,7 @@
 //!   manager serves once the script service exists.
 
 mod host;
+mod oidc;
 
 use std::sync::Arc;
 
@@ -100,6 +101,9 @@ pub async fn start_live(
     let auth =
         Arc::new(blocking(move || Ok(AuthService::open(repo).map_err(StoreError::from)?)).await?);
     auth.set_totp_policy(totp_policy(&config)?);
+    let (length, max) = (config.auth.session_length, config.auth.max_session);
+    auth.set_session_limits(length.as_secs() as i64, max.as_secs() as i64);
+    let oidc = oidc::start(&config).await.map_err(std::io::Error::other)?;
     let catalog = CatalogCell::default();
     let assets = open_assets(&store, &config, &auth, &catalog).await?;
     let authors = SaveAuthors::default();
@@ -144,6 +148,7 @@ pub async fn start_live(
     live.attach_settings(crate::store::settings::settings_repo(&store));
     live.on_reload(crate::http::config_api::hygiene_hook(hygiene.clone()));
     live.on_reload(totp_hook(auth.clone()));
+    live.on_reload(oidc::reload_hook(oidc.clone(), rt.clone()));
     let services = Services {
         config,
         store,
@@ -151,6 +156,7 @@ pub async fn start_live(
         schemas,
         runtime,
         auth,
+        oidc,
         logs,
         streams,
         kv,

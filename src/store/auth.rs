@@ -12,7 +12,7 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use super::{decode, encode, get_value, tables, Store, StoreError};
 use crate::auth::repo::{AuthRead, AuthRepo, AuthWrite, ScriptAccess};
-use crate::auth::{ApiToken, AuditEntry, Group, Permission, Session, TotpRecord, User};
+use crate::auth::{ApiToken, AuditEntry, Group, Identity, Permission, Session, TotpRecord, User};
 use crate::domain::StorageError;
 use crate::scripts::ScriptRecord;
 
@@ -151,9 +151,14 @@ trait Tables {
 /// Tables the migrations create; a snapshot without one is damaged. The
 /// others were added after format 1 shipped, and are absent in older files.
 fn required(def: StrTable) -> bool {
-    ![tables::API_TOKENS, tables::PERMISSIONS, tables::TOTP]
-        .iter()
-        .any(|d| d.name() == def.name())
+    ![
+        tables::API_TOKENS,
+        tables::PERMISSIONS,
+        tables::USER_IDENTITIES,
+        tables::TOTP,
+    ]
+    .iter()
+    .any(|d| d.name() == def.name())
 }
 
 struct Snapshot<'a, R> {
@@ -293,6 +298,12 @@ macro_rules! auth_read {
             fn totps(&self) -> Result<Vec<TotpRecord>, StorageError> {
                 Ok(self.values(tables::TOTP)?)
             }
+            fn identity(&self, key: &str) -> Result<Option<Identity>, StorageError> {
+                Ok(self.value(tables::USER_IDENTITIES, key)?)
+            }
+            fn identities(&self) -> Result<Vec<Identity>, StorageError> {
+                Ok(self.values(tables::USER_IDENTITIES)?)
+            }
         }
     };
 }
@@ -360,6 +371,12 @@ impl<R: ScriptAclRecord> AuthWrite for Txn<'_, R> {
     }
     fn remove_totp(&mut self, user_id: &str) -> Result<bool, StorageError> {
         Ok(self.remove(tables::TOTP, user_id)?)
+    }
+    fn put_identity(&mut self, key: &str, i: &Identity) -> Result<(), StorageError> {
+        Ok(self.put(tables::USER_IDENTITIES, key, i)?)
+    }
+    fn remove_identity(&mut self, key: &str) -> Result<bool, StorageError> {
+        Ok(self.remove(tables::USER_IDENTITIES, key)?)
     }
 }
 

@@ -30,6 +30,9 @@ pub const PERMISSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("perm
 /// User id -> [`crate::auth::TotpRecord`] (the second factor; the secret
 /// sealed, recovery codes hashed). Added after format 1: missing = empty.
 pub const TOTP: TableDefinition<&str, &[u8]> = TableDefinition::new("totp");
+/// "provider\x1fsubject" -> [`crate::auth::Identity`]: accounts at sign-in
+/// providers linked to users; missing table = empty.
+pub const USER_IDENTITIES: TableDefinition<&str, &[u8]> = TableDefinition::new("user_identities");
 /// Sequence -> [`crate::auth::AuditEntry`]; missing table = empty.
 pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 /// Setting key -> value (admin-editable settings).

@@ -28,7 +28,9 @@ export function binary() {
 // a one-time setup link, resolved by `setupUrl()`. `https: true` also
 // listens on HTTPS (the tests still browse over plain HTTP on loopback);
 // `fingerprint` is then the certificate's printed SHA-256 fingerprint.
-export async function startServer({ args = [], admin = true, https = false } = {}) {
+// `http` fixes the listen address (default a free port); `env` adds
+// environment, such as AIWEBENGINE_CONFIG for a config file.
+export async function startServer({ args = [], admin = true, https = false, http = '127.0.0.1:0', env: extra = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'aiwebengine-browser-'));
   const data = join(dir, 'data.redb');
   const bin = binary();
@@ -39,8 +41,8 @@ export async function startServer({ args = [], admin = true, https = false } = {
     const made = spawnSync(bin, ['admin', 'create', EMAIL, '--password-stdin', '--data', data], { input: `${PASSWORD}\n`, env });
     if (made.status !== 0) throw new Error(`admin create failed: ${made.stderr}`);
   }
-  const child = spawn(bin, ['serve', '--data', data, '--http', '127.0.0.1:0', '--https', https ? '127.0.0.1:0' : 'off', ...args], {
-    env: { ...env, AIWEBENGINE_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'],
+  const child = spawn(bin, ['serve', '--data', data, '--http', http, '--https', https ? '127.0.0.1:0' : 'off', ...args], {
+    env: { ...env, AIWEBENGINE_LOG: 'warn', ...extra }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   let gotSetup;
   const setup = new Promise((resolve) => { gotSetup = resolve; });

@@ -16,14 +16,22 @@ export function testScript(name) {
   return readFileSync(join(here, "..", "test_scripts", name), "utf8");
 }
 
-export async function startEngine() {
+/**
+ * `http`: the listen address (default a free port); `env`: extra
+ * environment, such as AIWEBENGINE_CONFIG for a config file.
+ */
+export async function startEngine({ http = "127.0.0.1:0", env = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "aiwe-client-"));
   const data = join(dir, "data.redb");
   execFileSync(BIN, ["admin", "create", EMAIL, "--password", PASSWORD, "--data", data]);
-  const child = spawn(BIN, ["serve", "--data", data, "--http", "127.0.0.1:0", "--https", "off"], {
+  const child = spawn(BIN, ["serve", "--data", data, "--http", http, "--https", "off"], {
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
   });
-  child.stderr.resume();
+  let stderr = "";
+  child.stderr.on("data", (c) => {
+    stderr += c;
+  });
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("no 'listening on' line within 20 s")), 20000);
     let out = "";
@@ -35,7 +43,7 @@ export async function startEngine() {
         resolve(m[1]);
       }
     });
-    child.on("exit", (code) => reject(new Error(`server exited early with ${code}`)));
+    child.on("exit", (code) => reject(new Error(`server exited early with ${code}: ${stderr}`)));
   });
   const login = await fetch(`${url}/engine/auth/login`, {
     method: "POST",
@@ -47,6 +55,7 @@ export async function startEngine() {
     fetch(url + path, { method, body, headers: { authorization: `Bearer ${token}` } });
   return {
     url,
+    token,
     api,
     async deploy(name, source) {
       const r = await api("PUT", `/engine/api/scripts/${name}`, source);

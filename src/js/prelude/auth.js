@@ -21,9 +21,16 @@
       if (this.isAuthenticated) return this.currentUser();
       const next = internal.authNext.get(this);
       if (typeof next === 'string') {
-        throw { status: 302, headers: { location: '/engine/admin/login?next=' + encodeURIComponent(next) }, body: '' };
+        throw { status: 302, headers: { location: this.loginUrl(next) }, body: '' };
       }
       throw deny(401, 'unauthorized', 'log in first: send the session cookie or Authorization: Bearer TOKEN');
+    },
+    // The engine's login and logout pages; they follow only same-site paths.
+    loginUrl(returnTo) {
+      return '/engine/auth/login' + (returnTo === undefined || returnTo === null ? '' : '?return_to=' + encodeURIComponent(String(returnTo)));
+    },
+    logoutUrl(returnTo) {
+      return '/engine/auth/logout' + (returnTo === undefined || returnTo === null ? '' : '?return_to=' + encodeURIComponent(String(returnTo)));
     },
     requireEditor() {
       const u = this.requireAuth();

@@ -35,6 +35,7 @@ pub struct Records {
     pub api_token: Decode,
     pub permission: Decode,
     pub totp: Decode,
+    pub identity: Decode,
     pub audit: Decode,
     pub log: Decode,
     pub script_version: Decode,
@@ -51,6 +52,7 @@ impl Default for Records {
             api_token: decodes::<crate::auth::ApiToken>,
             permission: decodes::<crate::auth::Permission>,
             totp: decodes::<crate::auth::TotpRecord>,
+            identity: decodes::<crate::auth::Identity>,
             audit: decodes::<crate::auth::AuditEntry>,
             log: decodes::<crate::logs::LogEntry>,
             script_version: decodes::<crate::scripts::ScriptVersion>,
@@ -120,6 +122,7 @@ fn check_tables(r: &Records, txn: &ReadTransaction) -> Result<Summary, BackupErr
     decode_all(txn, tables::API_TOKENS, r.api_token)?;
     decode_all(txn, tables::PERMISSIONS, r.permission)?;
     decode_all(txn, tables::TOTP, r.totp)?;
+    decode_all(txn, tables::USER_IDENTITIES, r.identity)?;
     decode_all(txn, tables::AUDIT, r.audit)?;
     check_current_versions(r, txn)?;
     // The rest hold opaque or later-issue values; reading them is the check.

@@ -22,7 +22,9 @@ export function accountPage({ main, navigate }) {
     h('div', { class: 'field' }, h('label', { for: 'account-pw1' }, 'New password'), pw1),
     h('div', { class: 'field' }, h('label', { for: 'account-pw2' }, 'New password again'), pw2),
     h('button', { type: 'submit' }, 'Change password'));
-  clear(main, pageHead('Your account', null), msg, info, h('div', { class: 'panels' }, nameForm, pwForm, totpPanel()),
+  const linked = h('section', { class: 'panel', 'aria-labelledby': 'providers-head' },
+    h('h2', { id: 'providers-head' }, 'Sign-in providers'));
+  clear(main, pageHead('Your account', null), msg, info, h('div', { class: 'panels' }, nameForm, pwForm, totpPanel()), linked,
     h('p', null, h('a', { href: `${BASE}/tokens` }, 'API tokens'), ' · ', h('a', { href: `${BASE}/sessions` }, 'Sessions')));
 
   function draw() {
@@ -37,6 +39,41 @@ export function accountPage({ main, navigate }) {
       h('dt', null, 'Member since'), h('dd', null, time(me.created_at)));
   }
   draw();
+  drawProviders();
+
+  // Accounts at OpenID providers linked to this user, and links to add
+  // more: a link is a login at the provider made while logged in here.
+  async function drawProviders() {
+    let data;
+    try {
+      data = await api('GET', '/engine/api/me/identities');
+    } catch (err) {
+      clear(linked, h('h2', { id: 'providers-head' }, 'Sign-in providers'), h('p', { class: 'muted' }, err.message));
+      return;
+    }
+    const names = new Map(data.providers.map((p) => [p.name, p.display_name]));
+    const rows = data.identities.map((i) => {
+      const unlink = h('button', { type: 'button', class: 'danger small-button' }, 'Unlink');
+      unlink.addEventListener('click', async () => {
+        hideNotice(msg);
+        try {
+          await api('DELETE', `/engine/api/me/identities/${encodeURIComponent(i.provider)}`);
+          notice(msg, 'ok', `Unlinked ${names.get(i.provider) || i.provider}.`);
+          drawProviders();
+        } catch (err) {
+          notice(msg, 'error', err.message);
+        }
+      });
+      return h('li', null, `${names.get(i.provider) || i.provider}`, i.email ? ` (${i.email}) ` : ' ', unlink);
+    });
+    const have = new Set(data.identities.map((i) => i.provider));
+    const back = encodeURIComponent(`${BASE}/account`);
+    const offers = data.providers.filter((p) => !have.has(p.name)).map((p) =>
+      h('li', null, h('a', { class: 'button', href: `/engine/auth/oidc/${encodeURIComponent(p.name)}?link=1&return_to=${back}` }, `Link ${p.display_name}`)));
+    clear(linked, h('h2', { id: 'providers-head' }, 'Sign-in providers'),
+      rows.length ? h('ul', null, ...rows) : h('p', { class: 'muted' }, 'No provider account is linked.'),
+      offers.length ? h('ul', null, ...offers) : null);
+  }
 
   nameForm.addEventListener('submit', async (e) => {
     e.preventDefault();
