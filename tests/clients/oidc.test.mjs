@@ -4,6 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +16,7 @@ const ACCOUNTS = {
   bob: { email: "bob@elsewhere.test", email_verified: true, name: "Bob" },
   carol: { email: "carol@example.com", email_verified: true, name: "Carol" },
   boss: { email: "admin@example.com", email_verified: true, name: "The Admin" },
+  erin: { email: "erin@example.com", email_verified: true, name: "Erin" },
 };
 
 let engine, idp, tiny, dir, clients;
@@ -291,4 +293,64 @@ test("test_req_auth_001_unreachable_issuer_stops_the_start_naming_the_key", asyn
   rmSync(d, { recursive: true, force: true });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr + r.stdout, /auth\.providers\.gone\.issuer/);
+});
+
+// RFC 6238 (SHA-1, 6 digits, 30 s), written here from the RFC so the test
+// does not share code with the engine.
+function totpCode(base32Secret, unixSeconds) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const ch of base32Secret.replace(/=+$/, "").toUpperCase()) {
+    bits += alphabet.indexOf(ch).toString(2).padStart(5, "0");
+  }
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const off = mac[mac.length - 1] & 0xf;
+  const n = (mac.readUInt32BE(off) & 0x7fffffff) % 1_000_000;
+  return String(n).padStart(6, "0");
+}
+
+test("test_req_auth_007_a_provider_login_asks_for_the_totp_code_when_it_is_on", async () => {
+  // Erin's first sign-in makes her account; she turns TOTP on.
+  const first = await login("real", "erin");
+  assert.equal(first.answer.status, 303);
+  const token = first.browser.cookie(engine.url, "aiwebengine_session");
+  const api = (path, body) =>
+    fetch(`${engine.url}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  const enrol = await api("/engine/api/me/totp/enrol");
+  assert.equal(enrol.status, 200);
+  const { secret } = await enrol.json();
+  const now = Date.now() / 1000;
+  const confirm = await api("/engine/api/me/totp/confirm", { code: totpCode(secret, now) });
+  assert.equal(confirm.status, 200, await confirm.clone().text());
+
+  // The next sign-in through the provider gives no session, only the
+  // pending second step, at the login page.
+  const again = await login("real", "erin");
+  assert.equal(again.answer.status, 303);
+  assert.match(again.answer.headers.get("location"), /^\/engine\/admin\/login\?totp=code/);
+  assert.equal(again.browser.cookie(engine.url, "aiwebengine_session"), undefined, "no session yet");
+  const pending = again.browser.cookie(engine.url, "aiwebengine_totp");
+  assert.ok(pending, "the pending-login cookie is set");
+  assert.equal((await me(again.browser)).status, 401);
+
+  // The code of the next time step (the confirm used this one's).
+  const done = await fetch(`${engine.url}/engine/auth/totp`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ pending, code: totpCode(secret, now + 30) }),
+  });
+  assert.equal(done.status, 200, await done.clone().text());
+  const body = await done.json();
+  const session = body.token ?? body.session?.token;
+  assert.ok(session, `a session token: ${JSON.stringify(body)}`);
+  const who = await fetch(`${engine.url}/engine/api/me`, { headers: { authorization: `Bearer ${session}` } });
+  assert.equal(who.status, 200);
+  assert.equal((await who.json()).email, "erin@example.com");
 });
