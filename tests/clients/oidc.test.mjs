@@ -264,6 +264,38 @@ test("test_req_auth_001_disabled_users_are_refused", async () => {
   assert.equal((await me(again.browser)).status, 401);
 });
 
+test("test_req_auth_001_scripts_see_the_provider_and_get_login_and_logout_urls", async () => {
+  await engine.deploy(
+    "who-oidc.js",
+    `register('/who-oidc', (req) => ({ body: {
+      provider: req.auth.provider, email: req.auth.userEmail,
+      login: auth.loginUrl('/app?x=1'), logout: auth.logoutUrl('/'),
+    }}));
+    register('/members', (req) => 'hi ' + req.auth.requireAuth().email);`,
+  );
+  // The admin's account was made with a password; this session came
+  // through the provider (linked by verified email).
+  const { browser } = await login("real", "boss");
+  const who = await (await browser.request(`${engine.url}/who-oidc`)).json();
+  assert.equal(who.email, "admin@example.com");
+  assert.equal(who.provider, "real");
+  assert.equal(who.login, "/engine/auth/login?return_to=%2Fapp%3Fx%3D1");
+  assert.equal(who.logout, "/engine/auth/logout?return_to=%2F");
+  // requireAuth() sends an anonymous browser to the login page and back.
+  const anon = new Browser();
+  const r = await anon.request(`${engine.url}/members`, { headers: { accept: "text/html" } });
+  assert.equal(r.status, 302);
+  assert.equal(r.headers.get("location"), "/engine/auth/login?return_to=%2Fmembers");
+  const page = await (await anon.request(new URL(r.headers.get("location"), engine.url).toString())).text();
+  const start = page.match(/href="(\/engine\/auth\/oidc\/real\?[^"]+)"/)[1].replace(/&amp;/g, "&");
+  idp.login("alice");
+  const cb = `${engine.url}/engine/auth/oidc/real/callback`;
+  const at = await anon.follow(new URL(start, engine.url).toString(), (u) => u.startsWith(cb));
+  const back = await anon.request(at.url);
+  assert.equal(back.headers.get("location"), "/members");
+  assert.equal(await (await anon.request(`${engine.url}/members`)).text(), "hi alice@example.com");
+});
+
 // Last: it restarts the provider with a new key.
 test("test_req_std_002_jwks_rotation_between_two_logins", async () => {
   const before = await login("real", "alice");
