@@ -78,6 +78,19 @@ test('test_req_auth_001_account_page_lists_unlinks_and_links_providers', async (
   assert.deepEqual(p.problems().filter((x) => !x.includes(idp.issuer)), []);
 });
 
+test('test_req_auth_001_admin_unlinks_a_provider_on_the_users_page', async () => {
+  const p = await openPage(browser, server.url);
+  await p.goto(`${server.url}/engine/auth/oidc/idp?return_to=${encodeURIComponent('/engine/admin/users')}`);
+  await p.getByRole('button', { name: 'Sign-in providers of admin@example.com' }).click();
+  const dialog = p.getByRole('dialog');
+  await dialog.getByText('Linked: Test IdP (admin@example.com).').waitFor();
+  await dialog.getByRole('button', { name: 'Unlink' }).click();
+  await p.getByText('Unlinked Test IdP from admin@example.com.').waitFor();
+  await p.getByRole('button', { name: 'Sign-in providers of admin@example.com' }).click();
+  await p.getByText('admin@example.com has no sign-in provider account linked.').waitFor();
+  assert.deepEqual(p.problems().filter((x) => !x.includes(idp.issuer)), []);
+});
+
 test('test_req_auth_002_browser_logout_revokes_the_session', async () => {
   const p = await openPage(browser, server.url);
   await p.goto(`${server.url}/engine/auth/oidc/idp?return_to=%2Fengine%2Fadmin%2F`);
