@@ -137,6 +137,26 @@ test("test_req_auth_001_wrong_state_and_reused_callback_are_refused", async () =
   assert.equal((await me(b)).status, 401);
 });
 
+test("test_req_std_002_rfc_9207_iss_on_the_callback_is_checked", async () => {
+  const callback = `${engine.url}/engine/auth/oidc/real/callback`;
+  for (const [what, change] of [
+    ["another issuer", (u) => u.searchParams.set("iss", "https://evil.example.com")],
+    ["no iss from a provider that always sends it", (u) => u.searchParams.delete("iss")],
+  ]) {
+    const b = new Browser();
+    idp.login("alice");
+    const at = await b.follow(`${engine.url}/engine/auth/oidc/real`, (u) => u.startsWith(callback));
+    const u = new URL(at.url);
+    assert.equal(u.searchParams.get("iss"), idp.issuer, "oidc-provider sends iss");
+    change(u);
+    const r = await b.request(u.toString());
+    assert.equal(r.status, 401, what);
+    const err = (await r.json()).error;
+    assert.equal(err.code, "oidc_state_invalid", what);
+    assert.match(err.message, /iss/, what);
+  }
+});
+
 test("test_req_auth_001_replayed_code_is_refused", async () => {
   const first = await login("real", "alice");
   assert.equal(first.answer.status, 303);
