@@ -260,3 +260,32 @@ async fn test_req_auth_002_refresh_keeps_the_session() {
         401
     );
 }
+
+/// `[auth]`: `session_length` sets the cookie lifetime; `password_login =
+/// false` (live, from the settings) refuses password logins.
+#[tokio::test]
+async fn test_req_auth_002_auth_section_session_length_and_password_login() {
+    let opts = Opts {
+        config: Some("[auth]\nsession_length = \"1h\"\nmax_session = \"2h\"\n".into()),
+        ..Opts::default()
+    };
+    let eng = Engine::start_with(opts).await;
+    let body = json!({"email": ADMIN_EMAIL, "password": ADMIN_PASS});
+    let r = send(eng.req("POST", "/engine/auth/login").json(&body)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let cookie = r.header("set-cookie").unwrap_or_default();
+    assert!(cookie.contains("Max-Age=3600"), "{cookie}");
+
+    let off = json!({"key": "auth.password_login", "value": false});
+    let r = eng.api("PUT", "/engine/api/config", Some(off)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = send(eng.req("POST", "/engine/auth/login").json(&body)).await;
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(r.code(), "password_login_disabled");
+    let page = eng.get("/engine/auth/login").await.text();
+    assert!(
+        !page.contains("type=\"password\""),
+        "no password form: {page}"
+    );
+    assert!(page.contains("No way to log in is configured"), "{page}");
+}

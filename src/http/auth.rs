@@ -287,7 +287,22 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 pub fn script_auth(state: &AppState, headers: &HeaderMap) -> Option<Arc<RequestAuth>> {
     let token = bearer(headers).or_else(|| cookie(headers, SESSION_COOKIE))?;
     let p = state.auth().authenticate(token).ok()?;
-    state.auth().directory().request_auth_of(&p.id)
+    let auth = state.auth().directory().request_auth_of(&p.id)?;
+    // `auth.provider`: the provider this session came through, when it
+    // differs from the one that created the account.
+    let via = p
+        .session_id
+        .as_deref()
+        .and_then(|sid| state.oidc().session_provider(sid))
+        .map(|(provider, _)| provider);
+    match via {
+        Some(provider) if provider != auth.provider => {
+            let mut a = (*auth).clone();
+            a.provider = provider;
+            Some(Arc::new(a))
+        }
+        _ => Some(auth),
+    }
 }
 
 /// Any authenticated user.

@@ -77,6 +77,21 @@ fn page(
     html_page(status, "Log in to aiwebengine", &body)
 }
 
+/// `GET /engine/auth/providers`: what the admin UI's login page offers
+/// (public: the names are on the login page anyway).
+pub async fn providers(State(state): State<AppState>) -> axum::Json<serde_json::Value> {
+    let list: Vec<serde_json::Value> = state
+        .oidc()
+        .providers()
+        .iter()
+        .map(|(name, p)| serde_json::json!({ "name": name, "display_name": p.spec.display_name }))
+        .collect();
+    axum::Json(serde_json::json!({
+        "providers": list,
+        "password_login": state.live().current().config.auth.password_login,
+    }))
+}
+
 /// `POST /engine/auth/login/form`: the page's password form.
 pub async fn submit(State(state): State<AppState>, req: Request) -> Response {
     let (parts, body) = req.into_parts();

@@ -47,6 +47,7 @@ pub fn app(state: AppState) -> Router {
     let engine = Router::new()
         .route("/auth/login", get(login_page::show).post(auth::login))
         .route("/auth/login/form", post(login_page::submit))
+        .route("/auth/providers", get(login_page::providers))
         .route(
             "/auth/logout",
             get(login_page::logout_page).post(auth::logout),

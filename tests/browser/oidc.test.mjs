@@ -58,6 +58,15 @@ test('test_req_auth_001_browser_signs_in_through_the_provider_and_lands_on_the_a
   assert.deepEqual(p.problems().filter((x) => !x.includes(idp.issuer)), []);
 });
 
+test('test_req_auth_001_admin_ui_login_page_offers_the_provider_and_returns_to_the_page', async () => {
+  const p = await openPage(browser, server.url);
+  await p.goto(`${server.url}/engine/admin/groups`);
+  await p.getByRole('link', { name: 'Sign in with Test IdP' }).click();
+  await p.getByRole('heading', { name: 'Groups' }).waitFor();
+  assert.equal(new URL(p.url()).pathname, '/engine/admin/groups');
+  assert.deepEqual(p.problems().filter((x) => !x.includes(idp.issuer)), []);
+});
+
 test('test_req_std_002_browser_open_redirect_is_refused', async () => {
   const p = await openPage(browser, server.url);
   await p.goto(`${server.url}/engine/auth/oidc/idp?return_to=${encodeURIComponent('//evil.example.com/')}`);
@@ -75,6 +84,19 @@ test('test_req_auth_001_account_page_lists_unlinks_and_links_providers', async (
   await panel.getByRole('link', { name: 'Link Test IdP' }).click();
   await p.getByRole('region', { name: 'Sign-in providers' }).getByText('Test IdP (admin@example.com)').waitFor();
   assert.equal(new URL(p.url()).pathname, '/engine/admin/account');
+  assert.deepEqual(p.problems().filter((x) => !x.includes(idp.issuer)), []);
+});
+
+test('test_req_auth_001_admin_unlinks_a_provider_on_the_users_page', async () => {
+  const p = await openPage(browser, server.url);
+  await p.goto(`${server.url}/engine/auth/oidc/idp?return_to=${encodeURIComponent('/engine/admin/users')}`);
+  await p.getByRole('button', { name: 'Sign-in providers of admin@example.com' }).click();
+  const dialog = p.getByRole('dialog');
+  await dialog.getByText('Linked: Test IdP (admin@example.com).').waitFor();
+  await dialog.getByRole('button', { name: 'Unlink' }).click();
+  await p.getByText('Unlinked Test IdP from admin@example.com.').waitFor();
+  await p.getByRole('button', { name: 'Sign-in providers of admin@example.com' }).click();
+  await p.getByText('admin@example.com has no sign-in provider account linked.').waitFor();
   assert.deepEqual(p.problems().filter((x) => !x.includes(idp.issuer)), []);
 });
 

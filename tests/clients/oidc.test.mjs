@@ -139,6 +139,26 @@ test("test_req_auth_001_wrong_state_and_reused_callback_are_refused", async () =
   assert.equal((await me(b)).status, 401);
 });
 
+test("test_req_std_002_rfc_9207_iss_on_the_callback_is_checked", async () => {
+  const callback = `${engine.url}/engine/auth/oidc/real/callback`;
+  for (const [what, change] of [
+    ["another issuer", (u) => u.searchParams.set("iss", "https://evil.example.com")],
+    ["no iss from a provider that always sends it", (u) => u.searchParams.delete("iss")],
+  ]) {
+    const b = new Browser();
+    idp.login("alice");
+    const at = await b.follow(`${engine.url}/engine/auth/oidc/real`, (u) => u.startsWith(callback));
+    const u = new URL(at.url);
+    assert.equal(u.searchParams.get("iss"), idp.issuer, "oidc-provider sends iss");
+    change(u);
+    const r = await b.request(u.toString());
+    assert.equal(r.status, 401, what);
+    const err = (await r.json()).error;
+    assert.equal(err.code, "oidc_state_invalid", what);
+    assert.match(err.message, /iss/, what);
+  }
+});
+
 test("test_req_auth_001_replayed_code_is_refused", async () => {
   const first = await login("real", "alice");
   assert.equal(first.answer.status, 303);
@@ -264,6 +284,38 @@ test("test_req_auth_001_disabled_users_are_refused", async () => {
   const again = await login("real", "carol");
   assert.equal(again.answer.status, 403);
   assert.equal((await me(again.browser)).status, 401);
+});
+
+test("test_req_auth_001_scripts_see_the_provider_and_get_login_and_logout_urls", async () => {
+  await engine.deploy(
+    "who-oidc.js",
+    `register('/who-oidc', (req) => ({ body: {
+      provider: req.auth.provider, email: req.auth.userEmail,
+      login: auth.loginUrl('/app?x=1'), logout: auth.logoutUrl('/'),
+    }}));
+    register('/members', (req) => 'hi ' + req.auth.requireAuth().email);`,
+  );
+  // The admin's account was made with a password; this session came
+  // through the provider (linked by verified email).
+  const { browser } = await login("real", "boss");
+  const who = await (await browser.request(`${engine.url}/who-oidc`)).json();
+  assert.equal(who.email, "admin@example.com");
+  assert.equal(who.provider, "real");
+  assert.equal(who.login, "/engine/auth/login?return_to=%2Fapp%3Fx%3D1");
+  assert.equal(who.logout, "/engine/auth/logout?return_to=%2F");
+  // requireAuth() sends an anonymous browser to the login page and back.
+  const anon = new Browser();
+  const r = await anon.request(`${engine.url}/members`, { headers: { accept: "text/html" } });
+  assert.equal(r.status, 302);
+  assert.equal(r.headers.get("location"), "/engine/auth/login?return_to=%2Fmembers");
+  const page = await (await anon.request(new URL(r.headers.get("location"), engine.url).toString())).text();
+  const start = page.match(/href="(\/engine\/auth\/oidc\/real\?[^"]+)"/)[1].replace(/&amp;/g, "&");
+  idp.login("alice");
+  const cb = `${engine.url}/engine/auth/oidc/real/callback`;
+  const at = await anon.follow(new URL(start, engine.url).toString(), (u) => u.startsWith(cb));
+  const back = await anon.request(at.url);
+  assert.equal(back.headers.get("location"), "/members");
+  assert.equal(await (await anon.request(`${engine.url}/members`)).text(), "hi alice@example.com");
 });
 
 // Last: it restarts the provider with a new key.

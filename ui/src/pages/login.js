@@ -44,6 +44,17 @@ export function loginPage({ done }) {
     }
   });
   const wrap = h('div', { class: 'login-wrap' }, form);
+  // Sign-in providers ([auth.providers]): links into the engine's flow,
+  // which comes back to the page asked for.
+  const others = h('nav', { class: 'providers', 'aria-label': 'Sign in with', hidden: true });
+  form.append(others);
+  fetch('/engine/auth/providers').then((r) => (r.ok ? r.json() : null)).then((d) => {
+    if (!d || !d.providers.length) return;
+    const back = encodeURIComponent(`/engine/admin${next && next.startsWith('/') && !next.startsWith('//') ? next : '/'}`);
+    others.append(...d.providers.map((p) =>
+      h('p', null, h('a', { class: 'button', href: `/engine/auth/oidc/${encodeURIComponent(p.name)}?return_to=${back}` }, `Sign in with ${p.display_name}`))));
+    others.hidden = false;
+  }).catch(() => {});
   queueMicrotask(() => email.focus());
   return wrap;
 }

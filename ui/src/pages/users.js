@@ -43,6 +43,7 @@ export function usersPage({ main }) {
           h('button', { type: 'button', class: 'small-button', onclick: () => resetPassword(u), 'aria-label': `Reset the password of ${u.email}` }, 'Reset password'),
           u.totp ? h('button', { type: 'button', class: 'small-button', onclick: () => resetTotp(u), 'aria-label': `Reset the two-step login of ${u.email}` }, 'Reset 2-step') : null,
           h('a', { class: 'button small-button', href: `${BASE}/sessions?user=${encodeURIComponent(u.id)}`, 'aria-label': `Sessions of ${u.email}` }, 'Sessions'),
+          h('button', { type: 'button', class: 'small-button', onclick: () => unlink(u), 'aria-label': `Sign-in providers of ${u.email}` }, 'Providers'),
           h('button', { type: 'button', class: 'small-button danger', onclick: () => remove(u), 'aria-label': `Delete ${u.email}` }, 'Delete')),
       ]), 'users'));
   }
@@ -117,6 +118,36 @@ export function usersPage({ main }) {
     } catch (e) {
       notice(msg, 'error', e.message);
     }
+  }
+
+  // The accounts at sign-in providers linked to a user; an admin unlinks
+  // one (the user then signs in with that provider only after linking again).
+  async function unlink(u) {
+    hideNotice(msg);
+    let data;
+    try {
+      data = await api('GET', `/engine/api/users/${encodeURIComponent(u.id)}/identities`);
+    } catch (e) {
+      notice(msg, 'error', e.message);
+      return;
+    }
+    if (!data.identities.length) {
+      notice(msg, 'ok', `${u.email} has no sign-in provider account linked.`);
+      return;
+    }
+    const names = new Map(data.providers.map((p) => [p.name, p.display_name]));
+    const label = (i) => `${names.get(i.provider) || i.provider}${i.email ? ` (${i.email})` : ''}`;
+    const r = await formDialog({
+      title: `Sign-in providers of ${u.email}`,
+      intro: `Linked: ${data.identities.map(label).join(', ')}.`,
+      fields: [{ name: 'provider', label: 'Unlink', type: 'select', options: data.identities.map((i) => [i.provider, label(i)]) }],
+      submit: 'Unlink', danger: true,
+      onSubmit: async (v) => {
+        await api('DELETE', `/engine/api/users/${encodeURIComponent(u.id)}/identities/${encodeURIComponent(v.provider)}`);
+        return v;
+      },
+    });
+    if (r) notice(msg, 'ok', `Unlinked ${names.get(r.provider) || r.provider} from ${u.email}.`);
   }
 
   async function remove(u) {
