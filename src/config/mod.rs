@@ -51,6 +51,7 @@ pub struct Config {
     pub metrics: MetricsSection,
     pub graphql: GraphqlSection,
     pub assets: crate::assets::AssetsSection,
+    pub mcp: McpSection,
 }
 
 /// One key as `GET /engine/api/config` (and `config show --json`) shows
@@ -102,6 +103,7 @@ impl Config {
             graphql: f.graphql,
             kv: f.kv,
             assets: f.assets,
+            mcp: f.mcp,
         }
     }
 
@@ -141,6 +143,13 @@ impl Config {
                 "server.request_timeout_ms",
                 "0".into(),
                 "1 or more milliseconds",
+            );
+        }
+        if !matches!(self.mcp.auth.as_str(), "required" | "optional") {
+            return bad(
+                "mcp.auth",
+                format!("{:?}", self.mcp.auth),
+                "\"required\" or \"optional\"",
             );
         }
         self.validate_tls()

@@ -17,6 +17,7 @@ mod health;
 pub mod hygiene;
 mod kv;
 mod log_stream;
+mod mcp;
 mod request;
 mod setup_page;
 pub(crate) mod spool;
@@ -147,6 +148,7 @@ pub fn app(state: AppState) -> Router {
             "/engine/api/assets/{*path}",
             get(assets::meta).put(assets::upload).delete(assets::delete),
         )
+        .merge(mcp::routes(&state))
         .nest("/engine", engine)
         .route("/engine", get(engine_not_found))
         .method_not_allowed_fallback(method_not_allowed)
