@@ -4,14 +4,11 @@
 //! `/mcp` authenticates), which hosts and origins may call, how large a
 //! body may be.
 
-use std::sync::Arc;
-
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 
 use super::auth::{bearer, cookie, SESSION_COOKIE};
@@ -33,7 +30,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     };
     let service = StreamableHttpService::new(
         move || Ok(EngineMcp::new(core.clone(), McpCaller::default())),
-        Arc::new(LocalSessionManager::default()),
+        state.mcp().sessions.clone(),
         http,
     );
     Router::new()

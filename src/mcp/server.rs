@@ -11,6 +11,7 @@ use rmcp::model::{
     PaginatedRequestParams, ServerCapabilities, ServerConfig, SubscriptionFilter,
 };
 use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::{ErrorData, Peer, RoleServer, ServerHandler};
 use serde_json::{json, Value};
 use tokio::sync::broadcast::error::RecvError;
@@ -28,6 +29,10 @@ pub struct McpCore {
     pub runtime: Arc<dyn Invoker>,
     /// The engine's own tools (`mcp.admin_tools`); None when off.
     pub builtin: Option<Arc<dyn BuiltinTools>>,
+    /// The legacy (2025) sessions, shared by every router the engine
+    /// builds (one per I/O thread), so a session's requests may land on
+    /// any of them.
+    pub sessions: Arc<LocalSessionManager>,
 }
 
 /// One session's handler (rmcp makes one per session, or per request when

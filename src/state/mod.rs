@@ -152,6 +152,7 @@ pub async fn start_live(
         // `mcp.admin_tools = true` switches on the built-in admin tools
         // (`crate::mcp::admin`); until they are wired here, none.
         builtin: None,
+        sessions: Default::default(),
     });
     let services = Services {
         mcp,
