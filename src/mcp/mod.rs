@@ -7,6 +7,7 @@
 //! - [`server`]: rmcp's `ServerHandler` over the registry;
 //! - `call`, `tools`: running a handler on the JS pool and mapping its
 //!   value to MCP content;
+//! - `offer`, `resources`, `prompts`: resources, prompts, completions;
 //! - [`caller`]: who is calling (resolved by the transport);
 //! - [`builtin`]: the seam for tools the engine itself offers (the opt-in
 //!   admin tools live in `mcp::admin` and implement it).
@@ -14,7 +15,10 @@
 pub mod builtin;
 mod call;
 pub mod caller;
+mod offer;
+mod prompts;
 pub mod registry;
+mod resources;
 pub mod server;
 mod template;
 mod tools;

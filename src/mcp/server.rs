@@ -4,11 +4,16 @@
 //! 2026-07-28, sessions, `server/discover`, cancellation tokens); this
 //! file maps its requests onto the scripts.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig, SubscriptionFilter,
+    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult,
+    GetPromptRequestParams, GetPromptResponse, Implementation, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ResourceUpdatedNotificationParam,
+    ServerCapabilities, ServerConfig, SubscribeRequestParams, SubscriptionFilter,
+    UnsubscribeRequestParams,
 };
 use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
@@ -20,8 +25,9 @@ use super::builtin::BuiltinTools;
 use super::call::{self, Call, Ended};
 use super::caller::{self, McpCaller};
 use super::registry::{Change, Registry};
-use super::tools;
+use super::{prompts, resources, tools};
 use crate::js::Invoker;
+use crate::js::RESOURCE_UPDATED_TOPIC;
 
 /// What every MCP session shares.
 pub struct McpCore {
@@ -33,6 +39,8 @@ pub struct McpCore {
     /// builds (one per I/O thread), so a session's requests may land on
     /// any of them.
     pub sessions: Arc<LocalSessionManager>,
+    /// Where `notifyMCPResourceUpdated(uri)` publishes.
+    pub streams: Arc<crate::events::Streams>,
 }
 
 /// One session's handler (rmcp makes one per session, or per request when
@@ -41,13 +49,31 @@ pub struct McpCore {
 pub struct EngineMcp {
     core: Arc<McpCore>,
     fallback: McpCaller,
+    /// This session's `resources/subscribe` URIs (2025 revisions).
+    subscribed: Arc<Mutex<HashSet<String>>>,
 }
 
 impl EngineMcp {
     /// `fallback` is the caller when the transport has no HTTP request
     /// (stdio).
     pub fn new(core: Arc<McpCore>, fallback: McpCaller) -> EngineMcp {
-        EngineMcp { core, fallback }
+        EngineMcp {
+            core,
+            fallback,
+            subscribed: Arc::default(),
+        }
+    }
+
+    pub(super) fn core(&self) -> &McpCore {
+        &self.core
+    }
+
+    pub(super) fn fallback(&self) -> &McpCaller {
+        &self.fallback
+    }
+
+    fn subscriptions(&self) -> MutexGuard<'_, HashSet<String>> {
+        self.subscribed.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     async fn call(
@@ -109,24 +135,38 @@ impl EngineMcp {
     }
 }
 
-/// Forwards list changes to a legacy session's client until it goes away.
-async fn notify_changes(peer: Peer<RoleServer>, registry: Arc<Registry>) {
-    let mut changes = registry.changes();
+/// Forwards list changes, and updates of the resources it subscribed to,
+/// to a legacy session's client until it goes away.
+async fn notify_changes(peer: Peer<RoleServer>, server: EngineMcp) {
+    let mut changes = server.core.registry.changes();
+    let mut updates = server.core.streams.subscribe_topic(RESOURCE_UPDATED_TOPIC);
     loop {
-        let change = match changes.recv().await {
-            Ok(c) => c,
-            Err(RecvError::Lagged(_)) => Change::Tools,
-            Err(RecvError::Closed) => return,
+        let sent = tokio::select! {
+            c = changes.recv() => {
+                let change = match c {
+                    Ok(c) => c,
+                    Err(RecvError::Lagged(_)) => Change::Tools,
+                    Err(RecvError::Closed) => return,
+                };
+                match change {
+                    Change::Tools => peer.notify_tool_list_changed().await,
+                    Change::Resources => peer.notify_resource_list_changed().await,
+                    Change::Prompts => peer.notify_prompt_list_changed().await,
+                }
+            }
+            u = updates.recv() => {
+                let uri = match u {
+                    Ok(v) => v.as_str().unwrap_or_default().to_string(),
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => return,
+                };
+                if !server.subscriptions().contains(&uri) {
+                    continue;
+                }
+                peer.notify_resource_updated(ResourceUpdatedNotificationParam::new(uri)).await
+            }
         };
-        if peer.is_transport_closed() {
-            return;
-        }
-        let sent = match change {
-            Change::Tools => peer.notify_tool_list_changed().await,
-            Change::Resources => peer.notify_resource_list_changed().await,
-            Change::Prompts => peer.notify_prompt_list_changed().await,
-        };
-        if sent.is_err() {
+        if sent.is_err() || peer.is_transport_closed() {
             return;
         }
     }
@@ -135,7 +175,13 @@ async fn notify_changes(peer: Peer<RoleServer>, registry: Arc<Registry>) {
 impl ServerHandler for EngineMcp {
     fn get_info(&self) -> ServerConfig {
         let caps = ServerCapabilities::builder()
+            .enable_completions()
+            .enable_prompts()
+            .enable_resources()
             .enable_tools()
+            .enable_prompts_list_changed()
+            .enable_resources_list_changed()
+            .enable_resources_subscribe()
             .enable_tool_list_changed()
             .build();
         ServerConfig::new(caps)
@@ -178,7 +224,7 @@ impl ServerHandler for EngineMcp {
     }
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
-        tokio::spawn(notify_changes(context.peer, self.core.registry.clone()));
+        tokio::spawn(notify_changes(context.peer, self.clone()));
     }
 
     fn accepted_subscription_filter(
@@ -188,19 +234,28 @@ impl ServerHandler for EngineMcp {
         Some(requested.clone())
     }
 
-    /// `subscriptions/listen` (2026-07-28): list changes until cancelled.
+    /// `subscriptions/listen` (2026-07-28): list changes and the
+    /// subscribed resources' updates until cancelled.
     async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
         let mut changes = self.core.registry.changes();
+        let mut updates = self.core.streams.subscribe_topic(RESOURCE_UPDATED_TOPIC);
         loop {
+            let sink = context.sink();
             let change = tokio::select! {
                 () = context.cancelled() => return Ok(()),
+                u = updates.recv() => {
+                    if let Ok(uri) = u {
+                        // The sink drops URIs the client did not subscribe to.
+                        let _ = sink.notify_resource_updated(uri.as_str().unwrap_or_default()).await;
+                    }
+                    continue;
+                }
                 c = changes.recv() => match c {
                     Ok(c) => c,
                     Err(RecvError::Lagged(_)) => Change::Tools,
                     Err(RecvError::Closed) => return Ok(()),
                 },
             };
-            let sink = context.sink();
             // A category the client did not ask for is refused by the
             // sink; that is not an error for the subscription.
             let _ = match change {
@@ -209,5 +264,75 @@ impl ServerHandler for EngineMcp {
                 Change::Prompts => sink.notify_prompt_list_changed().await,
             };
         }
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        resources::list(&self.core.registry.snapshot())
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        resources::templates(&self.core.registry.snapshot())
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        self.read(request, &context)
+            .await
+            .map(ReadResourceResponse::Complete)
+    }
+
+    async fn subscribe(
+        &self,
+        request: SubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.subscriptions().insert(request.uri);
+        Ok(())
+    }
+
+    async fn unsubscribe(
+        &self,
+        request: UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.subscriptions().remove(&request.uri);
+        Ok(())
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        prompts::list(&self.core.registry.snapshot())
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        self.prompt(request, &context)
+            .await
+            .map(GetPromptResponse::Complete)
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        self.complete_values(request, &context).await
     }
 }

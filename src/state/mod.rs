@@ -153,6 +153,7 @@ pub async fn start_live(
         // (`crate::mcp::admin`); until they are wired here, none.
         builtin: None,
         sessions: Default::default(),
+        streams: streams.clone(),
     });
     let services = Services {
         mcp,

@@ -138,3 +138,41 @@ test("test_req_mcp_001_unauthenticated_and_foreign_origin_refused", async () => 
   });
   assert.equal(foreign.status, 403);
 });
+
+test("test_req_mcp_004_resources_templates_read_and_subscribe", async () => {
+  const { resources } = await client.listResources();
+  assert.deepEqual(resources.map((r) => r.uri).sort(), ["note://index", "pixel://one"]);
+  const { resourceTemplates } = await client.listResourceTemplates();
+  assert.equal(resourceTemplates[0].uriTemplate, "note://{id}");
+  const index = await client.readResource({ uri: "note://index" });
+  assert.deepEqual(JSON.parse(index.contents[0].text), ["1", "2"]);
+  assert.equal(index.contents[0].mimeType, "application/json");
+  const note = await client.readResource({ uri: "note://42" });
+  assert.equal(note.contents[0].text, "note 42");
+  assert.equal(note.contents[0].uri, "note://42");
+  const blob = await client.readResource({ uri: "pixel://one" });
+  assert.equal(blob.contents[0].blob, "iVBORw0KGgo=");
+  await assert.rejects(client.readResource({ uri: "none://x" }), /no resource none:\/\/x/);
+  const seen = [];
+  const { ResourceUpdatedNotificationSchema } = await import("@modelcontextprotocol/sdk/types.js");
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => seen.push(n.params.uri));
+  await client.subscribeResource({ uri: "note://7" });
+  await client.callTool({ name: "touch", arguments: { id: "8" } });
+  await client.callTool({ name: "touch", arguments: { id: "7" } });
+  await eventually("notifications/resources/updated", () => seen.length > 0);
+  assert.deepEqual(seen, ["note://7"]);
+});
+
+test("test_req_mcp_005_prompts_arguments_and_completion", async () => {
+  const { prompts } = await client.listPrompts();
+  const p = prompts.find((x) => x.name === "summarize");
+  assert.equal(p.arguments[0].required, true);
+  const got = await client.getPrompt({ name: "summarize", arguments: { id: "3", style: "long" } });
+  assert.equal(got.messages[0].role, "user");
+  assert.equal(got.messages[0].content.text, "Summarize note 3 in a long style.");
+  await assert.rejects(client.getPrompt({ name: "summarize", arguments: {} }), /needs the argument "id"/);
+  const c = await client.complete({ ref: { type: "ref/prompt", name: "summarize" }, argument: { name: "style", value: "l" } });
+  assert.deepEqual(c.completion.values, ["long"]);
+  const t = await client.complete({ ref: { type: "ref/resource", uri: "note://{id}" }, argument: { name: "id", value: "1" } });
+  assert.deepEqual(t.completion.values, ["1", "10"]);
+});
