@@ -141,26 +141,26 @@ test("test_req_mcp_001_unauthenticated_and_foreign_origin_refused", async () => 
 
 test("test_req_mcp_004_resources_templates_read_and_subscribe", async () => {
   const { resources } = await client.listResources();
-  assert.deepEqual(resources.map((r) => r.uri).sort(), ["note://index", "pixel://one"]);
+  assert.deepEqual(resources.map((r) => r.uri).sort(), ["memo://index", "pixel://one"]);
   const { resourceTemplates } = await client.listResourceTemplates();
-  assert.equal(resourceTemplates[0].uriTemplate, "note://{id}");
-  const index = await client.readResource({ uri: "note://index" });
+  assert.equal(resourceTemplates[0].uriTemplate, "memo://{id}");
+  const index = await client.readResource({ uri: "memo://index" });
   assert.deepEqual(JSON.parse(index.contents[0].text), ["1", "2"]);
   assert.equal(index.contents[0].mimeType, "application/json");
-  const note = await client.readResource({ uri: "note://42" });
-  assert.equal(note.contents[0].text, "note 42");
-  assert.equal(note.contents[0].uri, "note://42");
+  const note = await client.readResource({ uri: "memo://42" });
+  assert.equal(note.contents[0].text, "memo 42");
+  assert.equal(note.contents[0].uri, "memo://42");
   const blob = await client.readResource({ uri: "pixel://one" });
   assert.equal(blob.contents[0].blob, "iVBORw0KGgo=");
   await assert.rejects(client.readResource({ uri: "none://x" }), /no resource none:\/\/x/);
   const seen = [];
   const { ResourceUpdatedNotificationSchema } = await import("@modelcontextprotocol/sdk/types.js");
   client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => seen.push(n.params.uri));
-  await client.subscribeResource({ uri: "note://7" });
+  await client.subscribeResource({ uri: "memo://7" });
   await client.callTool({ name: "touch", arguments: { id: "8" } });
   await client.callTool({ name: "touch", arguments: { id: "7" } });
   await eventually("notifications/resources/updated", () => seen.length > 0);
-  assert.deepEqual(seen, ["note://7"]);
+  assert.deepEqual(seen, ["memo://7"]);
 });
 
 test("test_req_mcp_005_prompts_arguments_and_completion", async () => {
@@ -173,6 +173,23 @@ test("test_req_mcp_005_prompts_arguments_and_completion", async () => {
   await assert.rejects(client.getPrompt({ name: "summarize", arguments: {} }), /needs the argument "id"/);
   const c = await client.complete({ ref: { type: "ref/prompt", name: "summarize" }, argument: { name: "style", value: "l" } });
   assert.deepEqual(c.completion.values, ["long"]);
-  const t = await client.complete({ ref: { type: "ref/resource", uri: "note://{id}" }, argument: { name: "id", value: "1" } });
+  const t = await client.complete({ ref: { type: "ref/resource", uri: "memo://{id}" }, argument: { name: "id", value: "1" } });
   assert.deepEqual(t.completion.values, ["1", "10"]);
+});
+
+test("test_req_mcp_002_seed_example_notes_server", async () => {
+  const r = await engine.api("PATCH", "/engine/api/scripts/example-mcp-notes.js", JSON.stringify({ enabled: true }));
+  assert.equal(r.status, 200, await r.text());
+  const added = await client.callTool({ name: "example_add_note", arguments: { title: "Milk", body: "Buy oat milk" } });
+  assert.equal(added.isError, false, JSON.stringify(added));
+  const { id } = added.structuredContent;
+  const list = await client.callTool({ name: "example_list_notes", arguments: {} });
+  assert.deepEqual(list.structuredContent.notes, [{ id, title: "Milk" }]);
+  const note = await client.readResource({ uri: `note://${id}` });
+  assert.equal(note.contents[0].text, "# Milk\n\nBuy oat milk");
+  assert.equal(note.contents[0].mimeType, "text/markdown");
+  const c = await client.complete({ ref: { type: "ref/resource", uri: "note://{id}" }, argument: { name: "id", value: id.slice(0, 3) } });
+  assert.deepEqual(c.completion.values, [id]);
+  const p = await client.getPrompt({ name: "example_summarize_note", arguments: { id, length: "detailed" } });
+  assert.match(p.messages[0].content.text, /detailed way:\n\nBuy oat milk/);
 });

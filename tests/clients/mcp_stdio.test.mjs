@@ -24,8 +24,8 @@ test("test_req_mcp_001_stdio_data_file_serves_the_scripts", async () => {
       assert.equal(r.content[0].text, "42");
       const bad = await client.callTool({ name: "add", arguments: { a: 1 } });
       assert.equal(bad.isError, true);
-      const note = await client.readResource({ uri: "note://5" });
-      assert.equal(note.contents[0].text, "note 5");
+      const note = await client.readResource({ uri: "memo://5" });
+      assert.equal(note.contents[0].text, "memo 5");
       const p = await client.getPrompt({ name: "summarize", arguments: { id: "1" } });
       assert.match(p.messages[0].content.text, /Summarize note 1/);
       const who = await client.callTool({ name: "whoami", arguments: {} });

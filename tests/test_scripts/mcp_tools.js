@@ -59,14 +59,14 @@ register('/mcp-test/cancelled', async (req) => {
 });
 
 // Resources and prompts (REQ-MCP-004/005).
-registerMCPResource('note://index', 'index', 'All note ids', () => JSON.stringify(['1', '2']),
+registerMCPResource('memo://index', 'index', 'All note ids', () => JSON.stringify(['1', '2']),
   { mimeType: 'application/json' });
-registerMCPResource('note://{id}', 'note', 'One note by id', (req) => ({ text: 'note ' + req.params.id }),
+registerMCPResource('memo://{id}', 'note', 'One note by id', (req) => ({ text: 'memo ' + req.params.id }),
   { mimeType: 'text/plain', complete: (a) => ['1', '2', '10'].filter((v) => v.startsWith(a.value)) });
 registerMCPResource('pixel://one', 'pixel', 'A blob', () => ({ blob: 'iVBORw0KGgo=', mimeType: 'image/png' }));
 registerMCPTool('touch', 'Marks a note changed', {
   type: 'object', properties: { id: { type: 'string' } }, required: ['id'],
-}, (args) => { notifyMCPResourceUpdated('note://' + args.id); return 'ok'; });
+}, (args) => { notifyMCPResourceUpdated('memo://' + args.id); return 'ok'; });
 registerMCPPrompt('summarize', 'Summarize a note', [
   { name: 'id', description: 'note id', required: true },
   { name: 'style', description: 'short or long' },
