@@ -77,7 +77,12 @@ pub fn read_result(
     parse(json!({ "contents": contents }))
 }
 
-pub fn parse<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, ErrorData> {
+/// A result built as JSON. `resultType` is required by 2026-07-28; rmcp
+/// removes it for peers on an older revision.
+pub fn parse<T: serde::de::DeserializeOwned>(mut v: Value) -> Result<T, ErrorData> {
+    if let Value::Object(o) = &mut v {
+        o.entry("resultType").or_insert(json!("complete"));
+    }
     serde_json::from_value(v).map_err(|e| {
         ErrorData::internal_error(format!("the script's answer is not valid MCP: {e}"), None)
     })

@@ -96,7 +96,7 @@ pub fn script_result(t: &ToolEntry, value: Value) -> CallToolResult {
             CallToolResult::success(vec![ContentBlock::text(s)])
         }
         Value::Object(o) if o.get("content").is_some_and(Value::is_array) => {
-            match serde_json::from_value::<CallToolResult>(Value::Object(o)) {
+            match super::resources::parse::<CallToolResult>(Value::Object(o)) {
                 Ok(r) => r,
                 Err(e) => error(format!(
                     "tool {} returned {{content: [...]}} that is not valid MCP content: {e}",
