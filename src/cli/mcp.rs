@@ -18,12 +18,22 @@ pub(crate) struct McpArgs {
     /// Data file whose scripts to serve; a running server must not hold it.
     #[arg(long, env = "AIWEBENGINE_DATA", default_value = "./aiwebengine.redb")]
     data: PathBuf,
+    /// Instead of a data file: bridge stdio to this running server's MCP
+    /// endpoint (`https://host/mcp`).
+    #[arg(long, conflicts_with = "data", requires = "token")]
+    url: Option<String>,
+    /// Bearer token for `--url` (an API token).
+    #[arg(long, env = "AIWEBENGINE_TOKEN")]
+    token: Option<String>,
     /// Config file, as for `serve` (the `[js]` limits apply to handlers).
     #[arg(long, env = "AIWEBENGINE_CONFIG", value_delimiter = ',')]
     config: Vec<PathBuf>,
 }
 
 pub(crate) fn run(args: McpArgs) -> ExitCode {
+    if let (Some(url), Some(token)) = (args.url.clone(), args.token.clone()) {
+        return block_on(super::mcp_bridge::run(url, token));
+    }
     let inputs = Inputs {
         files: args.config.clone(),
         flags: vec![
@@ -45,6 +55,10 @@ pub(crate) fn run(args: McpArgs) -> ExitCode {
         Err(e) => return super::config_fail(&e),
     };
     let live = Arc::new(Live::new(inputs, resolved));
+    block_on(serve(live))
+}
+
+fn block_on(f: impl std::future::Future<Output = Result<(), String>>) -> ExitCode {
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -52,7 +66,7 @@ pub(crate) fn run(args: McpArgs) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return super::fail(1, format!("cannot start the async runtime: {e}")),
     };
-    match rt.block_on(serve(live)) {
+    match rt.block_on(f) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => super::fail(1, message),
     }

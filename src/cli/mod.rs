@@ -5,6 +5,7 @@
 
 mod config;
 mod mcp;
+mod mcp_bridge;
 
 use std::io::BufRead;
 use std::path::PathBuf;

@@ -37,3 +37,32 @@ test("test_req_mcp_001_stdio_data_file_serves_the_scripts", async () => {
     engine.remove();
   }
 });
+
+test("test_req_mcp_001_stdio_url_bridges_to_a_running_server", async () => {
+  const engine = await startEngine();
+  try {
+    await engine.deploy("mcp.js", testScript("mcp_tools.js"));
+    const client = new Client({ name: "bridge-test", version: "1.0.0" });
+    await client.connect(new StdioClientTransport({
+      command: BIN, args: ["mcp", "--url", `${engine.url}/mcp`, "--token", engine.token], stderr: "ignore",
+    }));
+    try {
+      const { tools } = await client.listTools();
+      assert.ok(tools.find((t) => t.name === "add"));
+      const r = await client.callTool({ name: "add", arguments: { a: 1, b: 2 } });
+      assert.equal(r.content[0].text, "3");
+      const seen = [];
+      const counted = await client.callTool({ name: "count", arguments: { to: 2 } }, undefined, {
+        onprogress: (p) => seen.push(p.progress),
+      });
+      assert.equal(counted.content[0].text, "counted to 2");
+      assert.deepEqual(seen, [1, 2]);
+      const who = await client.callTool({ name: "whoami", arguments: {} });
+      assert.equal(who.content[0].text, "user admin@example.com");
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await engine.stop();
+  }
+});
