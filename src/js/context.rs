@@ -110,7 +110,7 @@ impl ScriptContext {
         });
         let watch = shared.clone();
         rt.set_interrupt_handler(Some(Box::new(move || match watch.deadline.get() {
-            Some(d) if Instant::now() >= d || cancelled(&watch) => {
+            Some(d) if Instant::now() >= d || super::mcp::cancelled(&watch) => {
                 watch.interrupted.set(true);
                 true
             }
@@ -188,14 +188,6 @@ impl ScriptContext {
         self.leave();
         result
     }
-}
-
-fn cancelled(shared: &Shared) -> bool {
-    shared
-        .cancel
-        .borrow()
-        .as_ref()
-        .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
 }
 
 fn load_error(ctx: &Ctx<'_>, e: rquickjs::Error, shared: &Shared) -> LoadError {

@@ -248,3 +248,13 @@ const SIGNAL: &str = r#"(function (aborted) {
   };
   return Object.freeze(signal);
 })"#;
+
+/// Whether the MCP call running in this context was cancelled (checked by
+/// the interrupt handler beside the deadline).
+pub(crate) fn cancelled(shared: &Shared) -> bool {
+    shared
+        .cancel
+        .borrow()
+        .as_ref()
+        .is_some_and(|c| c.load(Ordering::Relaxed))
+}
