@@ -4,6 +4,8 @@
 //! or configuration error.
 
 mod config;
+mod mcp;
+mod mcp_bridge;
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -41,6 +43,8 @@ enum Command {
     /// Inspect and check configuration; make encrypted secrets.
     #[command(subcommand)]
     Config(config::ConfigCommand),
+    /// Serve the data file's scripts as an MCP server over stdin/stdout.
+    Mcp(mcp::McpArgs),
 }
 
 #[derive(Args)]
@@ -109,6 +113,7 @@ pub fn main() -> ExitCode {
         Command::Restore(args) => crate::backup::cli::restore(&crate::state::file_format(), args),
         Command::Verify(args) => crate::backup::cli::verify(&crate::state::file_format(), args),
         Command::Config(cmd) => config::run(cmd, sub.subcommand().map(|(_, m)| m)),
+        Command::Mcp(args) => mcp::run(args),
     }
 }
 

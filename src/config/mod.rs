@@ -53,6 +53,7 @@ pub struct Config {
     pub graphql: GraphqlSection,
     pub assets: crate::assets::AssetsSection,
     pub auth: auth::AuthSection,
+    pub mcp: McpSection,
 }
 
 /// One key as `GET /engine/api/config` (and `config show --json`) shows
@@ -105,6 +106,7 @@ impl Config {
             kv: f.kv,
             assets: f.assets,
             auth: f.auth,
+            mcp: f.mcp,
         }
     }
 
@@ -151,6 +153,13 @@ impl Config {
                 "auth.require_totp_for",
                 format!("{:?}", self.auth.require_totp_for),
                 &format!("a list of role names ({e})"),
+            );
+        }
+        if !matches!(self.mcp.auth.as_str(), "required" | "optional") {
+            return bad(
+                "mcp.auth",
+                format!("{:?}", self.mcp.auth),
+                "\"required\" or \"optional\"",
             );
         }
         self.validate_tls()?;

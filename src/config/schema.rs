@@ -246,6 +246,11 @@ pub const KEYS: &[Key] = keys! {
     "auth.password_login" Bool "true" live "Email and password login (`POST /engine/auth/login` and the login page's form); `false` leaves only the providers.";
     "auth.default_role" Str "\"authenticated\"" live "Role of users a sign-in provider creates: `\"authenticated\"`, `\"editor\"` or `\"admin\"`.";
     "auth.providers" Table "{}" live "`[auth.providers.NAME]` OpenID Connect providers: `issuer`, `client_id`, `client_secret` (use `env:`/`file:`/`enc:`), `scopes`, `redirect_url`, `allowed_domains`, `allowed_emails`, `default_role`, `link_by_verified_email`, `display_name`, `logout_at_provider`; presets: `preset` (`google`, `microsoft` with `tenant`, `apple` with `team_id`, `key_id`, `private_key`); see docs/auth-providers.md.";
+    "mcp.auth" Str "\"required\"" restart "`\"required\"`: `/mcp` needs a bearer token (API or login token) or the session cookie; `\"optional\"`: anonymous callers are served too (tools see `ctx.auth`).";
+    "mcp.allowed_origins" List "[]" restart "Browser origins (`\"https://app.example.com\"`, `\"http://localhost:*\"`) allowed to call `/mcp`; any other `Origin` is refused with 403, requests without one pass.";
+    "mcp.allowed_hosts" List "[\"localhost\",\"127.0.0.1\",\"::1\"]" restart "`Host` values `/mcp` answers (DNS-rebinding protection); add your public host names; `[]` accepts any host.";
+    "mcp.admin_tools" Bool "false" restart "Offer the engine's built-in admin tools over MCP to admins and editors.";
+    "mcp.max_body_bytes" Int "4194304" restart "Largest JSON-RPC request body on `/mcp`; larger ones get 413.";
 };
 
 /// The key tables of docs/CONFIGURATION.md, one per section.

@@ -19,6 +19,7 @@ mod identities;
 mod kv;
 mod log_stream;
 mod login_page;
+mod mcp;
 mod oidc;
 mod request;
 mod setup_page;
@@ -180,6 +181,7 @@ pub fn app(state: AppState) -> Router {
             "/engine/api/assets/{*path}",
             get(assets::meta).put(assets::upload).delete(assets::delete),
         )
+        .merge(mcp::routes(&state))
         .nest("/engine", engine)
         .route("/engine", get(engine_not_found))
         .method_not_allowed_fallback(method_not_allowed)

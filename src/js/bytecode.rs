@@ -99,6 +99,7 @@ pub struct Preludes {
     pub assets: Bytecode,
     pub scripts: Bytecode,
     pub stream: Bytecode,
+    pub mcp: Bytecode,
 }
 
 impl Preludes {
@@ -125,6 +126,7 @@ impl Preludes {
                 assets: one("assets", super::prelude_assets::PRELUDE_ASSETS)?,
                 scripts: one("scripts", super::scripts_api::PRELUDE)?,
                 stream: one("stream", super::stream_body::DRIVER)?,
+                mcp: one("mcp", super::mcp::PRELUDE)?,
             })
         })
     }
@@ -140,7 +142,9 @@ mod tests {
         let rt = Runtime::new().unwrap();
         let ctx = Context::full(&rt).unwrap();
         ctx.with(|ctx| {
-            for code in [&p.stubs, &p.kv, &p.fetch, &p.assets, &p.scripts, &p.stream] {
+            for code in [
+                &p.stubs, &p.kv, &p.fetch, &p.assets, &p.scripts, &p.stream, &p.mcp,
+            ] {
                 // Each prelude's completion value is its setup function.
                 let _: rquickjs::Function = code.run(&ctx).unwrap();
             }

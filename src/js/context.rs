@@ -55,6 +55,10 @@ pub(crate) struct Shared {
     pub replaying: Cell<bool>,
     pub routes: RefCell<Vec<RouteSpec>>,
     pub graphql: RefCell<Vec<crate::domain::GqlSpec>>,
+    pub mcp: RefCell<crate::domain::McpSpecs>,
+    /// The cancellation flag of the MCP call running now: set, it
+    /// interrupts the JS like the time limit does.
+    pub cancel: RefCell<Option<Arc<std::sync::atomic::AtomicBool>>>,
     pub timers: Option<TimerSink>,
     /// When the request whose handler runs now reached the worker; `fetch`
     /// derives the request's deadline from it.
@@ -101,6 +105,8 @@ impl ScriptContext {
             replaying: Cell::new(false),
             routes: RefCell::new(Vec::new()),
             graphql: RefCell::new(Vec::new()),
+            mcp: RefCell::default(),
+            cancel: RefCell::new(None),
             timers,
             request_started: Cell::new(None),
             streams: super::stream_body::Streams::new(Duration::from_millis(cfg.time_limit_ms)),
@@ -108,7 +114,7 @@ impl ScriptContext {
         });
         let watch = shared.clone();
         rt.set_interrupt_handler(Some(Box::new(move || match watch.deadline.get() {
-            Some(d) if Instant::now() >= d => {
+            Some(d) if Instant::now() >= d || super::mcp::cancelled(&watch) => {
                 watch.interrupted.set(true);
                 true
             }
@@ -160,6 +166,7 @@ impl ScriptContext {
                 super::prelude_kv::install(&ctx, shared.clone())?;
                 super::scripts_api::install(&ctx, shared.clone())?;
                 super::prelude_assets::install(&ctx, shared.clone())?;
+                super::mcp::install(&ctx, shared.clone())?;
                 super::prelude_fetch::install(&ctx, shared.clone())
             })();
             r.map_err(|e| load_error(&ctx, e, &shared))

@@ -126,12 +126,16 @@ pub async fn start_live(
         streams.clone(),
         graphql_limits(&config),
     ));
+    let mcp_registry = Arc::new(crate::mcp::Registry::default());
     let probe = assets.clone();
     let deps = ScriptDeps {
         repo: Arc::new(crate::store::scripts::RedbScripts::new(store.clone())),
         runtime: runtime.clone(),
         streams: streams.clone(),
-        hook: schemas.clone(),
+        hook: Arc::new(crate::scripts::Hooks(vec![
+            schemas.clone(),
+            mcp_registry.clone(),
+        ])),
         assets: Box::new(move |m: &dyn Fn(&str) -> bool| probe.find_public(m)),
         catalog,
         authors,
@@ -149,7 +153,17 @@ pub async fn start_live(
     live.on_reload(crate::http::config_api::hygiene_hook(hygiene.clone()));
     live.on_reload(totp_hook(auth.clone()));
     live.on_reload(oidc::reload_hook(oidc.clone(), rt.clone()));
+    let mcp = Arc::new(crate::mcp::McpCore {
+        registry: mcp_registry,
+        runtime: runtime.clone(),
+        // `mcp.admin_tools = true` switches on the built-in admin tools
+        // (`crate::mcp::admin`); until they are wired here, none.
+        builtin: None,
+        sessions: Default::default(),
+        streams: streams.clone(),
+    });
     let services = Services {
+        mcp,
         config,
         store,
         scripts,

@@ -56,14 +56,19 @@ export async function startEngine({ http = "127.0.0.1:0", env = {} } = {}) {
   return {
     url,
     token,
+    data,
     api,
     async deploy(name, source) {
       const r = await api("PUT", `/engine/api/scripts/${name}`, source);
       if (r.status >= 300) throw new Error(`deploy ${name}: ${r.status} ${await r.text()}`);
     },
-    async stop() {
+    /** Stops the server; `keep` leaves the data file for the caller. */
+    async stop(keep = false) {
       child.kill("SIGTERM");
       await new Promise((r) => child.once("exit", r));
+      if (!keep) rmSync(dir, { recursive: true, force: true });
+    },
+    remove() {
       rmSync(dir, { recursive: true, force: true });
     },
   };

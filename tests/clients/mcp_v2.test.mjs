@@ -1,0 +1,78 @@
+// REQ-MCP-001..005 with the TypeScript v2 client (@modelcontextprotocol/client),
+// pinned to 2026-07-28 (stateless, no initialize): over /mcp, and over
+// stdio with `aiwebengine mcp --data` and `--url`.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import { startEngine, testScript, BIN } from "./engine.mjs";
+
+const PIN = { versionNegotiation: { mode: { pin: "2026-07-28" } } };
+let engine;
+before(async () => {
+  engine = await startEngine();
+  await engine.deploy("mcp.js", testScript("mcp_tools.js"));
+});
+after(() => engine.stop());
+
+const text = (r) => r.content.filter((c) => c.type === "text").map((c) => c.text).join("");
+
+async function exercise(client) {
+  assert.equal(client.getNegotiatedProtocolVersion(), "2026-07-28");
+  const { tools } = await client.listTools();
+  assert.ok(tools.find((t) => t.name === "add"));
+  assert.equal(text(await client.callTool({ name: "add", arguments: { a: 4, b: 5 } })), "9");
+  const bad = await client.callTool({ name: "add", arguments: { a: 4, b: "x" } });
+  assert.equal(bad.isError, true);
+  assert.match(text(bad), /at \/b/);
+  const stats = await client.callTool({ name: "stats", arguments: { n: 5 } });
+  assert.deepEqual(stats.structuredContent, { n: 5, square: 25 });
+  const failed = await client.callTool({ name: "fail", arguments: {} });
+  assert.equal(failed.isError, true);
+  const seen = [];
+  const counted = await client.callTool({ name: "count", arguments: { to: 2 } }, { onprogress: (p) => seen.push(p.progress) });
+  assert.equal(text(counted), "counted to 2");
+  assert.deepEqual(seen, [1, 2]);
+  const memo = await client.readResource({ uri: "memo://3" });
+  assert.equal(memo.contents[0].text, "memo 3");
+  const { resourceTemplates } = await client.listResourceTemplates();
+  assert.equal(resourceTemplates[0].uriTemplate, "memo://{id}");
+  const p = await client.getPrompt({ name: "summarize", arguments: { id: "4" } });
+  assert.match(p.messages[0].content.text, /Summarize note 4/);
+  const c = await client.complete({ ref: { type: "ref/prompt", name: "summarize" }, argument: { name: "style", value: "s" } });
+  assert.deepEqual(c.completion.values, ["short"]);
+}
+
+test("test_req_mcp_001_ts_v2_client_2026_07_28_over_http", async () => {
+  const client = new Client({ name: "v2-http", version: "1.0.0" }, PIN);
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${engine.url}/mcp`), {
+    requestInit: { headers: { authorization: `Bearer ${engine.token}` } },
+  }));
+  try {
+    await exercise(client);
+  } finally {
+    await client.close();
+  }
+});
+
+test("test_req_mcp_001_ts_v2_client_over_stdio_url_bridge", async () => {
+  const client = new Client({ name: "v2-bridge", version: "1.0.0" }, PIN);
+  await client.connect(new StdioClientTransport({
+    command: BIN, args: ["mcp", "--url", `${engine.url}/mcp`, "--token", engine.token], stderr: "ignore",
+  }));
+  try {
+    await exercise(client);
+  } finally {
+    await client.close();
+  }
+});
+
+test("test_req_mcp_001_get_and_delete_answer_405_for_2026_07_28", async () => {
+  for (const method of ["GET", "DELETE"]) {
+    const r = await fetch(`${engine.url}/mcp`, {
+      method,
+      headers: { authorization: `Bearer ${engine.token}`, accept: "text/event-stream", "mcp-protocol-version": "2026-07-28" },
+    });
+    assert.equal(r.status, 405, method);
+  }
+});
