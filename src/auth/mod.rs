@@ -11,6 +11,7 @@
 mod audit;
 mod directory;
 mod groups;
+pub mod oauth;
 mod ownership;
 mod password;
 mod ratelimit;
@@ -148,6 +149,7 @@ pub struct AuthService {
     /// Serializes change + rebuild, so snapshots are swapped in commit order.
     change: Mutex<()>,
     setup: Mutex<Option<setup::SetupToken>>,
+    oauth_codes: oauth::Codes,
     pub limiter: RateLimiter,
 }
 
@@ -175,9 +177,15 @@ impl AuthService {
             )
         })?;
         // Expired sessions are forgotten at start; they can never come back.
+        // So are OAuth grants whose session is gone.
         repo.write(&mut |tx| {
             for s in tx.sessions()?.iter().filter(|s| s.expires_at <= now) {
                 tx.remove_session(&s.id)?;
+            }
+            for g in tx.oauth_grants()? {
+                if tx.session(&g.id)?.is_none() {
+                    tx.remove_oauth_grant(&g.id)?;
+                }
             }
             Ok(())
         })?;
@@ -191,6 +199,7 @@ impl AuthService {
             dir: ArcSwap::from_pointee(dir),
             change: Mutex::new(()),
             setup: Mutex::new(None),
+            oauth_codes: oauth::Codes::default(),
             limiter: RateLimiter::default(),
         })
     }

@@ -7,6 +7,7 @@
 //! one body in [`AuthRepo::write`], so the adapter commits it as one
 //! transaction. The adapter over the data file is `store::auth`.
 
+use super::oauth::{OAuthClient, OAuthGrant};
 use super::{ApiToken, AuditEntry, Group, Permission, Session, User};
 use crate::domain::{ScriptGrant, StorageError};
 
@@ -67,6 +68,10 @@ pub trait AuthRead {
     fn sessions(&self) -> Result<Vec<Session>, StorageError>;
     fn script_access(&self, name: &str) -> Result<Option<ScriptAccess>, StorageError>;
     fn script_accesses(&self) -> Result<Vec<ScriptAccess>, StorageError>;
+    fn oauth_client(&self, client_id: &str) -> Result<Option<OAuthClient>, StorageError>;
+    /// The grant whose session has this id.
+    fn oauth_grant(&self, id: &str) -> Result<Option<OAuthGrant>, StorageError>;
+    fn oauth_grants(&self) -> Result<Vec<OAuthGrant>, StorageError>;
 }
 
 /// Writes inside one transaction. Records are keyed by their id (users,
@@ -88,4 +93,7 @@ pub trait AuthWrite: AuthRead {
     /// Sets the owner and grants of the script `a.name`, leaving the rest
     /// of its record alone; false when there is no such script.
     fn put_script_access(&mut self, a: &ScriptAccess) -> Result<bool, StorageError>;
+    fn put_oauth_client(&mut self, c: &OAuthClient) -> Result<(), StorageError>;
+    fn put_oauth_grant(&mut self, g: &OAuthGrant) -> Result<(), StorageError>;
+    fn remove_oauth_grant(&mut self, id: &str) -> Result<bool, StorageError>;
 }

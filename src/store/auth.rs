@@ -11,6 +11,7 @@ use redb::{ReadTransaction, ReadableTable, TableDefinition, TableHandle, WriteTr
 use serde::{de::DeserializeOwned, Serialize};
 
 use super::{decode, encode, get_value, tables, Store, StoreError};
+use crate::auth::oauth::{OAuthClient, OAuthGrant};
 use crate::auth::repo::{AuthRead, AuthRepo, AuthWrite, ScriptAccess};
 use crate::auth::{ApiToken, AuditEntry, Group, Permission, Session, User};
 use crate::domain::StorageError;
@@ -151,9 +152,14 @@ trait Tables {
 /// Tables the migrations create; a snapshot without one is damaged. The
 /// others were added after format 1 shipped, and are absent in older files.
 fn required(def: StrTable) -> bool {
-    ![tables::API_TOKENS, tables::PERMISSIONS]
-        .iter()
-        .any(|d| d.name() == def.name())
+    ![
+        tables::API_TOKENS,
+        tables::PERMISSIONS,
+        tables::OAUTH_CLIENTS,
+        tables::OAUTH_GRANTS,
+    ]
+    .iter()
+    .any(|d| d.name() == def.name())
 }
 
 struct Snapshot<'a, R> {
@@ -287,6 +293,15 @@ macro_rules! auth_read {
                 let all: Vec<R> = self.values(tables::SCRIPTS)?;
                 Ok(all.iter().map(R::access).collect())
             }
+            fn oauth_client(&self, client_id: &str) -> Result<Option<OAuthClient>, StorageError> {
+                Ok(self.value(tables::OAUTH_CLIENTS, client_id)?)
+            }
+            fn oauth_grant(&self, id: &str) -> Result<Option<OAuthGrant>, StorageError> {
+                Ok(self.value(tables::OAUTH_GRANTS, id)?)
+            }
+            fn oauth_grants(&self) -> Result<Vec<OAuthGrant>, StorageError> {
+                Ok(self.values(tables::OAUTH_GRANTS)?)
+            }
         }
     };
 }
@@ -348,6 +363,15 @@ impl<R: ScriptAclRecord> AuthWrite for Txn<'_, R> {
         r.set_access(a);
         self.put(tables::SCRIPTS, &a.name, &r)?;
         Ok(true)
+    }
+    fn put_oauth_client(&mut self, c: &OAuthClient) -> Result<(), StorageError> {
+        Ok(self.put(tables::OAUTH_CLIENTS, &c.client_id, c)?)
+    }
+    fn put_oauth_grant(&mut self, g: &OAuthGrant) -> Result<(), StorageError> {
+        Ok(self.put(tables::OAUTH_GRANTS, &g.id, g)?)
+    }
+    fn remove_oauth_grant(&mut self, id: &str) -> Result<bool, StorageError> {
+        Ok(self.remove(tables::OAUTH_GRANTS, id)?)
     }
 }
 

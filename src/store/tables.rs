@@ -29,6 +29,11 @@ pub const API_TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("api_t
 pub const PERMISSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("permissions");
 /// Sequence -> [`crate::auth::AuditEntry`]; missing table = empty.
 pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+/// Client id -> [`crate::auth::oauth::OAuthClient`]; missing table = empty.
+pub const OAUTH_CLIENTS: TableDefinition<&str, &[u8]> = TableDefinition::new("oauth_clients");
+/// Session id -> [`crate::auth::oauth::OAuthGrant`]: the OAuth grant that
+/// session is; missing table = empty.
+pub const OAUTH_GRANTS: TableDefinition<&str, &[u8]> = TableDefinition::new("oauth_grants");
 /// Setting key -> value (admin-editable settings).
 pub const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("settings");
 /// Asset path -> [`crate::assets::AssetRecord`]; missing table = empty.
