@@ -14,6 +14,7 @@
 mod layers;
 pub mod live;
 mod locate;
+pub mod oauth;
 mod report;
 mod resolve;
 pub mod schema;
@@ -51,6 +52,7 @@ pub struct Config {
     pub metrics: MetricsSection,
     pub graphql: GraphqlSection,
     pub assets: crate::assets::AssetsSection,
+    pub oauth: oauth::OAuthSection,
 }
 
 /// One key as `GET /engine/api/config` (and `config show --json`) shows
@@ -102,6 +104,7 @@ impl Config {
             graphql: f.graphql,
             kv: f.kv,
             assets: f.assets,
+            oauth: f.oauth,
         }
     }
 
@@ -143,6 +146,7 @@ impl Config {
                 "1 or more milliseconds",
             );
         }
+        self.oauth.validate()?;
         self.validate_tls()
     }
 

@@ -240,6 +240,7 @@ pub const KEYS: &[Key] = keys! {
     "assets.allowed_types" List "[]" restart "Content types uploads may declare (`\"image/png\"`, `\"image/*\"`); empty means the built-in list of web types. The bytes must match the type.";
     "assets.cache_control" Str "\"public, max-age=0, must-revalidate\"" restart "`Cache-Control` of served assets and image variants.";
     "assets.active_content_csp" Str "\"sandbox\"" restart "`Content-Security-Policy` sent with HTML, SVG and XML assets, so uploaded markup cannot run script as this site; `\"\"` sends none.";
+    "oauth.public_url" Str "null" restart "The engine's public base URL (`https://host`, no path): the OAuth issuer and the base of the `/mcp` resource tokens are bound to; unset, each request's `Host` and scheme decide.";
 };
 
 /// The key tables of docs/CONFIGURATION.md, one per section.

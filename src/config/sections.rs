@@ -214,6 +214,7 @@ pub struct FileConfig {
     pub metrics: MetricsSection,
     pub graphql: GraphqlSection,
     pub assets: crate::assets::AssetsSection,
+    pub oauth: super::oauth::OAuthSection,
 }
 
 /// `[graphql]` in the config file.

@@ -17,6 +17,7 @@ mod health;
 pub mod hygiene;
 mod kv;
 mod log_stream;
+pub mod oauth;
 mod request;
 mod setup_page;
 pub(crate) mod spool;
@@ -109,6 +110,7 @@ pub fn app(state: AppState) -> Router {
             get(tls_api::get).put(tls_api::put).delete(tls_api::delete),
         )
         .merge(ui::routes())
+        .merge(oauth::routes())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(engine_not_found)
         .layer(axum::middleware::from_fn_with_state(
@@ -147,6 +149,7 @@ pub fn app(state: AppState) -> Router {
             "/engine/api/assets/{*path}",
             get(assets::meta).put(assets::upload).delete(assets::delete),
         )
+        .merge(oauth::well_known())
         .nest("/engine", engine)
         .route("/engine", get(engine_not_found))
         .method_not_allowed_fallback(method_not_allowed)

@@ -178,7 +178,7 @@ fn page(status: StatusCode, body: &str) -> Response {
     resp
 }
 
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
