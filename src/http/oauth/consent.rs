@@ -90,9 +90,11 @@ fn html(status: StatusCode, title: &str, body: &str) -> Response {
         HeaderValue::from_static(CSP),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Not "no-referrer": with it Chromium sends `Origin: null` on the form
+    // post, and the same-origin check would refuse the user's own answer.
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     resp

@@ -22,20 +22,20 @@ pub async fn register(State(state): State<AppState>, req: Request) -> Result<Res
     })?;
     let st = state.clone();
     let c = blocking(move || st.auth().register_oauth_client(reg)).await?;
-    let mut resp = (
-        StatusCode::CREATED,
-        Json(json!({
-            "client_id": c.client_id,
-            "client_id_issued_at": c.created_at / 1000,
-            "client_name": c.client_name,
-            "client_uri": c.client_uri,
-            "redirect_uris": c.redirect_uris,
-            "grant_types": ["authorization_code", "refresh_token"],
-            "response_types": ["code"],
-            "token_endpoint_auth_method": "none",
-        })),
-    )
-        .into_response();
+    let mut body = json!({
+        "client_id": c.client_id,
+        "client_id_issued_at": c.created_at / 1000,
+        "client_name": c.client_name,
+        "redirect_uris": c.redirect_uris,
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "token_endpoint_auth_method": "none",
+    });
+    // Absent, not null: clients' schemas take a missing field, not null.
+    if let Some(uri) = c.client_uri {
+        body["client_uri"] = json!(uri);
+    }
+    let mut resp = (StatusCode::CREATED, Json(body)).into_response();
     open_cors(&mut resp);
     Ok(resp)
 }
