@@ -377,3 +377,20 @@ async fn test_req_mcp_001_oauth_grant_is_a_session_revocable_two_ways() {
         200
     );
 }
+
+#[tokio::test]
+async fn test_req_mcp_001_oauth_clients_and_grants_survive_a_restart() {
+    let mut eng = Engine::start().await;
+    let client = register(&eng).await;
+    let b = browser(&eng).await;
+    let c = code(&eng, &b, &client).await;
+    let t = exchange(&eng, &client, &c, VERIFIER).await.json();
+    eng.restart();
+    let rt = t["refresh_token"].as_str().unwrap();
+    let r = refresh(&eng, rt, &client).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    // The registered client still authorizes.
+    let b = browser(&eng).await;
+    let c = code(&eng, &b, &client).await;
+    assert_eq!(exchange(&eng, &client, &c, VERIFIER).await.status, 200);
+}
