@@ -44,6 +44,21 @@ async fn test_req_mcp_001_oauth_metadata_documents() {
     );
     assert_eq!(v["code_challenge_methods_supported"], json!(["S256"]));
     assert_eq!(v["token_endpoint_auth_methods_supported"], json!(["none"]));
+    // Browser-based clients: readable from any origin, preflight included.
+    let r = send(
+        eng.req("OPTIONS", "/engine/oauth/register")
+            .header("origin", "https://app.example"),
+    )
+    .await;
+    assert_eq!(r.status, 204);
+    assert_eq!(
+        r.header("access-control-allow-origin").as_deref(),
+        Some("*")
+    );
+    assert!(r
+        .header("access-control-allow-headers")
+        .unwrap()
+        .contains("content-type"));
 }
 
 #[tokio::test]

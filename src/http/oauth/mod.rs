@@ -12,7 +12,7 @@ mod register;
 mod token;
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
@@ -31,28 +31,31 @@ pub fn well_known() -> Router<AppState> {
     Router::new()
         .route(
             "/.well-known/oauth-protected-resource",
-            get(metadata::protected_resource),
+            get(metadata::protected_resource).options(preflight),
         )
         .route(
             "/.well-known/oauth-protected-resource/mcp",
-            get(metadata::protected_resource),
+            get(metadata::protected_resource).options(preflight),
         )
         .route(
             "/.well-known/oauth-authorization-server",
-            get(metadata::authorization_server),
+            get(metadata::authorization_server).options(preflight),
         )
 }
 
 /// The routes under `/engine` (nested there).
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/oauth/register", post(register::register))
+        .route(
+            "/oauth/register",
+            post(register::register).options(preflight),
+        )
         .route(
             "/oauth/authorize",
             get(authorize::show).post(authorize::decide),
         )
-        .route("/oauth/token", post(token::token))
-        .route("/oauth/revoke", post(token::revoke))
+        .route("/oauth/token", post(token::token).options(preflight))
+        .route("/oauth/revoke", post(token::revoke).options(preflight))
 }
 
 /// The engine's public base URL: `oauth.public_url`, else the scheme and
@@ -88,6 +91,26 @@ fn open_cors(resp: &mut Response) {
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         HeaderValue::from_static("*"),
     );
+}
+
+/// The CORS preflight of a browser-based client (registration sends JSON).
+async fn preflight() -> Response {
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    open_cors(&mut resp);
+    let h = resp.headers_mut();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("content-type, authorization, mcp-protocol-version"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("86400"),
+    );
+    resp
 }
 
 async fn blocking<T: Send + 'static>(
