@@ -52,6 +52,7 @@ pub struct Config {
     pub metrics: MetricsSection,
     pub graphql: GraphqlSection,
     pub assets: crate::assets::AssetsSection,
+    pub mcp: McpSection,
     pub oauth: oauth::OAuthSection,
 }
 
@@ -104,6 +105,7 @@ impl Config {
             graphql: f.graphql,
             kv: f.kv,
             assets: f.assets,
+            mcp: f.mcp,
             oauth: f.oauth,
         }
     }
@@ -144,6 +146,13 @@ impl Config {
                 "server.request_timeout_ms",
                 "0".into(),
                 "1 or more milliseconds",
+            );
+        }
+        if !matches!(self.mcp.auth.as_str(), "required" | "optional") {
+            return bad(
+                "mcp.auth",
+                format!("{:?}", self.mcp.auth),
+                "\"required\" or \"optional\"",
             );
         }
         self.oauth.validate()?;

@@ -240,6 +240,11 @@ pub const KEYS: &[Key] = keys! {
     "assets.allowed_types" List "[]" restart "Content types uploads may declare (`\"image/png\"`, `\"image/*\"`); empty means the built-in list of web types. The bytes must match the type.";
     "assets.cache_control" Str "\"public, max-age=0, must-revalidate\"" restart "`Cache-Control` of served assets and image variants.";
     "assets.active_content_csp" Str "\"sandbox\"" restart "`Content-Security-Policy` sent with HTML, SVG and XML assets, so uploaded markup cannot run script as this site; `\"\"` sends none.";
+    "mcp.auth" Str "\"required\"" restart "`\"required\"`: `/mcp` needs a bearer token (API or login token) or the session cookie; `\"optional\"`: anonymous callers are served too (tools see `ctx.auth`).";
+    "mcp.allowed_origins" List "[]" restart "Browser origins (`\"https://app.example.com\"`, `\"http://localhost:*\"`) allowed to call `/mcp`; any other `Origin` is refused with 403, requests without one pass.";
+    "mcp.allowed_hosts" List "[\"localhost\",\"127.0.0.1\",\"::1\"]" restart "`Host` values `/mcp` answers (DNS-rebinding protection); add your public host names; `[]` accepts any host.";
+    "mcp.admin_tools" Bool "false" restart "Offer the engine's built-in admin tools over MCP to admins and editors.";
+    "mcp.max_body_bytes" Int "4194304" restart "Largest JSON-RPC request body on `/mcp`; larger ones get 413.";
     "oauth.public_url" Str "null" restart "The engine's public base URL (`https://host`, no path): the OAuth issuer and the base of the `/mcp` resource tokens are bound to; unset, each request's `Host` and scheme decide.";
 };
 

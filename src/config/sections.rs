@@ -214,6 +214,7 @@ pub struct FileConfig {
     pub metrics: MetricsSection,
     pub graphql: GraphqlSection,
     pub assets: crate::assets::AssetsSection,
+    pub mcp: McpSection,
     pub oauth: super::oauth::OAuthSection,
 }
 
@@ -236,6 +237,37 @@ impl Default for GraphqlSection {
             graphiql: false,
             max_depth: 32,
             max_complexity: 10_000,
+        }
+    }
+}
+
+/// `[mcp]`: the MCP server at `/mcp` (docs/mcp.md).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct McpSection {
+    /// `"required"`: every request needs a bearer token or the session
+    /// cookie; `"optional"`: anonymous callers are served too.
+    pub auth: String,
+    /// Browser origins allowed to call `/mcp`; a request with any other
+    /// `Origin` header is refused (requests without one pass).
+    pub allowed_origins: Vec<String>,
+    /// `Host` values `/mcp` answers (DNS-rebinding protection); empty means
+    /// any host.
+    pub allowed_hosts: Vec<String>,
+    /// Offer the engine's built-in admin tools to admins and editors.
+    pub admin_tools: bool,
+    /// Largest JSON-RPC request body.
+    pub max_body_bytes: usize,
+}
+
+impl Default for McpSection {
+    fn default() -> Self {
+        McpSection {
+            auth: "required".into(),
+            allowed_origins: Vec::new(),
+            allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
+            admin_tools: false,
+            max_body_bytes: 4 * 1024 * 1024,
         }
     }
 }

@@ -226,7 +226,7 @@ pub async fn setup(State(state): State<AppState>, req: Request) -> Result<Respon
     Ok(logged_in(&parts, done, StatusCode::CREATED))
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -285,6 +285,7 @@ fn script_request(
         request_id: request_id.clone(),
         context_json: None,
         auth: super::auth::script_auth(state, &parts.headers),
+        mcp: None,
     }
 }
 

@@ -205,6 +205,12 @@ impl From<ScriptError> for ApiError {
                 .with("method", method)
                 .with("path", path)
                 .with("owner", owner),
+            ScriptError::McpConflict { kind, name, owner } => {
+                ApiError::new(StatusCode::CONFLICT, "mcp_conflict", msg)
+                    .with("kind", kind)
+                    .with("name", name)
+                    .with("owner", owner)
+            }
             ScriptError::AssetConflict {
                 method,
                 path,

@@ -17,6 +17,7 @@ mod health;
 pub mod hygiene;
 mod kv;
 mod log_stream;
+mod mcp;
 pub mod oauth;
 mod request;
 mod setup_page;
@@ -150,6 +151,7 @@ pub fn app(state: AppState) -> Router {
             get(assets::meta).put(assets::upload).delete(assets::delete),
         )
         .merge(oauth::well_known())
+        .merge(mcp::routes(&state))
         .nest("/engine", engine)
         .route("/engine", get(engine_not_found))
         .method_not_allowed_fallback(method_not_allowed)

@@ -38,6 +38,8 @@ pub struct Services {
     pub observe: Observe,
     pub live: Arc<Live>,
     pub tls: Arc<TlsControl>,
+    /// The MCP server's shared part (registry, runtime, built-in tools).
+    pub mcp: Arc<crate::mcp::McpCore>,
 }
 
 #[derive(Clone)]
@@ -76,6 +78,9 @@ impl AppState {
     }
     pub fn scripts(&self) -> &Arc<ScriptService> {
         &self.inner.s.scripts
+    }
+    pub fn mcp(&self) -> &Arc<crate::mcp::McpCore> {
+        &self.inner.s.mcp
     }
     pub fn schemas(&self) -> &Arc<Schemas> {
         &self.inner.s.schemas

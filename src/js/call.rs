@@ -61,6 +61,7 @@ pub(crate) fn call_handler(
     *sc.shared.request_id.borrow_mut() = Some(request.request_id.clone());
     *sc.shared.caller.borrow_mut() =
         super::context::Caller::Request(request.auth.as_ref().map(|a| a.user_id.clone()));
+    *sc.shared.cancel.borrow_mut() = request.mcp.as_ref().map(|h| h.cancel.clone());
     let step = sc.ctx.with(|ctx| {
         let built = match kind {
             CallKind::Request | CallKind::StreamConnect => {
@@ -68,6 +69,12 @@ pub(crate) fn call_handler(
                     .map(|r| (r.clone().into_value(), r))
             }
             _ => graphql_args(&ctx, request),
+        };
+        let built = match (built, &request.mcp) {
+            (Ok((args, gctx)), Some(hooks)) => {
+                super::mcp::install_call(&ctx, &gctx, hooks).map(|()| (args, gctx))
+            }
+            (other, _) => other,
         };
         let (first, req) = match built {
             Ok(r) => r,
@@ -120,6 +127,7 @@ pub(crate) fn call_handler(
     }
     *sc.shared.request_id.borrow_mut() = None;
     *sc.shared.caller.borrow_mut() = super::context::Caller::TopLevel;
+    *sc.shared.cancel.borrow_mut() = None;
     sc.leave();
     step
 }
@@ -201,7 +209,9 @@ fn call_with<'js>(
     req: &Object<'js>,
 ) -> rquickjs::Result<Value<'js>> {
     match kind {
-        CallKind::GraphQl | CallKind::GqlSubscribe { .. } => f.call((first, req.clone())),
+        CallKind::GraphQl | CallKind::GqlSubscribe { .. } | CallKind::Mcp => {
+            f.call((first, req.clone()))
+        }
         _ => f.call((first,)),
     }
 }

@@ -53,6 +53,10 @@ pub(crate) struct Shared {
     pub replaying: Cell<bool>,
     pub routes: RefCell<Vec<RouteSpec>>,
     pub graphql: RefCell<Vec<crate::domain::GqlSpec>>,
+    pub mcp: RefCell<crate::domain::McpSpecs>,
+    /// The cancellation flag of the MCP call running now: set, it
+    /// interrupts the JS like the time limit does.
+    pub cancel: RefCell<Option<Arc<std::sync::atomic::AtomicBool>>>,
     pub timers: Option<TimerSink>,
     /// When the request whose handler runs now reached the worker; `fetch`
     /// derives the request's deadline from it.
@@ -97,6 +101,8 @@ impl ScriptContext {
             replaying: Cell::new(false),
             routes: RefCell::new(Vec::new()),
             graphql: RefCell::new(Vec::new()),
+            mcp: RefCell::default(),
+            cancel: RefCell::new(None),
             timers,
             request_started: Cell::new(None),
             streams: super::stream_body::Streams::new(Duration::from_millis(cfg.time_limit_ms)),
@@ -104,7 +110,7 @@ impl ScriptContext {
         });
         let watch = shared.clone();
         rt.set_interrupt_handler(Some(Box::new(move || match watch.deadline.get() {
-            Some(d) if Instant::now() >= d => {
+            Some(d) if Instant::now() >= d || cancelled(&watch) => {
                 watch.interrupted.set(true);
                 true
             }
@@ -154,6 +160,7 @@ impl ScriptContext {
                 super::prelude_kv::install(&ctx, shared.clone())?;
                 super::scripts_api::install(&ctx, shared.clone())?;
                 super::prelude_assets::install(&ctx, shared.clone())?;
+                super::mcp::install(&ctx, shared.clone())?;
                 super::prelude_fetch::install(&ctx, shared.clone())
             })();
             r.map_err(|e| load_error(&ctx, e, &shared))
@@ -181,6 +188,14 @@ impl ScriptContext {
         self.leave();
         result
     }
+}
+
+fn cancelled(shared: &Shared) -> bool {
+    shared
+        .cancel
+        .borrow()
+        .as_ref()
+        .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
 }
 
 fn load_error(ctx: &Ctx<'_>, e: rquickjs::Error, shared: &Shared) -> LoadError {

@@ -19,6 +19,7 @@ mod host;
 mod inline;
 mod kv;
 mod lazy;
+mod mcp;
 mod pool;
 mod prelude;
 mod prelude_assets;
@@ -45,6 +46,7 @@ pub use host::{
     ScriptOp, ScriptsError, ScriptsPort, ScriptsReply,
 };
 pub use inline::InlineWorker;
+pub use mcp::{McpHooks, McpProgress, RESOURCE_UPDATED_TOPIC};
 pub use pool::QuickJsPool;
 pub use upload::{FileData, SpooledFile};
 
@@ -90,6 +92,8 @@ pub struct ScriptRequest {
     pub context_json: Option<String>,
     /// The caller, when the request carried a valid session or token.
     pub auth: Option<Arc<RequestAuth>>,
+    /// An MCP call's progress sink and cancellation flag.
+    pub mcp: Option<McpHooks>,
 }
 
 #[derive(Debug)]
@@ -153,6 +157,10 @@ pub enum CallKind {
     GqlFilter { sub: u64 },
     /// Forgets subscriber `sub`'s filter.
     GqlRelease { sub: u64 },
+    /// An MCP handler (tool, resource, prompt or completion), called as
+    /// `(args, ctx)` like a GraphQL resolver; `ctx` also has `progress`
+    /// and `signal` (from `request.mcp`).
+    Mcp,
 }
 
 impl CallKind {
@@ -203,5 +211,10 @@ pub fn registration_pass(
     sc.load(source)?;
     let routes = sc.shared.routes.borrow().clone();
     let graphql = sc.shared.graphql.borrow().clone();
-    Ok(Registration { routes, graphql })
+    let mcp = sc.shared.mcp.borrow().clone();
+    Ok(Registration {
+        routes,
+        graphql,
+        mcp,
+    })
 }

@@ -7,12 +7,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use arc_swap::ArcSwap;
 
 use super::routes::{LoadedScript, RouteSpec, RouteTable};
-use crate::domain::GqlSpec;
+use crate::domain::{GqlSpec, McpSpecs};
 
 pub struct CatalogEntry {
     pub script: Arc<LoadedScript>,
     pub routes: Vec<RouteSpec>,
     pub graphql: Vec<GqlSpec>,
+    pub mcp: McpSpecs,
     pub enabled: bool,
 }
 

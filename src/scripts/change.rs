@@ -59,7 +59,8 @@ impl ScriptService {
             .ok_or_else(|| ScriptError::NotFound(name.to_string()))?;
         if enabled && !entry.enabled {
             self.check_conflicts(name, &entry.routes)?;
-            self.check_graphql(name, &entry.script.source, &entry.graphql)?;
+            self.check_mcp(name, &entry.mcp)?;
+            self.check_graphql(name, &entry.script.source, &entry.graphql, &entry.mcp)?;
         }
         let repo = self.repo.clone();
         let n = name.to_string();

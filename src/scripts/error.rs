@@ -22,6 +22,12 @@ pub enum ScriptError {
         path: String,
         owner: String,
     },
+    #[error("MCP {kind} {name} is already registered by script {owner}; choose another name or disable {owner} first")]
+    McpConflict {
+        kind: &'static str,
+        name: String,
+        owner: String,
+    },
     #[error("{method} {path} would hide the stored asset /{asset}; change the route or delete the asset first")]
     AssetConflict {
         method: String,

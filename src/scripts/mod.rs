@@ -5,6 +5,7 @@ mod change;
 mod error;
 #[cfg(test)]
 mod fake;
+mod mcp_check;
 pub mod repo;
 pub mod routes;
 mod runtime;
@@ -18,7 +19,7 @@ use serde::{Deserialize, Serialize};
 pub use catalog::{Catalog, CatalogCell, CatalogEntry, SaveAuthors};
 pub use error::ScriptError;
 pub use repo::{Renamed, ScriptRead, ScriptRepo, ScriptWrite};
-pub use runtime::{CatalogHook, LoadError, NoHook, Refusal, Registration, ScriptRuntime};
+pub use runtime::{CatalogHook, Hooks, LoadError, NoHook, Refusal, Registration, ScriptRuntime};
 pub use save::{next_version, SaveOutcome};
 pub use service::{AssetProbe, ScriptDeps, ScriptService};
 
@@ -51,6 +52,9 @@ pub struct ScriptRecord {
     pub routes: Vec<RouteSpec>,
     #[serde(default)]
     pub graphql: Vec<crate::domain::GqlSpec>,
+    /// What the script registered for MCP (tools, resources, prompts).
+    #[serde(default)]
+    pub mcp: crate::domain::McpSpecs,
     #[serde(default)]
     pub size: u64,
     /// Why the script is not serving, when it is stored but broken.

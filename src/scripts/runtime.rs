@@ -1,19 +1,20 @@
 //! What scripts need from the world around them, as ports the outer layers
 //! implement: a runtime that can run a script's top-level code
 //! ([`ScriptRuntime`], implemented by `js`), and hooks that derive more
-//! from the catalog ([`CatalogHook`], implemented by `graphql`).
+//! from the catalog ([`CatalogHook`], implemented by `graphql` and `mcp`).
 
 use std::sync::Arc;
 
 use super::catalog::CatalogEntry;
 use super::routes::RouteSpec;
-use crate::domain::GqlSpec;
+use crate::domain::{GqlSpec, McpSpecs};
 
 /// What a script's top-level code registered.
 #[derive(Debug, Default, Clone)]
 pub struct Registration {
     pub routes: Vec<RouteSpec>,
     pub graphql: Vec<GqlSpec>,
+    pub mcp: McpSpecs,
 }
 
 /// A script that could not be loaded, with where it went wrong.
@@ -47,6 +48,21 @@ pub struct Refusal {
 pub trait CatalogHook: Send + Sync {
     fn check(&self, serving: &[Arc<CatalogEntry>]) -> Result<(), Refusal>;
     fn published(&self, serving: &[Arc<CatalogEntry>]);
+}
+
+/// Several hooks (the GraphQL schema, the MCP registry): a change is
+/// refused by the first that refuses it; all see what is published.
+pub struct Hooks(pub Vec<Arc<dyn CatalogHook>>);
+
+impl CatalogHook for Hooks {
+    fn check(&self, serving: &[Arc<CatalogEntry>]) -> Result<(), Refusal> {
+        self.0.iter().try_for_each(|h| h.check(serving))
+    }
+    fn published(&self, serving: &[Arc<CatalogEntry>]) {
+        for h in &self.0 {
+            h.published(serving);
+        }
+    }
 }
 
 /// No hook: nothing is derived.

@@ -9,7 +9,7 @@ use super::routes::{is_reserved, LoadedScript, Lookup, Pattern, RouteSpec, Route
 use super::runtime::Registration;
 use super::service::blocking;
 use super::{now_millis, validate_name, ScriptError, ScriptRecord, ScriptService, ScriptVersion};
-use crate::domain::{GqlSpec, Outcome};
+use crate::domain::{GqlSpec, McpSpecs, Outcome};
 
 pub struct SaveOutcome {
     pub record: ScriptRecord,
@@ -41,6 +41,7 @@ pub fn next_version(
         grants: existing.map(|r| r.grants.clone()).unwrap_or_default(),
         routes: reg.routes,
         graphql: reg.graphql,
+        mcp: reg.mcp,
         size: source.len() as u64,
         error: None,
     };
@@ -94,7 +95,8 @@ impl ScriptService {
             .is_none_or(|e| e.enabled);
         if enabled {
             self.check_conflicts(name, &reg.routes)?;
-            self.check_graphql(name, &source, &reg.graphql)?;
+            self.check_mcp(name, &reg.mcp)?;
+            self.check_graphql(name, &source, &reg.graphql, &reg.mcp)?;
         }
         let repo = self.repo.clone();
         let (name_s, author) = (name.to_string(), author.to_string());
@@ -123,7 +125,7 @@ impl ScriptService {
         Ok(outcome)
     }
 
-    /// Asks the hooks (the GraphQL schema) about the catalog as it would
+    /// Asks the hooks (the GraphQL schema, the MCP registry) about the catalog as it would
     /// be with this version, so that an SDL error or a type clash refuses
     /// the save and the old schema stays.
     pub(super) fn check_graphql(
@@ -131,6 +133,7 @@ impl ScriptService {
         name: &str,
         source: &str,
         specs: &[GqlSpec],
+        mcp: &McpSpecs,
     ) -> Result<(), ScriptError> {
         let current = self.catalog.load();
         let mut next: Vec<_> = serving(&current.entries)
@@ -141,6 +144,7 @@ impl ScriptService {
             script: Arc::new(LoadedScript::new(name.into(), 0, source.into())),
             routes: Vec::new(),
             graphql: specs.to_vec(),
+            mcp: mcp.clone(),
             enabled: true,
         }));
         self.hook.check(&next).map_err(ScriptError::Schema)

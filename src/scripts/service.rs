@@ -64,6 +64,7 @@ pub(super) fn entry(rec: &ScriptRecord, source: Arc<str>) -> Arc<CatalogEntry> {
         script: Arc::new(LoadedScript::new(name, rec.version, source)),
         routes: rec.routes.clone(),
         graphql: rec.graphql.clone(),
+        mcp: rec.mcp.clone(),
         enabled: rec.enabled,
     })
 }

@@ -121,12 +121,16 @@ pub async fn start_live(
         streams.clone(),
         graphql_limits(&config),
     ));
+    let mcp_registry = Arc::new(crate::mcp::Registry::default());
     let probe = assets.clone();
     let deps = ScriptDeps {
         repo: Arc::new(crate::store::scripts::RedbScripts::new(store.clone())),
         runtime: runtime.clone(),
         streams: streams.clone(),
-        hook: schemas.clone(),
+        hook: Arc::new(crate::scripts::Hooks(vec![
+            schemas.clone(),
+            mcp_registry.clone(),
+        ])),
         assets: Box::new(move |m: &dyn Fn(&str) -> bool| probe.find_public(m)),
         catalog,
         authors,
@@ -142,7 +146,16 @@ pub async fn start_live(
     ));
     live.attach_settings(crate::store::settings::settings_repo(&store));
     live.on_reload(crate::http::config_api::hygiene_hook(hygiene.clone()));
+    let mcp = Arc::new(crate::mcp::McpCore {
+        registry: mcp_registry,
+        runtime: runtime.clone(),
+        // `mcp.admin_tools = true` switches on the built-in admin tools
+        // (`crate::mcp::admin`); until they are wired here, none.
+        builtin: None,
+        sessions: Default::default(),
+    });
     let services = Services {
+        mcp,
         config,
         store,
         scripts,

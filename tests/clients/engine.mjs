@@ -47,6 +47,7 @@ export async function startEngine() {
     fetch(url + path, { method, body, headers: { authorization: `Bearer ${token}` } });
   return {
     url,
+    token,
     api,
     async deploy(name, source) {
       const r = await api("PUT", `/engine/api/scripts/${name}`, source);

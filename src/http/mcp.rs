@@ -1,0 +1,107 @@
+//! `/mcp`: the MCP Streamable HTTP endpoint (REQ-MCP-001), rmcp's tower
+//! service mounted in the router. This file owns what HTTP decides before
+//! rmcp sees a request: who is calling ([`mcp_caller`], the one place
+//! `/mcp` authenticates), which hosts and origins may call, how large a
+//! body may be.
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+
+use super::auth::{bearer, cookie, OverTls, SESSION_COOKIE};
+use super::oauth::{mcp_challenge, mcp_principal};
+use super::{ApiError, AppState};
+use crate::mcp::{EngineMcp, McpCaller};
+
+/// The `/mcp` route, with its caller check.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let cfg = &state.config().mcp;
+    let core = state.mcp().clone();
+    let mut http = StreamableHttpServerConfig::default()
+        .with_allowed_origins(cfg.allowed_origins.clone())
+        // An empty list refuses every browser origin rather than none.
+        .enforce_origin_validation()
+        .with_max_request_body_bytes(cfg.max_body_bytes);
+    http = match cfg.allowed_hosts.is_empty() {
+        true => http.disable_allowed_hosts(),
+        false => http.with_allowed_hosts(cfg.allowed_hosts.clone()),
+    };
+    let service = StreamableHttpService::new(
+        move || Ok(EngineMcp::new(core.clone(), McpCaller::default())),
+        state.mcp().sessions.clone(),
+        http,
+    );
+    Router::new()
+        .route_service("/mcp", service)
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            mcp_caller,
+        ))
+}
+
+/// Who calls `/mcp`: an OAuth access token minted by this engine for its
+/// `/mcp` (docs/mcp-auth.md), the engine's other bearer tokens (API and
+/// login tokens) or the session cookie. With `mcp.auth = "required"` a
+/// request without one gets 401; a token that is not valid always does. A
+/// 401 names the protected resource metadata (RFC 9728 §5.1), where an
+/// OAuth client starts.
+pub async fn mcp_caller(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let tls = req.extensions().get::<OverTls>().copied();
+    match resolve(&state, req.headers(), tls.as_ref()) {
+        Ok(caller) => {
+            req.extensions_mut().insert(caller);
+            next.run(req).await
+        }
+        Err(e) => {
+            let challenge = mcp_challenge(&state, req.headers(), tls.as_ref(), None);
+            let mut resp = e.into_response();
+            if !resp.headers().contains_key(header::WWW_AUTHENTICATE) {
+                if let Ok(v) = HeaderValue::from_str(&challenge) {
+                    resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+                }
+            }
+            resp
+        }
+    }
+}
+
+fn resolve(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    tls: Option<&OverTls>,
+) -> Result<McpCaller, ApiError> {
+    if let Some(checked) = mcp_principal(state, headers, tls) {
+        let principal = checked?;
+        let auth = state.auth().directory().request_auth_of(&principal.id);
+        return Ok(McpCaller {
+            principal: Some(principal),
+            auth,
+        });
+    }
+    let token = bearer(headers).or_else(|| cookie(headers, SESSION_COOKIE));
+    let Some(token) = token else {
+        if state.config().mcp.auth == "optional" {
+            return Ok(McpCaller::default());
+        }
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "MCP requires authentication here (mcp.auth = \"required\"): send Authorization: Bearer TOKEN (an OAuth access token, which MCP clients get by themselves from the resource metadata in WWW-Authenticate; an API token; or a login token from POST /engine/auth/login)",
+        ));
+    };
+    let principal = state.auth().authenticate(token).map_err(|_| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "the bearer token or session is not valid (expired, revoked or mistyped); sign in again or create a new API token",
+        )
+    })?;
+    let auth = state.auth().directory().request_auth_of(&principal.id);
+    Ok(McpCaller {
+        principal: Some(principal),
+        auth,
+    })
+}

@@ -1,0 +1,250 @@
+//! The MCP host API (REQ-JSAPI-004): `registerMCPTool`,
+//! `registerMCPResource`, `registerMCPPrompt` and
+//! `notifyMCPResourceUpdated`, and what an MCP handler's `ctx` adds to a
+//! GraphQL-style `ctx`: `progress(n, total, message)` and `signal`.
+//!
+//! Schemas are checked here, at save time, so that a bad one is reported
+//! with the script's line and column.
+
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use rquickjs::{Ctx, Exception, Function, Object};
+use serde_json::Value;
+
+use super::context::Shared;
+use crate::domain::{McpPromptSpec, McpResourceSpec, McpToolSpec};
+
+const NAMES: &[&str] = &[
+    "registerMCPTool",
+    "registerMCPResource",
+    "registerMCPPrompt",
+    "notifyMCPResourceUpdated",
+];
+
+const PRELUDE: &str = include_str!("prelude/mcp.js");
+
+/// The topic `notifyMCPResourceUpdated(uri)` publishes the URI on; not a
+/// GraphQL name, so no subscription field can take it.
+pub const RESOURCE_UPDATED_TOPIC: &str = "mcp:resources/updated";
+
+/// One `ctx.progress(n, total, message)` call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct McpProgress {
+    pub progress: f64,
+    pub total: Option<f64>,
+    pub message: Option<String>,
+}
+
+/// What an MCP call gives its handler beyond the arguments: where progress
+/// goes, and the flag a cancellation sets (it also interrupts running JS).
+#[derive(Debug, Clone)]
+pub struct McpHooks {
+    pub progress: Option<tokio::sync::mpsc::UnboundedSender<McpProgress>>,
+    pub cancel: Arc<AtomicBool>,
+}
+
+pub(crate) fn install(ctx: &Ctx<'_>, shared: Rc<Shared>) -> rquickjs::Result<()> {
+    super::lazy::install(ctx, NAMES, move |ctx: Ctx<'_>| {
+        let setup: Function = ctx.eval(PRELUDE)?;
+        let native = Object::new(ctx.clone())?;
+        native.set("register", register_fn(&ctx, shared.clone())?)?;
+        native.set("updated", updated_fn(&ctx, shared.clone())?)?;
+        let internal: Object = ctx.globals().get("__aiwebengine")?;
+        let handlers: Object = internal.get("handlers")?;
+        setup.call::<_, ()>((native, handlers))
+    })
+}
+
+fn register_fn<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Function<'js>> {
+    Function::new(
+        ctx.clone(),
+        move |ctx: Ctx<'js>, kind: String, json: String| -> rquickjs::Result<String> {
+            let fail = |m: String| Exception::throw_type(&ctx, &m);
+            let keys = match kind.as_str() {
+                "tool" => {
+                    let spec: McpToolSpec =
+                        serde_json::from_str(&json).map_err(|e| fail(e.to_string()))?;
+                    check_tool(&spec).map_err(fail)?;
+                    let key = spec.handler_key();
+                    record(&shared, |m| {
+                        if m.tools.iter().any(|t| t.name == spec.name) {
+                            return Err(format!(
+                                "MCP tool {} is registered twice in this script",
+                                spec.name
+                            ));
+                        }
+                        m.tools.push(spec);
+                        Ok(())
+                    })
+                    .map_err(fail)?;
+                    key
+                }
+                "resource" => {
+                    let spec: McpResourceSpec =
+                        serde_json::from_str(&json).map_err(|e| fail(e.to_string()))?;
+                    if spec.template {
+                        check_template(&spec.uri).map_err(fail)?;
+                    }
+                    let keys = format!("{}\n{}", spec.handler_key(), spec.complete_key());
+                    record(&shared, |m| {
+                        if m.resources.iter().any(|r| r.uri == spec.uri) {
+                            return Err(format!(
+                                "MCP resource {} is registered twice in this script",
+                                spec.uri
+                            ));
+                        }
+                        m.resources.push(spec);
+                        Ok(())
+                    })
+                    .map_err(fail)?;
+                    keys
+                }
+                "prompt" => {
+                    let spec: McpPromptSpec =
+                        serde_json::from_str(&json).map_err(|e| fail(e.to_string()))?;
+                    check_name("registerMCPPrompt", &spec.name).map_err(fail)?;
+                    let keys = format!("{}\n{}", spec.handler_key(), spec.complete_key());
+                    record(&shared, |m| {
+                        if m.prompts.iter().any(|p| p.name == spec.name) {
+                            return Err(format!(
+                                "MCP prompt {} is registered twice in this script",
+                                spec.name
+                            ));
+                        }
+                        m.prompts.push(spec);
+                        Ok(())
+                    })
+                    .map_err(fail)?;
+                    keys
+                }
+                other => return Err(fail(format!("unknown MCP registration {other:?}"))),
+            };
+            Ok(keys)
+        },
+    )
+}
+
+/// Registrations are kept only in the registration pass; a serving
+/// context replays the top-level code just to define the handlers.
+fn record(
+    shared: &Shared,
+    add: impl FnOnce(&mut crate::domain::McpSpecs) -> Result<(), String>,
+) -> Result<(), String> {
+    if !shared.registering {
+        return Ok(());
+    }
+    add(&mut shared.mcp.borrow_mut())
+}
+
+fn updated_fn<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Result<Function<'js>> {
+    Function::new(ctx.clone(), move |uri: String| {
+        if shared.replaying.get() || shared.registering {
+            return;
+        }
+        shared
+            .host
+            .publish_subscription(RESOURCE_UPDATED_TOPIC, Value::String(uri));
+    })
+}
+
+/// MCP tool names: 1 to 128 of `A-Za-z0-9_-.` (the 2025-11-25 guidance).
+fn check_name(what: &str, name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b));
+    match ok {
+        true => Ok(()),
+        false => Err(format!(
+            "{what}: name {name:?} must be 1 to 128 letters, digits, '_', '-' or '.'"
+        )),
+    }
+}
+
+fn check_tool(spec: &McpToolSpec) -> Result<(), String> {
+    check_name("registerMCPTool", &spec.name)?;
+    let input = schema(&spec.name, "inputSchema", &spec.input_schema)?;
+    if input.get("type") != Some(&Value::String("object".into())) {
+        return Err(format!(
+            "registerMCPTool({:?}): inputSchema must have \"type\": \"object\" (MCP tool arguments are an object)",
+            spec.name
+        ));
+    }
+    if let Some(out) = &spec.output_schema {
+        schema(&spec.name, "options.outputSchema", out)?;
+    }
+    Ok(())
+}
+
+fn schema(tool: &str, which: &str, json: &str) -> Result<Value, String> {
+    let value: Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    jsonschema::validator_for(&value).map_err(|e| {
+        format!("registerMCPTool({tool:?}): {which} is not a valid JSON Schema: {e}")
+    })?;
+    Ok(value)
+}
+
+/// RFC 6570 level-1 templates: `{name}` expressions with simple names.
+fn check_template(uri: &str) -> Result<(), String> {
+    let mut rest = uri;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..]
+            .find('}')
+            .ok_or_else(|| format!("registerMCPResource({uri:?}): '{{' without a matching '}}'"))?;
+        let var =
+            rest[open + 1..open + close].trim_start_matches(['+', '#', '/', '?', '&', '.', ';']);
+        if var.is_empty()
+            || !var
+                .split(',')
+                .all(|v| v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        {
+            return Err(format!(
+                "registerMCPResource({uri:?}): template variable {{{var}}} must be letters, digits or '_'"
+            ));
+        }
+        rest = &rest[open + close + 1..];
+    }
+    Ok(())
+}
+
+/// Adds `progress` and `signal` to an MCP handler's `ctx`.
+pub(crate) fn install_call<'js>(
+    ctx: &Ctx<'js>,
+    gctx: &Object<'js>,
+    hooks: &McpHooks,
+) -> rquickjs::Result<()> {
+    let sink = hooks.progress.clone();
+    let progress = Function::new(
+        ctx.clone(),
+        move |n: f64,
+              total: rquickjs::function::Opt<f64>,
+              message: rquickjs::function::Opt<String>| {
+            if let Some(s) = &sink {
+                let _ = s.send(McpProgress {
+                    progress: n,
+                    total: total.0,
+                    message: message.0,
+                });
+            }
+        },
+    )?;
+    gctx.set("progress", progress)?;
+    let flag = hooks.cancel.clone();
+    let aborted = Function::new(ctx.clone(), move || flag.load(Ordering::Relaxed))?;
+    let make: Function = ctx.eval(SIGNAL)?;
+    gctx.set("signal", make.call::<_, Object>((aborted,))?)
+}
+
+/// `ctx.signal`: `aborted` reads the cancellation flag each time, so a
+/// handler that awaits in a loop sees a cancellation at its next check.
+const SIGNAL: &str = r#"(function (aborted) {
+  const signal = {
+    get aborted() { return aborted(); },
+    get reason() { return aborted() ? new Error('the MCP client cancelled this call') : undefined; },
+    throwIfAborted() { if (aborted()) throw new Error('the MCP client cancelled this call'); },
+  };
+  return Object.freeze(signal);
+})"#;

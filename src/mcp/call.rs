@@ -1,0 +1,108 @@
+//! Running one MCP handler on the JS pool: the arguments as JSON, a `ctx`
+//! with the caller, `progress` and `signal`; progress forwarded to the
+//! client while it runs; a cancellation sets the flag that interrupts it.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use rmcp::model::{ProgressNotificationParam, ProgressToken};
+use rmcp::{Peer, RoleServer};
+use serde_json::Value;
+
+use crate::domain::RequestAuth;
+use crate::js::{CallKind, Invocation, Invoker, McpHooks, McpProgress, ScriptRequest};
+use crate::scripts::routes::LoadedScript;
+
+/// One handler call.
+pub struct Call<'a> {
+    pub script: &'a Arc<LoadedScript>,
+    pub key: String,
+    pub args: Value,
+    /// Extra fields for `ctx` (e.g. `{tool: name}`).
+    pub ctx: Value,
+    pub auth: Option<Arc<RequestAuth>>,
+    /// Where `ctx.progress` goes, when the client asked for progress.
+    pub progress: Option<(Peer<RoleServer>, ProgressToken)>,
+}
+
+/// How a call ended, short of a value.
+pub enum Ended {
+    /// The handler threw, or hit a limit: the message says which.
+    Failed(String),
+    /// The client cancelled; nobody waits for an answer.
+    Cancelled,
+}
+
+/// Runs `call` and returns its value (the JSON of what the handler
+/// returned; `null` for undefined).
+pub async fn run(
+    runtime: &Arc<dyn Invoker>,
+    call: Call<'_>,
+    cancelled: impl std::future::Future<Output = ()>,
+) -> Result<Value, Ended> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let (ptx, mut prx) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, mut rx) = tokio::sync::oneshot::channel();
+    let request = ScriptRequest {
+        method: "POST".into(),
+        path: "/mcp".into(),
+        body: serde_json::to_vec(&call.args).unwrap_or_default().into(),
+        request_id: uuid::Uuid::new_v4().to_string().into(),
+        auth: call.auth,
+        context_json: Some(call.ctx.to_string()),
+        mcp: Some(McpHooks {
+            progress: call.progress.is_some().then_some(ptx),
+            cancel: cancel.clone(),
+        }),
+        ..Default::default()
+    };
+    runtime.invoke(Invocation {
+        script: call.script.clone(),
+        handler_key: call.key.into(),
+        kind: CallKind::Mcp,
+        request,
+        reply: tx,
+    });
+    tokio::pin!(cancelled);
+    let outcome = loop {
+        tokio::select! {
+            biased;
+            Some(p) = prx.recv() => send_progress(&call.progress, p).await,
+            o = &mut rx => break o,
+            () = &mut cancelled => {
+                cancel.store(true, Ordering::Relaxed);
+                return Err(Ended::Cancelled);
+            }
+        }
+    };
+    // Progress sent before the value must reach the client first.
+    while let Ok(p) = prx.try_recv() {
+        send_progress(&call.progress, p).await;
+    }
+    match outcome {
+        Ok(Ok(r)) => Ok(
+            serde_json::from_str(r.value_json.as_deref().unwrap_or("null")).unwrap_or(Value::Null),
+        ),
+        Ok(Err(f)) => Err(Ended::Failed(failure_text(&f))),
+        Err(_) => Err(Ended::Failed(
+            "the handler's JS worker went away; try again".into(),
+        )),
+    }
+}
+
+/// One `ctx.progress` as `notifications/progress` (dropped when the client
+/// asked for none, or is gone).
+async fn send_progress(to: &Option<(Peer<RoleServer>, ProgressToken)>, p: McpProgress) {
+    let Some((peer, token)) = to else { return };
+    let mut param = ProgressNotificationParam::new(token.clone(), p.progress);
+    param.total = p.total;
+    param.message = p.message;
+    let _ = peer.notify_progress(param).await;
+}
+
+fn failure_text(f: &crate::js::ScriptFailure) -> String {
+    match (f.line, f.column) {
+        (Some(l), Some(c)) => format!("{} (line {l}, column {c})", f.message),
+        _ => f.message.clone(),
+    }
+}
