@@ -13,6 +13,7 @@ mod directory;
 mod groups;
 mod identities;
 mod login;
+pub mod oauth;
 pub mod oidc;
 mod otp;
 mod ownership;
@@ -170,6 +171,7 @@ pub struct AuthService {
     /// Serializes change + rebuild, so snapshots are swapped in commit order.
     change: Mutex<()>,
     setup: Mutex<Option<setup::SetupToken>>,
+    oauth_codes: oauth::Codes,
     pub limiter: RateLimiter,
     /// Wrong TOTP codes per account (stricter than passwords: a code has
     /// only a million values).
@@ -206,9 +208,15 @@ impl AuthService {
             )
         })?;
         // Expired sessions are forgotten at start; they can never come back.
+        // So are OAuth grants whose session is gone.
         repo.write(&mut |tx| {
             for s in tx.sessions()?.iter().filter(|s| s.expires_at <= now) {
                 tx.remove_session(&s.id)?;
+            }
+            for g in tx.oauth_grants()? {
+                if tx.session(&g.id)?.is_none() {
+                    tx.remove_oauth_grant(&g.id)?;
+                }
             }
             Ok(())
         })?;
@@ -222,6 +230,7 @@ impl AuthService {
             dir: ArcSwap::from_pointee(dir),
             change: Mutex::new(()),
             setup: Mutex::new(None),
+            oauth_codes: oauth::Codes::default(),
             limiter: RateLimiter::default(),
             totp_limiter: RateLimiter::new(TOTP_BURST, TOTP_EVERY_SECS),
             totp_policy: ArcSwap::from_pointee(TotpPolicy::default()),

@@ -7,6 +7,7 @@
 //! one body in [`AuthRepo::write`], so the adapter commits it as one
 //! transaction. The adapter over the data file is `store::auth`.
 
+use super::oauth::{OAuthClient, OAuthGrant};
 use super::{ApiToken, AuditEntry, Group, Identity, Permission, Session, TotpRecord, User};
 use crate::domain::{ScriptGrant, StorageError};
 
@@ -73,6 +74,10 @@ pub trait AuthRead {
     /// The provider account under [`super::identity_key`].
     fn identity(&self, key: &str) -> Result<Option<Identity>, StorageError>;
     fn identities(&self) -> Result<Vec<Identity>, StorageError>;
+    fn oauth_client(&self, client_id: &str) -> Result<Option<OAuthClient>, StorageError>;
+    /// The grant whose session has this id.
+    fn oauth_grant(&self, id: &str) -> Result<Option<OAuthGrant>, StorageError>;
+    fn oauth_grants(&self) -> Result<Vec<OAuthGrant>, StorageError>;
 }
 
 /// Writes inside one transaction. Records are keyed by their id (users,
@@ -98,4 +103,7 @@ pub trait AuthWrite: AuthRead {
     fn remove_totp(&mut self, user_id: &str) -> Result<bool, StorageError>;
     fn put_identity(&mut self, key: &str, i: &Identity) -> Result<(), StorageError>;
     fn remove_identity(&mut self, key: &str) -> Result<bool, StorageError>;
+    fn put_oauth_client(&mut self, c: &OAuthClient) -> Result<(), StorageError>;
+    fn put_oauth_grant(&mut self, g: &OAuthGrant) -> Result<(), StorageError>;
+    fn remove_oauth_grant(&mut self, id: &str) -> Result<bool, StorageError>;
 }

@@ -210,7 +210,11 @@ impl AuthService {
                 _ => return Err(not_found()),
             }
         }
-        self.repo.write(&mut |tx| tx.remove_session(id).map(drop))?;
+        self.repo.write(&mut |tx| {
+            tx.remove_session(id)?;
+            // An OAuth grant is a session too: its refresh token ends here.
+            tx.remove_oauth_grant(id).map(drop)
+        })?;
         Ok(())
     }
 
@@ -228,6 +232,7 @@ impl AuthService {
             for s in tx.sessions()? {
                 if s.user_id == user_id || s.expires_at <= now {
                     tx.remove_session(&s.id)?;
+                    tx.remove_oauth_grant(&s.id)?;
                 }
             }
             Ok(())

@@ -15,6 +15,7 @@ pub mod auth;
 mod layers;
 pub mod live;
 mod locate;
+pub mod oauth;
 mod report;
 mod resolve;
 pub mod schema;
@@ -54,6 +55,7 @@ pub struct Config {
     pub assets: crate::assets::AssetsSection,
     pub auth: auth::AuthSection,
     pub mcp: McpSection,
+    pub oauth: oauth::OAuthSection,
 }
 
 /// One key as `GET /engine/api/config` (and `config show --json`) shows
@@ -107,6 +109,7 @@ impl Config {
             assets: f.assets,
             auth: f.auth,
             mcp: f.mcp,
+            oauth: f.oauth,
         }
     }
 
@@ -162,6 +165,7 @@ impl Config {
                 "\"required\" or \"optional\"",
             );
         }
+        self.oauth.validate()?;
         self.validate_tls()?;
         self.auth.validate()
     }

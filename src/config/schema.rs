@@ -251,6 +251,7 @@ pub const KEYS: &[Key] = keys! {
     "mcp.allowed_hosts" List "[\"localhost\",\"127.0.0.1\",\"::1\"]" restart "`Host` values `/mcp` answers (DNS-rebinding protection); add your public host names; `[]` accepts any host.";
     "mcp.admin_tools" Bool "false" restart "Offer the engine's built-in admin tools over MCP to admins and editors.";
     "mcp.max_body_bytes" Int "4194304" restart "Largest JSON-RPC request body on `/mcp`; larger ones get 413.";
+    "oauth.public_url" Str "null" restart "The engine's public base URL (`https://host`, no path): the OAuth issuer and the base of the `/mcp` resource tokens are bound to; unset, each request's `Host` and scheme decide.";
 };
 
 /// The key tables of docs/CONFIGURATION.md, one per section.

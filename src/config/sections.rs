@@ -216,6 +216,7 @@ pub struct FileConfig {
     pub assets: crate::assets::AssetsSection,
     pub auth: super::auth::AuthSection,
     pub mcp: McpSection,
+    pub oauth: super::oauth::OAuthSection,
 }
 
 /// `[graphql]` in the config file.

@@ -16,7 +16,12 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub extra: Map<String, Value>,
-    pub allow: Option<String>,
+    /// One header the error needs (`Allow` on a 405, `WWW-Authenticate`
+    /// on a 401); boxed, so that results carrying an error stay small.
+    pub header: Option<Box<(header::HeaderName, String)>>,
+    /// Rendered in the OAuth shape (RFC 6749 §5.2): `{"error": code,
+    /// "error_description": message}`, uncached; for the OAuth endpoints.
+    pub oauth: bool,
     /// For the server log only: what went wrong inside.
     pub detail: Option<String>,
 }
@@ -36,8 +41,17 @@ impl ApiError {
             code,
             message: message.into(),
             extra: Map::new(),
-            allow: None,
+            header: None,
+            oauth: false,
             detail: None,
+        }
+    }
+
+    /// An OAuth endpoint's error, in the shape OAuth clients parse.
+    pub fn oauth(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            oauth: true,
+            ..ApiError::new(status, code, message)
         }
     }
 
@@ -61,8 +75,14 @@ impl ApiError {
             "method_not_allowed",
             format!("method not allowed here; allowed: {allow}"),
         );
-        e.allow = Some(allow);
+        e.header = Some(Box::new((header::ALLOW, allow)));
         e
+    }
+
+    /// A 401's `WWW-Authenticate` challenge.
+    pub fn with_challenge(mut self, challenge: String) -> ApiError {
+        self.header = Some(Box::new((header::WWW_AUTHENTICATE, challenge)));
+        self
     }
 
     pub fn payload_too_large(limit: u64) -> ApiError {
@@ -101,13 +121,25 @@ impl IntoResponse for ApiError {
             detail,
             extra: self.extra.clone(),
         });
-        let mut body = Map::new();
-        body.insert("code".into(), self.code.into());
-        body.insert("message".into(), self.message.into());
-        body.extend(self.extra);
-        let mut resp = (self.status, axum::Json(json!({ "error": body }))).into_response();
-        if let Some(allow) = self.allow.and_then(|a| HeaderValue::from_str(&a).ok()) {
-            resp.headers_mut().insert(header::ALLOW, allow);
+        let body = match self.oauth {
+            true => json!({ "error": self.code, "error_description": self.message }),
+            false => {
+                let mut body = Map::new();
+                body.insert("code".into(), self.code.into());
+                body.insert("message".into(), self.message.into());
+                body.extend(self.extra);
+                json!({ "error": body })
+            }
+        };
+        let mut resp = (self.status, axum::Json(body)).into_response();
+        if self.oauth {
+            resp.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+        if let Some((name, value)) = self.header.map(|h| *h) {
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                resp.headers_mut().insert(name, v);
+            }
         }
         if let Some(internal) = internal {
             resp.extensions_mut().insert(internal);

@@ -11,7 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 
-use super::auth::{bearer, cookie, SESSION_COOKIE};
+use super::auth::{bearer, cookie, OverTls, SESSION_COOKIE};
+use super::oauth::{mcp_challenge, mcp_principal};
 use super::{ApiError, AppState};
 use crate::mcp::{EngineMcp, McpCaller};
 
@@ -41,27 +42,45 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         ))
 }
 
-/// Who calls `/mcp`: the engine's bearer tokens (API and login tokens) or
-/// the session cookie. With `mcp.auth = "required"` a request without one
-/// gets 401; a token that is not valid always does.
+/// Who calls `/mcp`: an OAuth access token minted by this engine for its
+/// `/mcp` (docs/mcp-auth.md), the engine's other bearer tokens (API and
+/// login tokens) or the session cookie. With `mcp.auth = "required"` a
+/// request without one gets 401; a token that is not valid always does. A
+/// 401 names the protected resource metadata (RFC 9728 §5.1), where an
+/// OAuth client starts.
 pub async fn mcp_caller(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    match resolve(&state, req.headers()) {
+    let tls = req.extensions().get::<OverTls>().copied();
+    match resolve(&state, req.headers(), tls.as_ref()) {
         Ok(caller) => {
             req.extensions_mut().insert(caller);
             next.run(req).await
         }
         Err(e) => {
+            let challenge = mcp_challenge(&state, req.headers(), tls.as_ref(), None);
             let mut resp = e.into_response();
-            resp.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"aiwebengine\""),
-            );
+            if !resp.headers().contains_key(header::WWW_AUTHENTICATE) {
+                if let Ok(v) = HeaderValue::from_str(&challenge) {
+                    resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+                }
+            }
             resp
         }
     }
 }
 
-fn resolve(state: &AppState, headers: &axum::http::HeaderMap) -> Result<McpCaller, ApiError> {
+fn resolve(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    tls: Option<&OverTls>,
+) -> Result<McpCaller, ApiError> {
+    if let Some(checked) = mcp_principal(state, headers, tls) {
+        let principal = checked?;
+        let auth = state.auth().directory().request_auth_of(&principal.id);
+        return Ok(McpCaller {
+            principal: Some(principal),
+            auth,
+        });
+    }
     let token = bearer(headers).or_else(|| cookie(headers, SESSION_COOKIE));
     let Some(token) = token else {
         if state.config().mcp.auth == "optional" {
@@ -70,7 +89,7 @@ fn resolve(state: &AppState, headers: &axum::http::HeaderMap) -> Result<McpCalle
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
-            "MCP requires authentication here (mcp.auth = \"required\"): send Authorization: Bearer TOKEN (an API token, or a login token from POST /engine/auth/login)",
+            "MCP requires authentication here (mcp.auth = \"required\"): send Authorization: Bearer TOKEN (an OAuth access token, which MCP clients get by themselves from the resource metadata in WWW-Authenticate; an API token; or a login token from POST /engine/auth/login)",
         ));
     };
     let principal = state.auth().authenticate(token).map_err(|_| {

@@ -20,6 +20,7 @@ mod kv;
 mod log_stream;
 mod login_page;
 mod mcp;
+pub mod oauth;
 mod oidc;
 mod request;
 mod setup_page;
@@ -143,6 +144,7 @@ pub fn app(state: AppState) -> Router {
             get(tls_api::get).put(tls_api::put).delete(tls_api::delete),
         )
         .merge(ui::routes())
+        .merge(oauth::routes())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(engine_not_found)
         .layer(axum::middleware::from_fn_with_state(
@@ -181,6 +183,7 @@ pub fn app(state: AppState) -> Router {
             "/engine/api/assets/{*path}",
             get(assets::meta).put(assets::upload).delete(assets::delete),
         )
+        .merge(oauth::well_known())
         .merge(mcp::routes(&state))
         .nest("/engine", engine)
         .route("/engine", get(engine_not_found))

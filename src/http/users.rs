@@ -174,11 +174,21 @@ pub async fn sessions(
     if user != me.id && !me.is_admin() {
         return Err(forbidden(&state, &me.email, "session.list", &user).await);
     }
-    let list = run(&state, "", "", "", move |s| s.auth().sessions_of(&user)).await?;
+    let (list, clients) = run(&state, "", "", "", move |s| {
+        Ok((
+            s.auth().sessions_of(&user)?,
+            s.auth().oauth_grant_clients()?,
+        ))
+    })
+    .await?;
     let cur = me.session_id.as_deref();
-    Ok(Json(
-        json!({ "sessions": list.iter().map(|s| session_json(s, cur)).collect::<Vec<_>>() }),
-    ))
+    let shown = list.iter().map(|s| {
+        let mut v = session_json(s, cur);
+        // An OAuth grant (docs/mcp-auth.md) is a session of its client.
+        v["client"] = json!(clients.get(&s.id));
+        v
+    });
+    Ok(Json(json!({ "sessions": shown.collect::<Vec<_>>() })))
 }
 
 pub async fn revoke_session(

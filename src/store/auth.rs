@@ -11,6 +11,7 @@ use redb::{ReadTransaction, ReadableTable, TableDefinition, TableHandle, WriteTr
 use serde::{de::DeserializeOwned, Serialize};
 
 use super::{decode, encode, get_value, tables, Store, StoreError};
+use crate::auth::oauth::{OAuthClient, OAuthGrant};
 use crate::auth::repo::{AuthRead, AuthRepo, AuthWrite, ScriptAccess};
 use crate::auth::{ApiToken, AuditEntry, Group, Identity, Permission, Session, TotpRecord, User};
 use crate::domain::StorageError;
@@ -156,6 +157,8 @@ fn required(def: StrTable) -> bool {
         tables::PERMISSIONS,
         tables::USER_IDENTITIES,
         tables::TOTP,
+        tables::OAUTH_CLIENTS,
+        tables::OAUTH_GRANTS,
     ]
     .iter()
     .any(|d| d.name() == def.name())
@@ -304,6 +307,15 @@ macro_rules! auth_read {
             fn identities(&self) -> Result<Vec<Identity>, StorageError> {
                 Ok(self.values(tables::USER_IDENTITIES)?)
             }
+            fn oauth_client(&self, client_id: &str) -> Result<Option<OAuthClient>, StorageError> {
+                Ok(self.value(tables::OAUTH_CLIENTS, client_id)?)
+            }
+            fn oauth_grant(&self, id: &str) -> Result<Option<OAuthGrant>, StorageError> {
+                Ok(self.value(tables::OAUTH_GRANTS, id)?)
+            }
+            fn oauth_grants(&self) -> Result<Vec<OAuthGrant>, StorageError> {
+                Ok(self.values(tables::OAUTH_GRANTS)?)
+            }
         }
     };
 }
@@ -377,6 +389,15 @@ impl<R: ScriptAclRecord> AuthWrite for Txn<'_, R> {
     }
     fn remove_identity(&mut self, key: &str) -> Result<bool, StorageError> {
         Ok(self.remove(tables::USER_IDENTITIES, key)?)
+    }
+    fn put_oauth_client(&mut self, c: &OAuthClient) -> Result<(), StorageError> {
+        Ok(self.put(tables::OAUTH_CLIENTS, &c.client_id, c)?)
+    }
+    fn put_oauth_grant(&mut self, g: &OAuthGrant) -> Result<(), StorageError> {
+        Ok(self.put(tables::OAUTH_GRANTS, &g.id, g)?)
+    }
+    fn remove_oauth_grant(&mut self, id: &str) -> Result<bool, StorageError> {
+        Ok(self.remove(tables::OAUTH_GRANTS, id)?)
     }
 }
 

@@ -35,6 +35,11 @@ pub const TOTP: TableDefinition<&str, &[u8]> = TableDefinition::new("totp");
 pub const USER_IDENTITIES: TableDefinition<&str, &[u8]> = TableDefinition::new("user_identities");
 /// Sequence -> [`crate::auth::AuditEntry`]; missing table = empty.
 pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+/// Client id -> [`crate::auth::oauth::OAuthClient`]; missing table = empty.
+pub const OAUTH_CLIENTS: TableDefinition<&str, &[u8]> = TableDefinition::new("oauth_clients");
+/// Session id -> [`crate::auth::oauth::OAuthGrant`]: the OAuth grant that
+/// session is; missing table = empty.
+pub const OAUTH_GRANTS: TableDefinition<&str, &[u8]> = TableDefinition::new("oauth_grants");
 /// Setting key -> value (admin-editable settings).
 pub const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("settings");
 /// Asset path -> [`crate::assets::AssetRecord`]; missing table = empty.

@@ -84,13 +84,15 @@ function render() {
     if (currentUser()) {
       // Already logged in: go where the login would have led.
       const next = new URLSearchParams(location.search).get('next');
-      navigate(safeNext(next), { replace: true, force: true });
+      if (isOAuthNext(next)) location.replace(next);
+      else navigate(safeNext(next), { replace: true, force: true });
       return;
     }
     if (path !== '/login') {
       history.replaceState(null, '', `${BASE}/login?next=${encodeURIComponent(path + location.search)}`);
     }
-    clear(root, loginPage({ ...ctx, done: (next) => navigate(safeNext(next), { replace: true, force: true }) }));
+    clear(root, loginPage({ ...ctx, done: (next) => (isOAuthNext(next) ? location.replace(next)
+      : navigate(safeNext(next), { replace: true, force: true })) }));
     document.title = 'Log in · aiwebengine';
     return;
   }
@@ -111,6 +113,12 @@ function render() {
   // After a navigation, keyboard and screen-reader users start at the content.
   if (rendered) main.focus({ preventScroll: true });
   rendered = true;
+}
+
+// The OAuth authorization page sends a browser here to log in first, then
+// gets it back (docs/mcp-auth.md): the one same-origin path outside the UI.
+export function isOAuthNext(next) {
+  return typeof next === 'string' && next.startsWith('/engine/oauth/authorize?');
 }
 
 // Only paths inside the UI: never another host, never the login page.

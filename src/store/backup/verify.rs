@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use super::be;
 use crate::assets::image::VariantRecord;
 use crate::assets::AssetRecord;
+use crate::auth::oauth::{OAuthClient, OAuthGrant};
 use crate::backup::{BackupError, Summary};
 use crate::store::{decode, tables, StoreError, FORMAT_VERSION};
 
@@ -133,6 +134,8 @@ fn check_tables(r: &Records, txn: &ReadTransaction) -> Result<Summary, BackupErr
     count(txn, tables::KV)?;
     decode_all(txn, tables::ASSETS, decodes::<AssetRecord>)?;
     decode_all(txn, tables::ASSET_VARIANTS, decodes::<VariantRecord>)?;
+    decode_all(txn, tables::OAUTH_CLIENTS, decodes::<OAuthClient>)?;
+    decode_all(txn, tables::OAUTH_GRANTS, decodes::<OAuthGrant>)?;
     check_complete(txn).map_err(be)?;
     Ok(Summary {
         format,

@@ -1,5 +1,6 @@
 // Login sessions: the caller's (or, for an admin, ?user=ID's). Revoke one,
-// or all ("log out everywhere").
+// or all ("log out everywhere"). An AI client's OAuth grant for /mcp is a
+// session too, shown with the client's name; revoking it ends its tokens.
 import { api, currentUser, forget } from '../api.js';
 import { BASE, h, clear, notice, hideNotice, time, badge, pageHead, listTable, confirmDialog } from '../dom.js';
 
@@ -33,13 +34,16 @@ export function sessionsPage({ main, navigate }) {
       }
       const { sessions } = await api('GET', `/engine/api/sessions${query}`);
       clear(body, sessions.length === 0 ? h('p', { class: 'muted' }, 'No live sessions.') : listTable('Sessions',
-        ['Started', 'Address', 'Expires', 'Actions'],
+        ['Started', 'Client', 'Expires', 'Actions'],
         sessions.map((s) => [
           h('span', null, time(s.created_at), s.current ? [' ', badge('this browser', 'ok')] : null),
-          s.ip || h('span', { class: 'muted' }, 'unknown'),
+          s.client ? h('span', null, badge('AI client', 'level-info'), ' ', s.client)
+            : (s.ip || h('span', { class: 'muted' }, 'unknown')),
           time(s.expires_at),
           h('button', { type: 'button', class: 'small-button danger', onclick: () => revoke(s),
-            'aria-label': s.current ? 'Revoke this session (log out)' : `Revoke the session from ${s.ip || 'unknown'} started ${new Date(s.created_at).toLocaleString()}` },
+            'aria-label': s.current ? 'Revoke this session (log out)'
+              : s.client ? `Revoke the access of ${s.client}`
+                : `Revoke the session from ${s.ip || 'unknown'} started ${new Date(s.created_at).toLocaleString()}` },
           s.current ? 'Log out' : 'Revoke'),
         ]), 'first-plain'));
     } catch (e) {
