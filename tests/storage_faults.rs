@@ -150,13 +150,21 @@ async fn test_req_data_004_disk_full_refuses_writes_keeps_reads_and_recovers() {
 
     let filler = mount.path().join("filler");
     let filled = fill(&filler);
-    eprintln!("filler: {filled} bytes; the filesystem is full");
+    // Give 1 MiB back, so some writes are acknowledged before the refusal.
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&filler)
+        .unwrap();
+    f.set_len((filled - 1024 * 1024) as u64)
+        .expect("shrink filler");
+    drop(f);
+    eprintln!("filler: {filled} bytes less 1 MiB");
 
     // kv writes through a script: acknowledged ones until the reserve is
     // used up, then a script-visible error naming the cause.
     let mut acked = Vec::new();
     let mut refusal = None;
-    for i in 0..400 {
+    for i in 0..2000 {
         let body = json!({ "k": format!("k{i}"), "v": value(i) });
         let r = send(server.req("POST", "/f/set").json(&body)).await;
         match r.status {
@@ -290,9 +298,9 @@ async fn test_req_data_004_read_only_data_file_is_refused_with_the_fix() {
         "the refusal does not name the file and the fix:\n{}",
         err.output
     );
-    // `verify` only reads: it still works on the read-only file.
+    // `verify` only reads: it works on the read-only file.
     let out = run_cli(&["verify", &shown]);
-    eprintln!("verify on a read-only file: {}{}", out.stdout, out.stderr);
+    assert!(out.status.success(), "verify: {}{}", out.stdout, out.stderr);
     mount.remount("rw");
 }
 

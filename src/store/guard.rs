@@ -107,10 +107,10 @@ impl Guard {
             .map(|s| s.f_bavail.saturating_mul(s.f_frsize))
             .unwrap_or(0);
         StoreError::Full(format!(
-            "the disk holding the data file {} is full ({free} bytes free; the engine keeps \
-             {} bytes in reserve so the file stays consistent): writes are refused, reads \
-             still work. Free space on that filesystem (or lower storage.reserve_bytes) and \
-             retry",
+            "the disk holding the data file {} is full: it cannot give the {}-byte reserve \
+             the engine keeps past the end of the file so that the file stays consistent \
+             ({free} bytes free). Writes are refused, reads still work. Free space on that \
+             filesystem (or lower storage.reserve_bytes) and retry",
             self.path.display(),
             self.reserve
         ))
