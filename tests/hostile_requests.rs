@@ -186,10 +186,13 @@ async fn test_req_sec_001_invalid_utf8_in_path_and_headers_is_400() {
         b"GET /h/\xff\xfe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         b"GET /h/echo HTTP/1.1\r\nHost: x\r\nX-Bad: \xc3\x28\xff\r\nConnection: close\r\n\r\n",
     ];
-    for req in cases {
+    // The raw bytes are refused by hyper, before any handler.
+    let codes = ["invalid_path", "invalid_query", "", "invalid_header"];
+    for (req, code) in cases.into_iter().zip(codes) {
         let resp = raw(addr, req);
         let shown = String::from_utf8_lossy(req);
         assert_eq!(status_of(&resp), 400, "{shown:?} -> {resp}");
+        assert!(resp.contains(code), "{shown:?}: not {code}: {resp}");
         well_behaved(addr);
     }
 }

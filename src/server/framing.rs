@@ -1,7 +1,8 @@
 //! Requests refused before routing because their bytes are not text: a
 //! path or query whose percent-decoded bytes are not UTF-8, or a header
-//! value that is not UTF-8 (scripts would see U+FFFD in its place). Each
-//! is a `400 invalid_utf8`, and the connection is closed.
+//! value that is not UTF-8 (scripts would see U+FFFD in its place): a
+//! `400` with the code the API uses for each part (`invalid_path`,
+//! `invalid_query`, `invalid_header`), and the connection is closed.
 //!
 //! Request smuggling is hyper's: conflicting `Content-Length`s, and a
 //! `Transfer-Encoding` that does not end in `chunked`, are `400`s; with
@@ -25,18 +26,19 @@ pub fn refuse<B>(req: &Request<B>) -> Option<Response<Body>> {
         .find(|(_, v)| std::str::from_utf8(v.as_bytes()).is_err());
     let err = if let Some((name, _)) = bad_header {
         ApiError::bad_request(
-            "invalid_utf8",
+            "invalid_header",
             format!("the value of the header {name} is not UTF-8; send it as UTF-8 (percent-encode it if need be)"),
         )
     } else if !decodes_to_utf8(req.uri().path()) {
+        let path = req.uri().path();
         ApiError::bad_request(
-            "invalid_utf8",
-            "the request path is not UTF-8 once percent-decoded; encode it as UTF-8",
+            "invalid_path",
+            format!("bad path {path}: it is not UTF-8 once percent-decoded; percent-encode path segments as UTF-8"),
         )
     } else if !req.uri().query().is_none_or(decodes_to_utf8) {
         ApiError::bad_request(
-            "invalid_utf8",
-            "the query string is not UTF-8 once percent-decoded; encode it as UTF-8",
+            "invalid_query",
+            "the query string is not UTF-8 once percent-decoded; percent-encode it as UTF-8",
         )
     } else {
         return None;
