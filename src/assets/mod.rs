@@ -121,6 +121,9 @@ impl AssetError {
             AssetError::Image(_) => "image_error",
             AssetError::Busy(_) => "busy",
             AssetError::Changed(_) => "changed",
+            AssetError::Store(s) if s.kind() == crate::domain::StorageErrorKind::Full => {
+                "storage_full"
+            }
             AssetError::Store(_) => "internal",
         }
     }

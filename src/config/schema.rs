@@ -201,6 +201,7 @@ pub const KEYS: &[Key] = keys! {
     "storage.backup_interval" Duration "\"1d\"" restart "Time between scheduled backups, such as `\"30m\"`, `\"6h\"`, `\"1d\"`; at least `\"1s\"`.";
     "storage.backup_keep" Int "7" restart "Scheduled backups kept; older ones are deleted. At least 1.";
     "storage.cache_bytes" Int "67108864" restart "redb page cache (64 MiB); bounds the memory that store reads and writes, such as a large upload, may keep. At least 1 MiB.";
+    "storage.reserve_bytes" Int "16777216" restart "bytes kept allocated past the end of the data file (16 MiB): when the disk cannot give them, writes are refused with 507 storage_full before the file is touched, and reads keep working. 0 turns the reserve off (then a full disk stops the server until a restart).";
     "kv.max_key_bytes" Int "2048" restart "Largest kv key, encoded.";
     "kv.max_value_bytes" Int "65536" restart "Largest kv value, encoded (MessagePack).";
     "kv.max_atomic_keys" Int "128" restart "Checks plus mutations in one `kv.atomic()` commit; keys in one `kv.getMany`.";

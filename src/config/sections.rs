@@ -123,6 +123,11 @@ impl Default for TlsSection {
 /// is the same for tools that open a file without a config).
 pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
+/// Space kept allocated past the end of the data file unless
+/// `storage.reserve_bytes` says otherwise (the store's
+/// `guard::DEFAULT_RESERVE_BYTES` is the same).
+pub const DEFAULT_RESERVE_BYTES: u64 = 16 * 1024 * 1024;
+
 /// `[storage]` in the config file: scheduled backups (docs/operations.md).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -139,6 +144,9 @@ pub struct StorageSection {
     /// redb's page cache; bounds how much memory store reads and writes
     /// (a large upload, say) may keep.
     pub cache_bytes: usize,
+    /// Bytes kept allocated past the end of the data file, so a full disk
+    /// refuses writes before redb meets it (store/guard.rs).
+    pub reserve_bytes: u64,
 }
 
 impl Default for StorageSection {
@@ -146,6 +154,7 @@ impl Default for StorageSection {
         StorageSection {
             data: PathBuf::from("./aiwebengine.redb"),
             cache_bytes: DEFAULT_CACHE_BYTES,
+            reserve_bytes: DEFAULT_RESERVE_BYTES,
             backup_dir: None,
             backup_interval: std::time::Duration::from_secs(24 * 3600),
             backup_keep: std::num::NonZeroUsize::new(7).unwrap_or(std::num::NonZeroUsize::MIN),

@@ -437,7 +437,7 @@ impl From<AssetError> for ApiError {
             AssetError::Busy(_) | AssetError::Changed(_) => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, msg)
             }
-            AssetError::Store(s) => ApiError::internal(s),
+            AssetError::Store(s) => ApiError::storage(&s),
         }
     }
 }

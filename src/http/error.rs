@@ -104,6 +104,20 @@ impl ApiError {
 
     /// An engine failure: the client sees only the request id; `detail` is
     /// logged under that id by [`log_internal`].
+    /// A storage failure: a full disk is the client-visible
+    /// `507 storage_full` (its message says what to free); anything else
+    /// is internal.
+    pub fn storage(e: &crate::domain::StorageError) -> ApiError {
+        match e.kind() {
+            crate::domain::StorageErrorKind::Full => ApiError::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "storage_full",
+                e.message(),
+            ),
+            _ => ApiError::internal(e),
+        }
+    }
+
     pub fn internal(detail: impl std::fmt::Display) -> ApiError {
         let mut e = ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -228,7 +242,8 @@ impl From<ScriptError> for ApiError {
             ScriptError::NotFound(_) | ScriptError::VersionNotFound { .. } => {
                 ApiError::not_found(msg)
             }
-            ScriptError::Store(_) | ScriptError::Task(_) => ApiError::internal(msg),
+            ScriptError::Store(s) => ApiError::storage(&s),
+            ScriptError::Task(_) => ApiError::internal(msg),
         }
     }
 }
@@ -254,7 +269,7 @@ impl From<AuthError> for ApiError {
                 return ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, msg)
                     .with("retry_after", secs)
             }
-            AuthError::Store(s) => return ApiError::internal(s),
+            AuthError::Store(s) => return ApiError::storage(&s),
         };
         ApiError::new(status, code, msg)
     }
@@ -262,12 +277,12 @@ impl From<AuthError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
-        ApiError::internal(e)
+        ApiError::storage(&e.into())
     }
 }
 
 impl From<crate::domain::StorageError> for ApiError {
     fn from(e: crate::domain::StorageError) -> ApiError {
-        ApiError::internal(e)
+        ApiError::storage(&e)
     }
 }

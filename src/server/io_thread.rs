@@ -199,6 +199,9 @@ async fn handle(
     } else if let Some(redirect) = edge.redirect(&req, conn.peer) {
         return Ok(redirect);
     }
+    if let Some(refused) = super::framing::refuse(&req) {
+        return Ok(refused);
+    }
     let req = req.map(Body::new);
     let peer = conn.peer;
     let st = state.clone();

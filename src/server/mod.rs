@@ -14,6 +14,7 @@
 //! future completes (embedding, the in-process test harness).
 
 mod edge;
+mod framing;
 mod io_thread;
 mod notify;
 mod reload;

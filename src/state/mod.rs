@@ -185,9 +185,10 @@ pub async fn start_live(
 
 async fn open_store(config: &Config) -> Result<Store, StartError> {
     let (path, js) = (config.data.clone(), config.js_config());
-    let cache = config.storage.cache_bytes;
+    let (cache, reserve) = (config.storage.cache_bytes, config.storage.reserve_bytes);
     blocking(move || {
-        let store = Store::open_with_cache(&path, &seeder(|| crate::seed::scripts(&js)), cache)?;
+        let seed = seeder(|| crate::seed::scripts(&js));
+        let store = Store::open_with_cache(&path, &seed, cache, reserve)?;
         // After the open: holding the data file proves no other server
         // is using its spool directory.
         match crate::http::spool::sweep(&path)? {

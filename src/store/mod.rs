@@ -8,6 +8,7 @@ pub mod assets;
 pub mod auth;
 pub mod backup;
 pub mod codec;
+pub mod guard;
 pub mod kv;
 pub mod logs;
 pub mod scripts;
@@ -41,6 +42,11 @@ pub enum StoreError {
     },
     #[error("cannot create the data file {path}: {detail}")]
     Create { path: String, detail: String },
+    #[error("the data file {path} cannot be opened for writing: {detail}. The server needs to write it: check its owner and mode, and that its filesystem is not mounted read-only (use `aiwebengine backup` or a copy to read a file you cannot write)")]
+    NotWritable { path: String, detail: String },
+    /// The filesystem cannot hold the write (see [`guard`]).
+    #[error("{0}")]
+    Full(String),
     #[error("storage error: {0}")]
     Redb(String),
     #[error("stored value could not be decoded: {0}")]
@@ -85,6 +91,7 @@ impl From<StoreError> for crate::domain::StorageError {
             StoreError::Corrupt { .. } | StoreError::NewerFormat { .. } => {
                 S::corrupt(e.to_string())
             }
+            StoreError::Full(m) => S::full(m),
             StoreError::Redb(ref m) if is_disk_full(m) => S::full(e.to_string()),
             other => S::io(other.to_string()),
         }
@@ -105,6 +112,7 @@ pub struct Store {
     db: Arc<Database>,
     path: Arc<PathBuf>,
     on_write: Arc<std::sync::OnceLock<WriteObserver>>,
+    guard: Arc<guard::Guard>,
 }
 
 /// A [`Store`] handle that does not keep the file open, for background
@@ -114,6 +122,7 @@ pub struct WeakStore {
     db: std::sync::Weak<Database>,
     path: Arc<PathBuf>,
     on_write: Arc<std::sync::OnceLock<WriteObserver>>,
+    guard: Arc<guard::Guard>,
 }
 
 impl WeakStore {
@@ -123,6 +132,7 @@ impl WeakStore {
             db: self.db.upgrade()?,
             path: self.path.clone(),
             on_write: self.on_write.clone(),
+            guard: self.guard.clone(),
         })
     }
 }
@@ -141,21 +151,25 @@ impl Store {
     /// A new file is built under a temporary name and renamed into place only
     /// when complete, so a crash never leaves a half-made data file.
     pub fn open(path: &Path, seed: Seeder<'_>) -> Result<Store, StoreError> {
-        Store::open_with_cache(path, seed, DEFAULT_CACHE_BYTES)
+        Store::open_with_cache(path, seed, DEFAULT_CACHE_BYTES, 0)
     }
 
     /// As [`Store::open`], with redb's page cache bounded to `cache_bytes`.
     /// redb's own default is 1 GiB, which a large upload can fill: RSS
     /// would grow with every page written until the cache is full.
+    /// `reserve_bytes` are kept allocated past the end of the file so a
+    /// full disk refuses writes cleanly (see [`guard`]); 0 turns that off.
     pub fn open_with_cache(
         path: &Path,
         seed: Seeder<'_>,
         cache_bytes: usize,
+        reserve_bytes: u64,
     ) -> Result<Store, StoreError> {
         if !path.exists() {
             create_new(path, seed)?;
         }
         check_magic(path)?;
+        let guard = guard::Guard::open(path, reserve_bytes)?;
         let db = redb::Builder::new()
             .set_cache_size(cache_bytes.max(1024 * 1024))
             .create(path)
@@ -164,6 +178,7 @@ impl Store {
             db: Arc::new(db),
             path: Arc::new(path.to_path_buf()),
             on_write: Default::default(),
+            guard: Arc::new(guard),
         };
         store.migrate()?;
         Ok(store)
@@ -178,7 +193,14 @@ impl Store {
             db: Arc::downgrade(&self.db),
             path: self.path.clone(),
             on_write: self.on_write.clone(),
+            guard: self.guard.clone(),
         }
+    }
+
+    /// Why the data file path no longer names the open file, if it does not
+    /// (it was replaced or removed underneath the server).
+    pub fn replaced(&self) -> Option<String> {
+        self.guard.replaced()
     }
 
     fn display(&self) -> String {
@@ -218,6 +240,7 @@ impl Store {
         f: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let started = std::time::Instant::now();
+        self.guard.before_write()?;
         let mut txn = self.db.begin_write()?;
         txn.set_durability(durability)?;
         match f(&txn) {
@@ -236,7 +259,11 @@ impl Store {
     }
 
     /// Health probe: can a read transaction open and see the meta table?
+    /// Also fails when the data file was replaced underneath the server.
     pub fn check(&self) -> Result<u32, StoreError> {
+        if let Some(why) = self.replaced() {
+            return Err(StoreError::Io(why));
+        }
         self.read(|t| read_format_version(t).map(|v| v.unwrap_or(0)))
     }
 
