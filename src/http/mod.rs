@@ -16,6 +16,7 @@ mod groups;
 mod health;
 pub mod hygiene;
 mod kv;
+mod local;
 mod log_stream;
 mod request;
 mod setup_page;
@@ -36,7 +37,8 @@ pub use auth::OverTls;
 pub use dispatch::run_script;
 pub use error::ApiError;
 pub use graphql::post_local as graphql_post_local;
-pub use state::{AppState, Services};
+pub use local::{local_routes, serve_local, LocalClient, LocalInbox};
+pub use state::{AppState, Services, WeakAppState};
 
 pub fn app(state: AppState) -> Router {
     let timeout = Duration::from_millis(state.config().server.request_timeout_ms);

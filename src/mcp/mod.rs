@@ -5,4 +5,5 @@
 //! [`builtin`] is the seam for tools the engine itself offers (the opt-in
 //! admin tools live in `mcp::admin` and implement it).
 
+pub mod admin;
 pub mod builtin;
