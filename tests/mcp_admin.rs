@@ -112,6 +112,10 @@ async fn test_req_mcp_003_admin_edit_script_refuses_ambiguous_and_missing_text()
         )
         .await;
     assert!(range.contains("has 2 lines"), "{range}");
+    let both = t
+        .fails(a, "edit_script", json!({"name": "x.js", "oldText": "'one'", "startLine": 1, "endLine": 1, "newText": "x"}))
+        .await;
+    assert!(both.contains("not both"), "{both}");
     // A line range edit of the saved source.
     let r = t
         .ok(

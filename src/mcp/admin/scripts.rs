@@ -157,6 +157,13 @@ impl AdminTools {
     }
 
     pub(super) async fn edit_script(&self, p: &Principal, args: Value) -> Result<Value, Fail> {
+        let both = args.get("oldText").is_some()
+            && (args.get("startLine").is_some() || args.get("endLine").is_some());
+        if both {
+            return Err(Fail::invalid(
+                "give oldText, or startLine and endLine, not both",
+            ));
+        }
         let EditArgs { name, edit } = parse(args)?;
         self.require_save(p, &name)?;
         let (base, source) = match self.drafts.get(&p.id, &name) {
