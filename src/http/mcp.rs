@@ -50,6 +50,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 /// OAuth client starts.
 pub async fn mcp_caller(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let tls = req.extensions().get::<OverTls>().copied();
+    if same_origin(req.headers(), tls.is_some()) {
+        // The admin UI's own page: rmcp's Origin allowlist is for foreign
+        // pages (DNS rebinding is still stopped by its Host allowlist).
+        req.headers_mut().remove(header::ORIGIN);
+    }
     match resolve(&state, req.headers(), tls.as_ref()) {
         Ok(caller) => {
             req.extensions_mut().insert(caller);
@@ -66,6 +71,21 @@ pub async fn mcp_caller(State(state): State<AppState>, mut req: Request, next: N
             resp
         }
     }
+}
+
+/// `Origin` is this server itself: the scheme the request came over and the
+/// `Host` it was sent to.
+fn same_origin(headers: &axum::http::HeaderMap, tls: bool) -> bool {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let (Some(origin), Some(host)) = (text(header::ORIGIN), text(header::HOST)) else {
+        return false;
+    };
+    let scheme = if tls { "https" } else { "http" };
+    origin.eq_ignore_ascii_case(&format!("{scheme}://{host}"))
 }
 
 fn resolve(

@@ -17,6 +17,7 @@ mod health;
 pub mod hygiene;
 mod identities;
 mod kv;
+mod local;
 mod log_stream;
 mod login_page;
 mod mcp;
@@ -42,7 +43,8 @@ pub use auth::OverTls;
 pub use dispatch::run_script;
 pub use error::ApiError;
 pub use graphql::post_local as graphql_post_local;
-pub use state::{AppState, Services};
+pub use local::{local_routes, serve_local, LocalClient, LocalInbox};
+pub use state::{AppState, Services, WeakAppState};
 
 pub fn app(state: AppState) -> Router {
     let timeout = Duration::from_millis(state.config().server.request_timeout_ms);

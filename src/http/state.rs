@@ -131,6 +131,12 @@ impl AppState {
         self.inner.started
     }
 
+    /// A handle that does not keep the engine alive (for tasks the
+    /// engine's own services feed, which must end with it).
+    pub fn downgrade(&self) -> WeakAppState {
+        WeakAppState(Arc::downgrade(&self.inner))
+    }
+
     /// A short unique id for a request, cheap enough for the hot path.
     pub fn request_id(&self) -> Arc<str> {
         let n = self.inner.request_counter.fetch_add(1, Ordering::Relaxed);
@@ -152,6 +158,16 @@ impl AppState {
             state.logs().shutdown();
         })
         .await;
+    }
+}
+
+/// See [`AppState::downgrade`].
+#[derive(Clone)]
+pub struct WeakAppState(std::sync::Weak<Inner>);
+
+impl WeakAppState {
+    pub fn upgrade(&self) -> Option<AppState> {
+        self.0.upgrade().map(|inner| AppState { inner })
     }
 }
 

@@ -12,6 +12,7 @@
 //! - [`builtin`]: the seam for tools the engine itself offers (the opt-in
 //!   admin tools live in `mcp::admin` and implement it).
 
+pub mod admin;
 pub mod builtin;
 mod call;
 pub mod caller;

@@ -65,24 +65,7 @@ impl ScriptService {
         author: &str,
         expect_new: bool,
     ) -> Result<SaveOutcome, ScriptError> {
-        validate_name(name).map_err(ScriptError::InvalidName)?;
-        if source.len() > self.max_script_bytes {
-            return Err(ScriptError::TooLarge {
-                size: source.len(),
-                limit: self.max_script_bytes,
-            });
-        }
-        let rt = self.runtime.clone();
-        let (n, s) = (name.to_string(), source.clone());
-        self.authors.insert(name, author);
-        let reg = blocking(move || rt.register(&n, &s).map_err(ScriptError::Load)).await;
-        self.authors.remove(name);
-        let reg = reg?;
-        if let Some(r) = reg.routes.iter().find(|r| is_reserved(&r.path)) {
-            return Err(ScriptError::Reserved {
-                path: r.path.clone(),
-            });
-        }
+        let reg = self.register(name, &source, author).await?;
         let _guard = self.write_lock.lock().await;
         if expect_new && self.catalog.load().entries.contains_key(name) {
             return Err(ScriptError::Exists(name.to_string()));
@@ -123,6 +106,60 @@ impl ScriptService {
         .await?;
         self.install(&outcome.record, source.into());
         Ok(outcome)
+    }
+
+    /// Everything a save checks, without saving: the source loads, its
+    /// routes are not reserved and (for an enabled script) clash with no
+    /// other script's routes, assets, GraphQL types or MCP names. The top-level code
+    /// runs, as it does for a save.
+    pub async fn check(
+        &self,
+        name: &str,
+        source: &str,
+        author: &str,
+    ) -> Result<Registration, ScriptError> {
+        let reg = self.register(name, source, author).await?;
+        let enabled = self
+            .catalog
+            .load()
+            .entries
+            .get(name)
+            .is_none_or(|e| e.enabled);
+        if enabled {
+            self.check_conflicts(name, &reg.routes)?;
+            self.check_mcp(name, &reg.mcp)?;
+            self.check_graphql(name, source, &reg.graphql, &reg.mcp)?;
+        }
+        Ok(reg)
+    }
+
+    /// Runs the source's top-level code in a throwaway context: what it
+    /// registered, or why it does not load.
+    async fn register(
+        &self,
+        name: &str,
+        source: &str,
+        author: &str,
+    ) -> Result<Registration, ScriptError> {
+        validate_name(name).map_err(ScriptError::InvalidName)?;
+        if source.len() > self.max_script_bytes {
+            return Err(ScriptError::TooLarge {
+                size: source.len(),
+                limit: self.max_script_bytes,
+            });
+        }
+        let rt = self.runtime.clone();
+        let (n, s) = (name.to_string(), source.to_string());
+        self.authors.insert(name, author);
+        let reg = blocking(move || rt.register(&n, &s).map_err(ScriptError::Load)).await;
+        self.authors.remove(name);
+        let reg = reg?;
+        if let Some(r) = reg.routes.iter().find(|r| is_reserved(&r.path)) {
+            return Err(ScriptError::Reserved {
+                path: r.path.clone(),
+            });
+        }
+        Ok(reg)
     }
 
     /// Asks the hooks (the GraphQL schema, the MCP registry) about the catalog as it would

@@ -153,12 +153,26 @@ pub async fn start_live(
     live.on_reload(crate::http::config_api::hygiene_hook(hygiene.clone()));
     live.on_reload(totp_hook(auth.clone()));
     live.on_reload(oidc::reload_hook(oidc.clone(), rt.clone()));
+    // `mcp.admin_tools = true` switches on the engine's own admin tools;
+    // `call_route` reaches the router in-process through `local`.
+    let (local, local_inbox) = crate::http::local_routes();
+    let builtin = config.mcp.admin_tools.then(|| {
+        Arc::new(crate::mcp::admin::AdminTools::new(
+            crate::mcp::admin::AdminDeps {
+                scripts: scripts.clone(),
+                auth: auth.clone(),
+                logs: logs.clone(),
+                kv: kv.clone(),
+                assets: assets.clone(),
+                routes: Arc::new(local),
+                max_script_bytes: config.js.max_script_bytes,
+            },
+        )) as Arc<dyn crate::mcp::builtin::BuiltinTools>
+    });
     let mcp = Arc::new(crate::mcp::McpCore {
         registry: mcp_registry,
         runtime: runtime.clone(),
-        // `mcp.admin_tools = true` switches on the built-in admin tools
-        // (`crate::mcp::admin`); until they are wired here, none.
-        builtin: None,
+        builtin,
         sessions: Default::default(),
         streams: streams.clone(),
     });
@@ -180,7 +194,9 @@ pub async fn start_live(
         live,
         tls: Arc::new(TlsControl::new(started.as_ref(), tls_repo)),
     };
-    Ok((AppState::new(services, hygiene), started))
+    let state = AppState::new(services, hygiene);
+    rt.spawn(crate::http::serve_local(local_inbox, state.downgrade()));
+    Ok((state, started))
 }
 
 async fn open_store(config: &Config) -> Result<Store, StartError> {

@@ -20,6 +20,7 @@ import { sessionsPage } from './pages/sessions.js';
 import { accountPage } from './pages/account.js';
 import { assetsPage } from './pages/assets.js';
 import { tlsPage } from './pages/tls.js';
+import { mcpPage } from './pages/mcp.js';
 
 const ROUTES = [
   [/^\/$/, dashboardPage, 'Dashboard'],
@@ -30,6 +31,7 @@ const ROUTES = [
   [/^\/streams$/, streamsPage, 'Streams'],
   [/^\/logs$/, logsPage, 'Logs'],
   [/^\/assets$/, assetsPage, 'Assets'],
+  [/^\/mcp$/, mcpPage, 'MCP'],
   [/^\/users$/, usersPage, 'Users'],
   [/^\/groups$/, groupsPage, 'Groups'],
   [/^\/permissions$/, permissionsPage, 'Permissions'],
@@ -45,7 +47,7 @@ const ROUTES = [
 // enforces the same rules: a hidden page's calls answer 403 anyway).
 const NAV = [
   ['Engine', 'editor', [['/', 'Dashboard'], ['/scripts', 'Scripts'], ['/routes', 'Routes'], ['/streams', 'Streams'], ['/logs', 'Logs'],
-    ['/assets', 'Assets']]],
+    ['/assets', 'Assets'], ['/mcp', 'MCP']]],
   ['Administration', 'admin', [['/users', 'Users'], ['/groups', 'Groups'], ['/permissions', 'Permissions'],
     ['/audit', 'Audit log'], ['/settings', 'Settings'], ['/tls', 'TLS certificate']]],
   ['Your account', 'any', [['/account', 'Profile'], ['/tokens', 'API tokens'], ['/sessions', 'Sessions']]],
