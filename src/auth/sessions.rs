@@ -156,22 +156,27 @@ impl AuthService {
         }
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &Validation::default())
             .map_err(|_| AuthError::InvalidToken)?;
-        let claims = data.claims;
+        self.session_principal(&data.claims.sub, data.claims.sid)
+    }
+
+    /// The user `sub` acting through the live session `sid` (memory only);
+    /// what a verified login token or OAuth access token stands for.
+    pub(super) fn session_principal(&self, sub: &str, sid: String) -> Result<Principal, AuthError> {
         let now = now_secs();
         let ok = self
             .live
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .get(&claims.sid)
-            .is_some_and(|s| s.user_id == claims.sub && s.expires_at > now);
+            .get(&sid)
+            .is_some_and(|s| s.user_id == sub && s.expires_at > now);
         if !ok {
             return Err(AuthError::InvalidToken);
         }
         let mut p = self
             .directory()
-            .principal(&claims.sub)
+            .principal(sub)
             .ok_or(AuthError::InvalidToken)?;
-        p.session_id = Some(claims.sid);
+        p.session_id = Some(sid);
         Ok(p)
     }
 

@@ -98,12 +98,7 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> Response {
     let body = super::request::read_body(&parts, body, 16 * 1024)
         .await
         .unwrap_or_default();
-    let field = |name: &str| {
-        form_urlencoded::parse(&body)
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default()
-    };
+    let field = |name: &str| form_field(&body, name);
     let (email, password) = (field("email"), field("password"));
     let return_to = safe_return_to(Some(&field("return_to")), DEFAULT_RETURN);
     if !state.live().current().config.auth.password_login {
@@ -210,12 +205,7 @@ pub async fn logout_submit(State(state): State<AppState>, req: Request) -> Respo
     let body = super::request::read_body(&parts, body, 16 * 1024)
         .await
         .unwrap_or_default();
-    let field = |name: &str| {
-        form_urlencoded::parse(&body)
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default()
-    };
+    let field = |name: &str| form_field(&body, name);
     let return_to = safe_return_to(Some(&field("return_to")), "/");
     let principal =
         cookie(&parts.headers, SESSION_COOKIE).and_then(|t| state.auth().authenticate(t).ok());
@@ -253,4 +243,12 @@ pub async fn logout_submit(State(state): State<AppState>, req: Request) -> Respo
         );
     }
     resp
+}
+
+/// One field of a urlencoded form body ("" when absent).
+fn form_field(body: &[u8], name: &str) -> String {
+    form_urlencoded::parse(body)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
 }

@@ -70,17 +70,7 @@ impl ScriptService {
         if expect_new && self.catalog.load().entries.contains_key(name) {
             return Err(ScriptError::Exists(name.to_string()));
         }
-        let enabled = self
-            .catalog
-            .load()
-            .entries
-            .get(name)
-            .is_none_or(|e| e.enabled);
-        if enabled {
-            self.check_conflicts(name, &reg.routes)?;
-            self.check_mcp(name, &reg.mcp)?;
-            self.check_graphql(name, &source, &reg.graphql, &reg.mcp)?;
-        }
+        self.check_against_catalog(name, &source, &reg)?;
         let repo = self.repo.clone();
         let (name_s, author) = (name.to_string(), author.to_string());
         let src = source.clone();
@@ -119,6 +109,18 @@ impl ScriptService {
         author: &str,
     ) -> Result<Registration, ScriptError> {
         let reg = self.register(name, source, author).await?;
+        self.check_against_catalog(name, source, &reg)?;
+        Ok(reg)
+    }
+
+    /// For an enabled (or new) script: its routes, MCP names and GraphQL
+    /// types clash with no other script's.
+    fn check_against_catalog(
+        &self,
+        name: &str,
+        source: &str,
+        reg: &Registration,
+    ) -> Result<(), ScriptError> {
         let enabled = self
             .catalog
             .load()
@@ -130,7 +132,7 @@ impl ScriptService {
             self.check_mcp(name, &reg.mcp)?;
             self.check_graphql(name, source, &reg.graphql, &reg.mcp)?;
         }
-        Ok(reg)
+        Ok(())
     }
 
     /// Runs the source's top-level code in a throwaway context: what it

@@ -80,22 +80,6 @@ impl AuthService {
         if data.header.typ.as_deref() != Some(ACCESS_TOKEN_TYP) {
             return Err(AuthError::InvalidToken);
         }
-        let claims = data.claims;
-        let now = now_secs();
-        let live = self
-            .live
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&claims.sid)
-            .is_some_and(|s| s.user_id == claims.sub && s.expires_at > now);
-        if !live {
-            return Err(AuthError::InvalidToken);
-        }
-        let mut p = self
-            .directory()
-            .principal(&claims.sub)
-            .ok_or(AuthError::InvalidToken)?;
-        p.session_id = Some(claims.sid);
-        Ok(p)
+        self.session_principal(&data.claims.sub, data.claims.sid)
     }
 }
