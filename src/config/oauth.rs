@@ -10,6 +10,10 @@ pub struct OAuthSection {
     /// issuer, and the base of the one resource, `{public_url}/mcp`. Unset:
     /// taken from each request's `Host` header and scheme.
     pub public_url: Option<String>,
+    /// Client ID Metadata Document URLs may name loopback, private and
+    /// link-local addresses (and plain http on loopback): development and
+    /// tests only.
+    pub client_metadata_private: bool,
 }
 
 impl OAuthSection {

@@ -253,6 +253,7 @@ pub const KEYS: &[Key] = keys! {
     "mcp.admin_tools" Bool "false" restart "Offer the engine's built-in admin tools over MCP to admins and editors.";
     "mcp.max_body_bytes" Int "4194304" restart "Largest JSON-RPC request body on `/mcp`; larger ones get 413.";
     "oauth.public_url" Str "null" restart "The engine's public base URL (`https://host`, no path): the OAuth issuer and the base of the `/mcp` resource tokens are bound to; unset, each request's `Host` and scheme decide.";
+    "oauth.client_metadata_private" Bool "false" live "Let Client ID Metadata Document URLs (a `client_id` that is an https URL) resolve to loopback, private and link-local addresses, and be plain http on loopback: for local development and tests only.";
 };
 
 /// The key tables of docs/CONFIGURATION.md, one per section.

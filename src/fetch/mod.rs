@@ -10,7 +10,7 @@
 mod client;
 pub mod config;
 pub mod policy;
-mod resolve;
+pub mod resolve;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

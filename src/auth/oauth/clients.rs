@@ -24,7 +24,7 @@ pub struct ClientRegistration {
 }
 
 /// At most this many redirect URIs per client, of at most 2000 bytes each.
-const MAX_REDIRECTS: usize = 10;
+pub(super) const MAX_REDIRECTS: usize = 10;
 
 impl AuthService {
     /// Blocking: validates `reg` and stores a new public client.
@@ -40,21 +40,7 @@ impl AuthService {
         for uri in &reg.redirect_uris {
             validate_redirect_uri(uri)?;
         }
-        for (field, got, want) in [
-            (
-                "grant_types",
-                &reg.grant_types,
-                ["authorization_code", "refresh_token"].as_slice(),
-            ),
-            ("response_types", &reg.response_types, ["code"].as_slice()),
-        ] {
-            if let Some(bad) = got.iter().flatten().find(|g| !want.contains(&g.as_str())) {
-                return Err(OAuthError::InvalidClientMetadata(format!(
-                    "{field} {bad:?} is not supported; this server supports {}",
-                    want.join(", ")
-                )));
-            }
-        }
+        check_grant_types(&reg.grant_types, &reg.response_types)?;
         let name = reg.client_name.as_deref().map(str::trim).unwrap_or("");
         if name.chars().count() > 100 {
             return Err(OAuthError::InvalidClientMetadata(
@@ -90,6 +76,29 @@ impl AuthService {
             ))
         })
     }
+}
+
+/// Only the authorization code flow with refresh tokens is offered.
+pub(super) fn check_grant_types(
+    grant_types: &Option<Vec<String>>,
+    response_types: &Option<Vec<String>>,
+) -> Result<(), OAuthError> {
+    for (field, got, want) in [
+        (
+            "grant_types",
+            grant_types,
+            ["authorization_code", "refresh_token"].as_slice(),
+        ),
+        ("response_types", response_types, ["code"].as_slice()),
+    ] {
+        if let Some(bad) = got.iter().flatten().find(|g| !want.contains(&g.as_str())) {
+            return Err(OAuthError::InvalidClientMetadata(format!(
+                "{field} {bad:?} is not supported; this server supports {}",
+                want.join(", ")
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// OAuth 2.1 §2.3.1 and RFC 8252: https, http on a loopback address, or a

@@ -12,6 +12,7 @@
 //! Authorization codes live in memory only: they are good for
 //! [`CODE_SECONDS`] and one use, and a restart merely voids pending ones.
 
+pub mod cimd;
 mod clients;
 mod codes;
 mod grants;

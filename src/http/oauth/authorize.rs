@@ -141,11 +141,8 @@ async fn check(
     if client_id.is_empty() {
         return Err(page("The request has no client_id. Your AI client sent an incomplete authorization request.".into()));
     }
-    let st = state.clone();
-    let id = client_id.clone();
-    let client = tokio::task::spawn_blocking(move || st.auth().oauth_client(&id))
+    let client = super::cimd::client(state, &client_id)
         .await
-        .map_err(|e| page(e.to_string()))?
         .map_err(|e| page(format!("{e}.")))?;
     let redirect_uri = match p.remove("redirect_uri") {
         Some(r) if redirect_matches(&client.redirect_uris, &r) => r,

@@ -12,6 +12,16 @@ use crate::http::setup_page::esc;
 const CSP: &str =
     "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'";
 
+/// How the client is known: registered here, or by the URL of its
+/// Client ID Metadata Document (whose host vouches for the name).
+fn known_as(client_id: &str) -> String {
+    if crate::auth::oauth::cimd::is_metadata_url(client_id) {
+        format!("an AI client described by <code>{}</code>", esc(client_id))
+    } else {
+        "an AI client registered here".into()
+    }
+}
+
 pub(super) fn page(c: &Checked, user: &Principal, csrf: &str) -> Response {
     let hidden = |name: &str, value: &str| {
         format!(
@@ -40,7 +50,7 @@ pub(super) fn page(c: &Checked, user: &Principal, csrf: &str) -> Response {
         .unwrap_or_else(|_| c.redirect_uri.clone());
     let body = format!(
         "<h1>Allow {name} to use this engine?</h1>\
-         <p><strong>{name}</strong> (an AI client registered here) asks to act as you, \
+         <p><strong>{name}</strong> ({known}) asks to act as you, \
          <strong>{email}</strong> (role: {role}), on <code>{resource}</code>.</p>\
          <p>It can call the MCP tools, read the resources and get the prompts that you may use, \
          with your rights, until you revoke it on the Sessions page. Its access tokens last one hour \
@@ -55,6 +65,7 @@ pub(super) fn page(c: &Checked, user: &Principal, csrf: &str) -> Response {
         role = esc(&format!("{:?}", user.role).to_lowercase()),
         resource = esc(&c.resource),
         back_to = esc(&back_to),
+        known = known_as(&c.client.client_id),
     );
     html(StatusCode::OK, "Allow access · aiwebengine", &body)
 }

@@ -44,6 +44,7 @@ pub async fn authorization_server(State(state): State<AppState>, req: Request) -
         "token_endpoint_auth_methods_supported": ["none"],
         "revocation_endpoint_auth_methods_supported": ["none"],
         "authorization_response_iss_parameter_supported": true,
+        "client_id_metadata_document_supported": true,
     }))
     .into_response();
     open_cors(&mut resp);

@@ -6,6 +6,7 @@
 
 mod authorize;
 mod bearer;
+mod cimd;
 mod consent;
 mod metadata;
 mod register;
