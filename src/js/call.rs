@@ -72,7 +72,7 @@ pub(crate) fn call_handler(
         };
         let built = match (built, &request.mcp) {
             (Ok((args, gctx)), Some(hooks)) => {
-                super::mcp::install_call(&ctx, &gctx, hooks).map(|()| (args, gctx))
+                super::mcp::install_call(&ctx, &gctx, hooks, &sc.shared, seq).map(|()| (args, gctx))
             }
             (other, _) => other,
         };
@@ -124,6 +124,9 @@ pub(crate) fn call_handler(
     });
     if request.auth.is_some() {
         sc.ctx.with(|ctx| super::auth::clear(&ctx));
+    }
+    if request.mcp.is_some() && matches!(step, Step::Done(_)) {
+        sc.ctx.with(|ctx| super::mcp::forget_call(&ctx, seq));
     }
     *sc.shared.request_id.borrow_mut() = None;
     *sc.shared.caller.borrow_mut() = super::context::Caller::TopLevel;
@@ -279,6 +282,7 @@ pub(crate) fn poll_parked(sc: &ScriptContext, seq: u64, dev: bool) -> Option<Out
         sc.leave();
         if out.is_some() {
             let _ = pending.remove(seq as f64);
+            super::mcp::forget_call(&ctx, seq);
         }
         out
     })

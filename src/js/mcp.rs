@@ -14,6 +14,7 @@ use rquickjs::{Ctx, Exception, Function, Object};
 use serde_json::Value;
 
 use super::context::Shared;
+use super::worker::LocalMsg;
 use crate::domain::{McpPromptSpec, McpResourceSpec, McpToolSpec};
 
 const NAMES: &[&str] = &[
@@ -39,10 +40,36 @@ pub struct McpProgress {
 
 /// What an MCP call gives its handler beyond the arguments: where progress
 /// goes, and the flag a cancellation sets (it also interrupts running JS).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct McpHooks {
     pub progress: Option<tokio::sync::mpsc::UnboundedSender<McpProgress>>,
     pub cancel: Arc<AtomicBool>,
+    /// Set by the worker when the handler starts: fires `ctx.signal`'s
+    /// abort event in the handler's context. The canceller takes and calls
+    /// it after setting `cancel`.
+    pub on_cancel: AbortHook,
+}
+
+impl std::fmt::Debug for McpHooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("McpHooks")
+            .field("progress", &self.progress.is_some())
+            .field("cancel", &self.cancel)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A one-shot callback that reaches the handler's JS context from any thread.
+pub type AbortHook = Arc<std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>>;
+
+/// Sets `cancel` and fires the abort event of the handler's `ctx.signal`
+/// (if the handler has started).
+pub fn cancel_call(hooks_cancel: &AtomicBool, on_cancel: &AbortHook) {
+    hooks_cancel.store(true, Ordering::Relaxed);
+    let hook = on_cancel.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some(f) = hook {
+        f();
+    }
 }
 
 pub(crate) fn install(ctx: &Ctx<'_>, shared: Rc<Shared>) -> rquickjs::Result<()> {
@@ -216,6 +243,8 @@ pub(crate) fn install_call<'js>(
     ctx: &Ctx<'js>,
     gctx: &Object<'js>,
     hooks: &McpHooks,
+    shared: &Shared,
+    seq: u64,
 ) -> rquickjs::Result<()> {
     let sink = hooks.progress.clone();
     let progress = Function::new(
@@ -236,18 +265,61 @@ pub(crate) fn install_call<'js>(
     let flag = hooks.cancel.clone();
     let aborted = Function::new(ctx.clone(), move || flag.load(Ordering::Relaxed))?;
     let make: Function = ctx.eval(SIGNAL)?;
-    gctx.set("signal", make.call::<_, Object>((aborted,))?)
+    let made: Object = make.call((aborted,))?;
+    gctx.set("signal", made.get::<_, rquickjs::Value>("signal")?)?;
+    // Keep the abort function by call, for the hook (and drop it when the
+    // call ends: `forget_call`).
+    let aborts = abort_table(ctx)?;
+    aborts.set(seq as f64, made.get::<_, Function>("abort")?)?;
+    if let Some(sink) = &shared.timers {
+        let deliver = sink.deliver.clone();
+        let generation = sink.generation;
+        let fire: Box<dyn FnOnce() + Send> = Box::new(move || {
+            deliver(LocalMsg::Run {
+                generation,
+                f: Box::new(move |ctx| {
+                    let aborts = abort_table(ctx)?;
+                    if let Ok(f) = aborts.get::<_, Function>(seq as f64) {
+                        let _ = aborts.remove(seq as f64);
+                        f.call::<_, ()>(())?;
+                    }
+                    Ok(())
+                }),
+            })
+        });
+        *hooks.on_cancel.lock().unwrap_or_else(|e| e.into_inner()) = Some(fire);
+    }
+    Ok(())
 }
 
-/// `ctx.signal`: `aborted` reads the cancellation flag each time, so a
-/// handler that awaits in a loop sees a cancellation at its next check.
+/// `internal.mcpAborts`: call sequence number → the abort of its signal.
+fn abort_table<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
+    let internal = super::call::internal(ctx)?;
+    if let Ok(t) = internal.get::<_, Object>("mcpAborts") {
+        return Ok(t);
+    }
+    let t = Object::new(ctx.clone())?;
+    internal.set("mcpAborts", t.clone())?;
+    Ok(t)
+}
+
+/// Drops the abort function of a call that ended.
+pub(crate) fn forget_call(ctx: &Ctx<'_>, seq: u64) {
+    if let Ok(internal) = super::call::internal(ctx) {
+        if let Ok(t) = internal.get::<_, Object>("mcpAborts") {
+            let _ = t.remove(seq as f64);
+        }
+    }
+}
+
+/// `ctx.signal`: a real `AbortSignal` (listeners, `onabort`, `reason`,
+/// `throwIfAborted`). The worker fires it when the client cancels; a call
+/// cancelled before its handler started gets it already aborted.
 const SIGNAL: &str = r#"(function (aborted) {
-  const signal = {
-    get aborted() { return aborted(); },
-    get reason() { return aborted() ? new Error('the MCP client cancelled this call') : undefined; },
-    throwIfAborted() { if (aborted()) throw new Error('the MCP client cancelled this call'); },
-  };
-  return Object.freeze(signal);
+  const c = new AbortController();
+  const abort = () => c.abort(new Error('the MCP client cancelled this call'));
+  if (aborted()) abort();
+  return { signal: c.signal, abort };
 })"#;
 
 /// Whether the MCP call running in this context was cancelled (checked by

@@ -2,7 +2,7 @@
 //! with the caller, `progress` and `signal`; progress forwarded to the
 //! client while it runs; a cancellation sets the flag that interrupts it.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use rmcp::model::{ProgressNotificationParam, ProgressToken};
@@ -10,7 +10,9 @@ use rmcp::{Peer, RoleServer};
 use serde_json::Value;
 
 use crate::domain::RequestAuth;
-use crate::js::{CallKind, Invocation, Invoker, McpHooks, McpProgress, ScriptRequest};
+use crate::js::{
+    cancel_call, AbortHook, CallKind, Invocation, Invoker, McpHooks, McpProgress, ScriptRequest,
+};
 use crate::scripts::routes::LoadedScript;
 
 /// One handler call.
@@ -41,6 +43,7 @@ pub async fn run(
     cancelled: impl std::future::Future<Output = ()>,
 ) -> Result<Value, Ended> {
     let cancel = Arc::new(AtomicBool::new(false));
+    let on_cancel = AbortHook::default();
     let (ptx, mut prx) = tokio::sync::mpsc::unbounded_channel();
     let (tx, mut rx) = tokio::sync::oneshot::channel();
     let request = ScriptRequest {
@@ -53,6 +56,7 @@ pub async fn run(
         mcp: Some(McpHooks {
             progress: call.progress.is_some().then_some(ptx),
             cancel: cancel.clone(),
+            on_cancel: on_cancel.clone(),
         }),
         ..Default::default()
     };
@@ -70,7 +74,7 @@ pub async fn run(
             Some(p) = prx.recv() => send_progress(&call.progress, p).await,
             o = &mut rx => break o,
             () = &mut cancelled => {
-                cancel.store(true, Ordering::Relaxed);
+                cancel_call(&cancel, &on_cancel);
                 return Err(Ended::Cancelled);
             }
         }

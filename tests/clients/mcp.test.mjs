@@ -107,6 +107,20 @@ test("test_req_mcp_003_cancellation_reaches_the_handler", async () => {
   });
 });
 
+test("test_req_mcp_003_cancellation_fires_abort_listeners_of_a_waiting_handler", async () => {
+  const ac = new AbortController();
+  const call = client.callTool({ name: "wait_abort", arguments: { id: "l1" } }, undefined, { signal: ac.signal });
+  setTimeout(() => ac.abort("enough"), 200);
+  await assert.rejects(call);
+  let got;
+  await eventually("the abort listeners to run", async () => {
+    const r = await fetch(`${engine.url}/mcp-test/cancelled?id=l1`);
+    got = await r.json();
+    return got !== null;
+  });
+  assert.deepEqual(got, { event: 2, aborted: true, reason: "the MCP client cancelled this call" });
+});
+
 test("test_req_mcp_002_list_changed_after_a_save_and_conflicts_refused", async () => {
   let changed = 0;
   client.setNotificationHandler(ToolListChangedNotificationSchema, () => { changed++; });

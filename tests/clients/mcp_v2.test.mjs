@@ -67,6 +67,27 @@ test("test_req_mcp_001_ts_v2_client_over_stdio_url_bridge", async () => {
   }
 });
 
+test("test_req_mcp_003_ts_v2_client_cancellation_reaches_the_handler", async () => {
+  const client = new Client({ name: "v2-cancel", version: "1.0.0" }, PIN);
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${engine.url}/mcp`), {
+    requestInit: { headers: { authorization: `Bearer ${engine.token}` } },
+  }));
+  try {
+    const ac = new AbortController();
+    const call = client.callTool({ name: "wait_abort", arguments: { id: "v2" } }, { signal: ac.signal });
+    setTimeout(() => ac.abort("enough"), 200);
+    await assert.rejects(call);
+    let got = null;
+    for (let i = 0; i < 100 && got === null; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      got = await (await fetch(`${engine.url}/mcp-test/cancelled?id=v2`)).json();
+    }
+    assert.deepEqual(got, { event: 2, aborted: true, reason: "the MCP client cancelled this call" });
+  } finally {
+    await client.close();
+  }
+});
+
 test("test_req_mcp_001_get_and_delete_answer_405_for_2026_07_28", async () => {
   for (const method of ["GET", "DELETE"]) {
     const r = await fetch(`${engine.url}/mcp`, {

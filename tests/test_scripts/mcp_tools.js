@@ -53,6 +53,20 @@ registerMCPTool('slow', 'Waits until cancelled, then records it', {
   return 'finished';
 });
 
+registerMCPTool('wait_abort', 'Waits for the abort event of ctx.signal, then records its reason', {
+  type: 'object', properties: { id: { type: 'string' } }, required: ['id'],
+}, (args, ctx) => new Promise((resolve) => {
+  let fired = 0;
+  ctx.signal.onabort = () => { fired++; };
+  ctx.signal.addEventListener('abort', async () => {
+    fired++;
+    await kv.set(['cancelled', args.id], {
+      event: fired, aborted: ctx.signal.aborted, reason: String(ctx.signal.reason && ctx.signal.reason.message),
+    });
+    resolve('aborted');
+  });
+}));
+
 register('/mcp-test/cancelled', async (req) => {
   const e = await kv.get(['cancelled', req.query.id]);
   return { status: 200, body: JSON.stringify(e.value === undefined ? null : e.value) };
