@@ -67,6 +67,23 @@ test("test_req_mcp_001_ts_v2_client_over_stdio_url_bridge", async () => {
   }
 });
 
+test("test_req_mcp_001_ts_v2_client_over_stdio_data_file", async () => {
+  const own = await startEngine();
+  try {
+    await own.deploy("mcp.js", testScript("mcp_tools.js"));
+    await own.stop(true);
+    const client = new Client({ name: "v2-data", version: "1.0.0" }, PIN);
+    await client.connect(new StdioClientTransport({ command: BIN, args: ["mcp", "--data", own.data], stderr: "ignore" }));
+    try {
+      await exercise(client);
+    } finally {
+      await client.close();
+    }
+  } finally {
+    own.remove();
+  }
+});
+
 test("test_req_mcp_003_ts_v2_client_cancellation_reaches_the_handler", async () => {
   const client = new Client({ name: "v2-cancel", version: "1.0.0" }, PIN);
   await client.connect(new StreamableHTTPClientTransport(new URL(`${engine.url}/mcp`), {

@@ -103,12 +103,21 @@ async def over_stdio(data):
         await exercise(client, "stdio")
 
 
+async def over_stdio_url(engine):
+    params = StdioServerParameters(
+        command=BIN, args=["mcp", "--url", engine.url + "/mcp", "--token", engine.token])
+    async with Client(params) as client:
+        await exercise(client, "stdio --url")
+
+
 def main():
     engine = Engine()
     try:
         engine.deploy("mcp.js", script("mcp_tools.js"))
         asyncio.run(over_http(engine))
         print("ok - test_req_mcp_001_python_sdk_2026_07_28_over_http")
+        asyncio.run(over_stdio_url(engine))
+        print("ok - test_req_mcp_001_python_sdk_over_stdio_url_bridge")
         engine.stop()
         asyncio.run(over_stdio(engine.data))
         print("ok - test_req_mcp_001_python_sdk_over_stdio")
