@@ -31,13 +31,19 @@ def script(name):
 
 
 class Engine:
-    def __init__(self):
+    def __init__(self, config=None):
         self.dir = tempfile.mkdtemp(prefix="aiwe-py-")
         self.data = os.path.join(self.dir, "data.redb")
         subprocess.run([BIN, "admin", "create", EMAIL, "--password", PASSWORD, "--data", self.data],
                        check=True, capture_output=True)
+        env = dict(os.environ)
+        if config is not None:
+            path = os.path.join(self.dir, "aiwebengine.toml")
+            with open(path, "w") as f:
+                f.write(config)
+            env["AIWEBENGINE_CONFIG"] = path
         self.proc = subprocess.Popen([BIN, "serve", "--data", self.data, "--http", "127.0.0.1:0", "--https", "off"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
         for line in self.proc.stdout:
             m = re.search(r"listening on (http://\S+)", line)
             if m:
@@ -110,7 +116,48 @@ async def over_stdio_url(engine):
         await exercise(client, "stdio --url")
 
 
+BROKEN = """register('/agent-hello', (req) => {
+  return 'hello ' + (req.query.name ?? 'world';
+});
+"""
+
+
+async def admin_agent(engine):
+    """An agent develops on the engine through the admin tools: a script with
+    a syntax error, the error read back, a fix with edit_script, the route
+    called, its log read."""
+    headers = {"authorization": "Bearer " + engine.token}
+    async with httpx2.AsyncClient(headers=headers) as http:
+        async with Client(streamable_http_client(engine.url + "/mcp", http_client=http)) as client:
+            names = {t.name for t in (await client.list_tools()).tools}
+            assert {"put_script", "edit_script", "call_route", "get_logs"} <= names, names
+            put = await client.call_tool("put_script", {"name": "agent.js", "source": BROKEN})
+            got = put.structured_content
+            assert got["ok"] is False and got["saved"] is False, got
+            assert got["line"] == 2 and isinstance(got["column"], int), got
+            assert got["error"], got
+            shown = (await client.call_tool("get_script", {"name": "agent.js"})).structured_content
+            assert shown["draft"]["source"] == BROKEN, shown
+            fixed = await client.call_tool(
+                "edit_script", {"name": "agent.js", "oldText": "?? 'world';", "newText": "?? 'world');"})
+            got = fixed.structured_content
+            assert got["ok"] is True and got["edited"] == "draft", got
+            assert {"method": "GET", "path": "/agent-hello", "stream": False} in got["routes"], got
+            called = (await client.call_tool("call_route", {"path": "/agent-hello?name=agent"})).structured_content
+            assert called["status"] == 200 and called["body"] == "hello agent", called
+            routes = (await client.call_tool("list_routes", {})).structured_content
+            assert any(r["path"] == "/agent-hello" for r in routes["routes"]), routes
+
+
 def main():
+    admin = Engine("[mcp]\nadmin_tools = true\n")
+    try:
+        asyncio.run(admin_agent(admin))
+        print("ok - test_req_mcp_003_python_sdk_agent_fixes_a_script_with_the_admin_tools")
+    finally:
+        admin.stop()
+        shutil.rmtree(admin.dir, ignore_errors=True)
+
     engine = Engine()
     try:
         engine.deploy("mcp.js", script("mcp_tools.js"))
