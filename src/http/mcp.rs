@@ -55,6 +55,14 @@ pub async fn mcp_caller(State(state): State<AppState>, mut req: Request, next: N
         // pages (DNS rebinding is still stopped by its Host allowlist).
         req.headers_mut().remove(header::ORIGIN);
     }
+    if let Some(next_id) = req
+        .headers()
+        .get(LAST_EVENT_ID)
+        .and_then(|v| v.to_str().ok())
+        .and_then(event_after)
+    {
+        req.headers_mut().insert(LAST_EVENT_ID, next_id);
+    }
     match resolve(&state, req.headers(), tls.as_ref()) {
         Ok(caller) => {
             req.extensions_mut().insert(caller);
@@ -71,6 +79,26 @@ pub async fn mcp_caller(State(state): State<AppState>, mut req: Request, next: N
             resp
         }
     }
+}
+
+const LAST_EVENT_ID: &str = "last-event-id";
+
+/// rmcp 3.11 replays a stream from the event *named* by `Last-Event-ID`,
+/// so the client would get the last event it saw twice; the standard says
+/// the events after it. Its ids are `INDEX` or `INDEX/REQUEST`: ask rmcp
+/// for the next index. Anything else is left for rmcp to refuse.
+fn event_after(id: &str) -> Option<HeaderValue> {
+    let (index, rest) = match id.split_once('/') {
+        Some((i, r)) => (i, Some(r)),
+        None => (id, None),
+    };
+    let next = index.parse::<usize>().ok()?.checked_add(1)?;
+    let value = match rest {
+        Some(r) if r.parse::<u64>().is_ok() => format!("{next}/{r}"),
+        Some(_) => return None,
+        None => next.to_string(),
+    };
+    HeaderValue::from_str(&value).ok()
 }
 
 /// `Origin` is this server itself: the scheme the request came over and the

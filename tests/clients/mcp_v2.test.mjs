@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
-import { startEngine, testScript, BIN } from "./engine.mjs";
+import { startEngine, testScript, BIN, eventually } from "./engine.mjs";
 
 const PIN = { versionNegotiation: { mode: { pin: "2026-07-28" } } };
 let engine;
@@ -100,6 +100,33 @@ test("test_req_mcp_003_ts_v2_client_cancellation_reaches_the_handler", async () 
       got = await (await fetch(`${engine.url}/mcp-test/cancelled?id=v2`)).json();
     }
     assert.deepEqual(got, { event: 2, aborted: true, reason: "the MCP client cancelled this call" });
+  } finally {
+    await client.close();
+  }
+});
+
+test("test_req_mcp_004_ts_v2_client_subscriptions_listen_gets_list_changes_and_updates", async () => {
+  const client = new Client({ name: "v2-listen", version: "1.0.0" }, PIN);
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${engine.url}/mcp`), {
+    requestInit: { headers: { authorization: `Bearer ${engine.token}` } },
+  }));
+  try {
+    const seen = [];
+    client.setNotificationHandler("notifications/tools/list_changed", () => seen.push("tools"));
+    client.setNotificationHandler("notifications/resources/updated", (n) => seen.push(`updated ${n.params.uri}`));
+    const sub = await client.listen({ toolsListChanged: true, resourceSubscriptions: ["memo://11"] });
+    assert.equal(sub.honoredFilter.toolsListChanged, true, JSON.stringify(sub.honoredFilter));
+    assert.deepEqual(sub.honoredFilter.resourceSubscriptions, ["memo://11"]);
+    // A save that adds a tool: tools/list_changed on the stream.
+    await engine.deploy("listen_extra.js", "registerMCPTool('listen_extra', 'x', {type: 'object'}, () => 'x');\n");
+    await eventually("tools/list_changed", () => seen.includes("tools"));
+    // Updates of the subscribed URI only.
+    await client.callTool({ name: "touch", arguments: { id: "12" } });
+    await client.callTool({ name: "touch", arguments: { id: "11" } });
+    await eventually("resources/updated", () => seen.some((s) => s.startsWith("updated")));
+    assert.deepEqual(seen.filter((s) => s.startsWith("updated")), ["updated memo://11"]);
+    await sub.close();
+    assert.equal(await sub.closed, "local");
   } finally {
     await client.close();
   }
