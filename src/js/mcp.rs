@@ -38,11 +38,35 @@ pub struct McpProgress {
     pub message: Option<String>,
 }
 
+/// One `ctx.log(...)`: a level of RFC 5424 as MCP names them, the data as
+/// JSON text, and an optional logger name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct McpLog {
+    pub level: String,
+    pub data_json: String,
+    pub logger: Option<String>,
+}
+
+/// The levels `ctx.log` accepts, lowest first.
+pub const LOG_LEVELS: [&str; 8] = [
+    "debug",
+    "info",
+    "notice",
+    "warning",
+    "error",
+    "critical",
+    "alert",
+    "emergency",
+];
+
 /// What an MCP call gives its handler beyond the arguments: where progress
 /// goes, and the flag a cancellation sets (it also interrupts running JS).
 #[derive(Clone)]
 pub struct McpHooks {
     pub progress: Option<tokio::sync::mpsc::UnboundedSender<McpProgress>>,
+    /// Where `ctx.log(level, data, logger?)` goes (the transport decides
+    /// by the client's level whether to send it).
+    pub log: Option<tokio::sync::mpsc::UnboundedSender<McpLog>>,
     pub cancel: Arc<AtomicBool>,
     /// Set by the worker when the handler starts: fires `ctx.signal`'s
     /// abort event in the handler's context. The canceller takes and calls
@@ -262,6 +286,38 @@ pub(crate) fn install_call<'js>(
         },
     )?;
     gctx.set("progress", progress)?;
+    let sink = hooks.log.clone();
+    let log = Function::new(
+        ctx.clone(),
+        move |ctx: Ctx<'js>,
+              level: String,
+              data: rquickjs::Value<'js>,
+              logger: rquickjs::function::Opt<String>| {
+            if !LOG_LEVELS.contains(&level.as_str()) {
+                return Err(Exception::throw_type(
+                    &ctx,
+                    &format!(
+                        "ctx.log: unknown level {level:?}; use one of {}",
+                        LOG_LEVELS.join(", ")
+                    ),
+                ));
+            }
+            let data_json = ctx
+                .json_stringify(data)?
+                .map(|s| s.to_string())
+                .transpose()?
+                .unwrap_or_else(|| "null".into());
+            if let Some(s) = &sink {
+                let _ = s.send(McpLog {
+                    level,
+                    data_json,
+                    logger: logger.0,
+                });
+            }
+            Ok(())
+        },
+    )?;
+    gctx.set("log", log)?;
     let flag = hooks.cancel.clone();
     let aborted = Function::new(ctx.clone(), move || flag.load(Ordering::Relaxed))?;
     let make: Function = ctx.eval(SIGNAL)?;

@@ -48,7 +48,9 @@ pub use host::{
     ScriptOp, ScriptsError, ScriptsPort, ScriptsReply,
 };
 pub use inline::InlineWorker;
-pub use mcp::{cancel_call, AbortHook, McpHooks, McpProgress, RESOURCE_UPDATED_TOPIC};
+pub use mcp::{
+    cancel_call, AbortHook, McpHooks, McpLog, McpProgress, LOG_LEVELS, RESOURCE_UPDATED_TOPIC,
+};
 pub use pool::QuickJsPool;
 pub use upload::{FileData, SpooledFile};
 

@@ -5,13 +5,17 @@
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use rmcp::model::{ProgressNotificationParam, ProgressToken};
+#[allow(deprecated)]
+use rmcp::model::{
+    LoggingLevel, LoggingMessageNotificationParam, ProgressNotificationParam, ProgressToken,
+};
 use rmcp::{Peer, RoleServer};
 use serde_json::Value;
 
 use crate::domain::RequestAuth;
 use crate::js::{
-    cancel_call, AbortHook, CallKind, Invocation, Invoker, McpHooks, McpProgress, ScriptRequest,
+    cancel_call, AbortHook, CallKind, Invocation, Invoker, McpHooks, McpLog, McpProgress,
+    ScriptRequest, LOG_LEVELS,
 };
 use crate::scripts::routes::LoadedScript;
 
@@ -25,6 +29,9 @@ pub struct Call<'a> {
     pub auth: Option<Arc<RequestAuth>>,
     /// Where `ctx.progress` goes, when the client asked for progress.
     pub progress: Option<(Peer<RoleServer>, ProgressToken)>,
+    /// Where `ctx.log` goes, and the least level the client wants
+    /// (an index into [`LOG_LEVELS`]).
+    pub log: Option<(Peer<RoleServer>, usize)>,
 }
 
 /// How a call ended, short of a value.
@@ -45,6 +52,7 @@ pub async fn run(
     let cancel = Arc::new(AtomicBool::new(false));
     let on_cancel = AbortHook::default();
     let (ptx, mut prx) = tokio::sync::mpsc::unbounded_channel();
+    let (ltx, mut lrx) = tokio::sync::mpsc::unbounded_channel();
     let (tx, mut rx) = tokio::sync::oneshot::channel();
     let request = ScriptRequest {
         method: "POST".into(),
@@ -55,6 +63,7 @@ pub async fn run(
         context_json: Some(call.ctx.to_string()),
         mcp: Some(McpHooks {
             progress: call.progress.is_some().then_some(ptx),
+            log: call.log.is_some().then_some(ltx),
             cancel: cancel.clone(),
             on_cancel: on_cancel.clone(),
         }),
@@ -72,6 +81,7 @@ pub async fn run(
         tokio::select! {
             biased;
             Some(p) = prx.recv() => send_progress(&call.progress, p).await,
+            Some(l) = lrx.recv() => send_log(&call.log, l).await,
             o = &mut rx => break o,
             () = &mut cancelled => {
                 cancel_call(&cancel, &on_cancel);
@@ -82,6 +92,9 @@ pub async fn run(
     // Progress sent before the value must reach the client first.
     while let Ok(p) = prx.try_recv() {
         send_progress(&call.progress, p).await;
+    }
+    while let Ok(l) = lrx.try_recv() {
+        send_log(&call.log, l).await;
     }
     match outcome {
         Ok(Ok(r)) => Ok(
@@ -102,6 +115,36 @@ async fn send_progress(to: &Option<(Peer<RoleServer>, ProgressToken)>, p: McpPro
     param.total = p.total;
     param.message = p.message;
     let _ = peer.notify_progress(param).await;
+}
+
+/// One `ctx.log` as `notifications/message`, when at or above the level
+/// the client set (dropped otherwise, or when the client is gone).
+#[allow(deprecated)] // logging is deprecated in 2026-07-28 (SEP-2577), current in 2025
+async fn send_log(to: &Option<(Peer<RoleServer>, usize)>, l: McpLog) {
+    let Some((peer, min)) = to else { return };
+    let Some(rank) = LOG_LEVELS.iter().position(|x| *x == l.level) else {
+        return;
+    };
+    if rank < *min {
+        return;
+    }
+    let Ok(level) = serde_json::from_value::<LoggingLevel>(Value::String(l.level)) else {
+        return;
+    };
+    let data = serde_json::from_str(&l.data_json).unwrap_or(Value::Null);
+    let mut param = LoggingMessageNotificationParam::new(level, data);
+    param.logger = l.logger;
+    let _ = peer.notify_logging_message(param).await;
+}
+
+/// The rank in [`LOG_LEVELS`] of a level a client asked for.
+#[allow(deprecated)]
+pub fn level_rank(level: &LoggingLevel) -> usize {
+    let name = serde_json::to_value(level)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    LOG_LEVELS.iter().position(|x| *x == name).unwrap_or(1)
 }
 
 fn failure_text(f: &crate::js::ScriptFailure) -> String {

@@ -40,6 +40,7 @@ impl EngineMcp {
             ctx,
             auth: who.auth,
             progress,
+            log: self.log_sink(context),
         };
         match call::run(&self.core().runtime, call, context.ct.cancelled()).await {
             Ok(v) => Ok(v),

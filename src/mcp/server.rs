@@ -7,13 +7,14 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+#[allow(deprecated)] // SetLevelRequestParams: logging is current in the 2025 revisions
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult,
     GetPromptRequestParams, GetPromptResponse, Implementation, ListPromptsResult,
     ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
     ReadResourceRequestParams, ReadResourceResponse, ResourceUpdatedNotificationParam,
-    ServerCapabilities, ServerConfig, SubscribeRequestParams, SubscriptionFilter,
-    UnsubscribeRequestParams,
+    ServerCapabilities, ServerConfig, SetLevelRequestParams, SubscribeRequestParams,
+    SubscriptionFilter, UnsubscribeRequestParams,
 };
 use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
@@ -51,6 +52,9 @@ pub struct EngineMcp {
     fallback: McpCaller,
     /// This session's `resources/subscribe` URIs (2025 revisions).
     subscribed: Arc<Mutex<HashSet<String>>>,
+    /// The least `ctx.log` level this session wants (`logging/setLevel`,
+    /// 2025 revisions), as a rank in `LOG_LEVELS`.
+    log_rank: Arc<Mutex<Option<usize>>>,
 }
 
 impl EngineMcp {
@@ -61,6 +65,7 @@ impl EngineMcp {
             core,
             fallback,
             subscribed: Arc::default(),
+            log_rank: Arc::default(),
         }
     }
 
@@ -70,6 +75,22 @@ impl EngineMcp {
 
     pub(super) fn fallback(&self) -> &McpCaller {
         &self.fallback
+    }
+
+    /// Where a handler's `ctx.log` goes: this request's `_meta` log level
+    /// (2026-07-28), else the session's `logging/setLevel`, else `info`.
+    #[allow(deprecated)]
+    pub(super) fn log_sink(
+        &self,
+        context: &RequestContext<RoleServer>,
+    ) -> Option<(Peer<RoleServer>, usize)> {
+        let rank = context
+            .meta
+            .log_level()
+            .map(|l| call::level_rank(&l))
+            .or(*self.log_rank.lock().unwrap_or_else(|e| e.into_inner()))
+            .unwrap_or(1);
+        Some((context.peer.clone(), rank))
     }
 
     fn subscriptions(&self) -> MutexGuard<'_, HashSet<String>> {
@@ -102,6 +123,7 @@ impl EngineMcp {
             ctx: json!({ "tool": name }),
             auth: who.auth.clone(),
             progress,
+            log: self.log_sink(&context),
         };
         let result = match call::run(&self.core.runtime, call, context.ct.cancelled()).await {
             Ok(value) => tools::script_result(tool, value),
@@ -173,9 +195,11 @@ async fn notify_changes(peer: Peer<RoleServer>, server: EngineMcp) {
 }
 
 impl ServerHandler for EngineMcp {
+    #[allow(deprecated)] // enable_logging: for the 2025 revisions' logging/setLevel
     fn get_info(&self) -> ServerConfig {
         let caps = ServerCapabilities::builder()
             .enable_completions()
+            .enable_logging()
             .enable_prompts()
             .enable_resources()
             .enable_tools()
@@ -190,6 +214,17 @@ impl ServerHandler for EngineMcp {
                 env!("CARGO_PKG_VERSION"),
             ))
             .with_instructions("Tools, resources and prompts registered by the engine's scripts.")
+    }
+
+    #[allow(deprecated)] // logging/setLevel: deprecated in 2026-07-28, current in 2025
+    async fn set_level(
+        &self,
+        request: SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        *self.log_rank.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(call::level_rank(&request.level));
+        Ok(())
     }
 
     async fn list_tools(

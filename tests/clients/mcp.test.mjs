@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { LoggingMessageNotificationSchema, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { startEngine, testScript, eventually } from "./engine.mjs";
 
 let engine;
@@ -119,6 +119,27 @@ test("test_req_mcp_003_cancellation_fires_abort_listeners_of_a_waiting_handler",
     return got !== null;
   });
   assert.deepEqual(got, { event: 2, aborted: true, reason: "the MCP client cancelled this call" });
+});
+
+test("test_req_mcp_003_ctx_log_honours_logging_set_level", async () => {
+  const seen = [];
+  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => seen.push(n.params));
+  assert.ok(client.getServerCapabilities().logging, "the server offers logging");
+  // No level set yet: info and above.
+  await client.callTool({ name: "chatty", arguments: {} });
+  await eventually("log messages", () => seen.length >= 3);
+  assert.deepEqual(seen.map((m) => m.level), ["info", "warning", "error"]);
+  assert.deepEqual(seen[0].data, { step: 1 });
+  assert.equal(seen[0].logger, "chatty");
+  seen.length = 0;
+  await client.setLoggingLevel("warning");
+  await client.callTool({ name: "chatty", arguments: {} });
+  await eventually("log messages", () => seen.length >= 2);
+  assert.deepEqual(seen.map((m) => [m.level, m.data]), [["warning", "careful"], ["error", "it broke"]]);
+  const bad = await client.callTool({ name: "chatty", arguments: { bad: true } });
+  assert.equal(bad.isError, true);
+  assert.match(bad.content[0].text, /unknown level "loud"/);
+  await client.setLoggingLevel("debug");
 });
 
 test("test_req_mcp_002_list_changed_after_a_save_and_conflicts_refused", async () => {

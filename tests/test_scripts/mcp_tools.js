@@ -67,6 +67,15 @@ registerMCPTool('wait_abort', 'Waits for the abort event of ctx.signal, then rec
   });
 }));
 
+registerMCPTool('chatty', 'Logs at four levels through ctx.log', { type: 'object' }, (args, ctx) => {
+  ctx.log('debug', 'a detail');
+  ctx.log('info', { step: 1 }, 'chatty');
+  ctx.log('warning', 'careful');
+  ctx.log('error', 'it broke');
+  if (args.bad) ctx.log('loud', 'x');
+  return 'logged';
+});
+
 register('/mcp-test/cancelled', async (req) => {
   const e = await kv.get(['cancelled', req.query.id]);
   return { status: 200, body: JSON.stringify(e.value === undefined ? null : e.value) };
