@@ -42,6 +42,15 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         ))
 }
 
+/// `GET /engine/api/mcp/sessions` (admins): the connected MCP sessions of
+/// the 2025 revisions, the most recently active first.
+pub async fn sessions(
+    _: super::auth::AdminUser,
+    State(state): State<AppState>,
+) -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({ "sessions": state.mcp().live.list() }))
+}
+
 /// Who calls `/mcp`: an OAuth access token minted by this engine for its
 /// `/mcp` (docs/mcp-auth.md), the engine's other bearer tokens (API and
 /// login tokens) or the session cookie. With `mcp.auth = "required"` a

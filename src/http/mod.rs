@@ -116,6 +116,7 @@ pub fn app(state: AppState) -> Router {
             put(groups::grant_permission).delete(groups::revoke_permission),
         )
         .route("/api/audit", get(groups::audit))
+        .route("/api/mcp/sessions", get(mcp::sessions))
         // Until the admin UI has its own setup page.
         .route(
             "/admin/setup",

@@ -21,6 +21,7 @@ mod prompts;
 pub mod registry;
 mod resources;
 pub mod server;
+pub mod sessions;
 mod template;
 mod tools;
 

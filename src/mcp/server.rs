@@ -26,6 +26,7 @@ use super::builtin::BuiltinTools;
 use super::call::{self, Call, Ended};
 use super::caller::{self, McpCaller};
 use super::registry::{Change, Registry};
+use super::sessions::SessionInfo;
 use super::{prompts, resources, tools};
 use crate::js::Invoker;
 use crate::js::RESOURCE_UPDATED_TOPIC;
@@ -42,6 +43,8 @@ pub struct McpCore {
     pub sessions: Arc<LocalSessionManager>,
     /// Where `notifyMCPResourceUpdated(uri)` publishes.
     pub streams: Arc<crate::events::Streams>,
+    /// The connected 2025 sessions, for the admin UI.
+    pub live: Arc<super::sessions::Sessions>,
 }
 
 /// One session's handler (rmcp makes one per session, or per request when
@@ -55,6 +58,8 @@ pub struct EngineMcp {
     /// The least `ctx.log` level this session wants (`logging/setLevel`,
     /// 2025 revisions), as a rank in `LOG_LEVELS`.
     log_rank: Arc<Mutex<Option<usize>>>,
+    /// This session's key in `core.live`, once initialized.
+    live_key: Arc<std::sync::OnceLock<u64>>,
 }
 
 impl EngineMcp {
@@ -66,6 +71,7 @@ impl EngineMcp {
             fallback,
             subscribed: Arc::default(),
             log_rank: Arc::default(),
+            live_key: Arc::default(),
         }
     }
 
@@ -93,6 +99,49 @@ impl EngineMcp {
         Some((context.peer.clone(), rank))
     }
 
+    /// Counts a request of this session (if it is a listed one).
+    pub(super) fn touch(&self) {
+        if let Some(k) = self.live_key.get() {
+            self.core.live.touch(*k);
+        }
+    }
+
+    /// Lists this session once the client said `initialized`.
+    fn go_live(&self, context: &NotificationContext<RoleServer>) {
+        let info = context.peer.peer_info();
+        let who = caller::of(&context.extensions, &self.fallback);
+        let id = context
+            .extensions
+            .get::<axum::http::request::Parts>()
+            .and_then(|p| p.headers.get("mcp-session-id"))
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let record = SessionInfo {
+            id,
+            protocol_version: info
+                .as_ref()
+                .map(|i| i.protocol_version.to_string())
+                .unwrap_or_default(),
+            client_name: info
+                .as_ref()
+                .map(|i| i.client_info.name.clone())
+                .unwrap_or_default(),
+            client_version: info
+                .as_ref()
+                .map(|i| i.client_info.version.clone())
+                .unwrap_or_default(),
+            user: who.principal.as_ref().map(|p| p.email.clone()),
+            started_at: 0,
+            last_active_at: 0,
+            requests: 0,
+        };
+        let key = self.core.live.add(record);
+        if self.live_key.set(key).is_err() {
+            self.core.live.remove(key);
+        }
+    }
+
     fn subscriptions(&self) -> MutexGuard<'_, HashSet<String>> {
         self.subscribed.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -102,6 +151,7 @@ impl EngineMcp {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        self.touch();
         let who = caller::of(&context.extensions, &self.fallback);
         let args = Value::Object(request.arguments.unwrap_or_default());
         let name = request.name.to_string();
@@ -162,8 +212,17 @@ impl EngineMcp {
 async fn notify_changes(peer: Peer<RoleServer>, server: EngineMcp) {
     let mut changes = server.core.registry.changes();
     let mut updates = server.core.streams.subscribe_topic(RESOURCE_UPDATED_TOPIC);
+    // A session that ends (DELETE, expiry, a closed stdio) is noticed here
+    // even when nothing is announced.
+    let mut alive = tokio::time::interval(std::time::Duration::from_secs(2));
     loop {
         let sent = tokio::select! {
+            _ = alive.tick() => {
+                if peer.is_transport_closed() {
+                    return;
+                }
+                continue;
+            }
             c = changes.recv() => {
                 let change = match c {
                     Ok(c) => c,
@@ -232,6 +291,7 @@ impl ServerHandler for EngineMcp {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
+        self.touch();
         let who = caller::of(&context.extensions, &self.fallback);
         let snapshot = self.core.registry.snapshot();
         let mut list: Vec<_> = snapshot
@@ -259,7 +319,15 @@ impl ServerHandler for EngineMcp {
     }
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
-        tokio::spawn(notify_changes(context.peer, self.clone()));
+        self.go_live(&context);
+        let server = self.clone();
+        tokio::spawn(async move {
+            let key = server.live_key.get().copied();
+            notify_changes(context.peer, server.clone()).await;
+            if let Some(k) = key {
+                server.core.live.remove(k);
+            }
+        });
     }
 
     fn accepted_subscription_filter(

@@ -174,6 +174,9 @@ pub async fn start_live(
         runtime: runtime.clone(),
         builtin,
         sessions: Default::default(),
+        live: Arc::new(crate::mcp::sessions::Sessions::new(Arc::new(
+            crate::domain::SystemClock,
+        ))),
         streams: streams.clone(),
     });
     let services = Services {

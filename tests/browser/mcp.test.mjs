@@ -49,3 +49,39 @@ test('the MCP page lists the admin tools and calls one', async () => {
   await shot(p, 'mcp-called');
   assert.deepEqual(p.problems(), []);
 });
+
+test('the MCP page lists connected sessions, and a closed one goes away', async () => {
+  const token = await apiLogin(server.url);
+  const headers = { authorization: `Bearer ${token}`, accept: 'application/json, text/event-stream', 'content-type': 'application/json' };
+  const init = await fetch(`${server.url}/mcp`, {
+    method: 'POST', headers,
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'session-list-agent', version: '7.1' } } }),
+  });
+  assert.equal(init.status, 200);
+  const sid = init.headers.get('mcp-session-id');
+  await init.text();
+  const h2 = { ...headers, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' };
+  const ready = await fetch(`${server.url}/mcp`, { method: 'POST', headers: h2, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+  assert.equal(ready.status, 202);
+
+  const p = await openPage(browser, server.url);
+  await logIn(p);
+  await p.getByRole('link', { name: 'MCP', exact: true }).click();
+  await p.getByRole('heading', { name: 'Connected sessions' }).waitFor();
+  const row = p.locator(`#mcp-sessions tr[data-session="${sid}"]`);
+  await row.getByText('session-list-agent 7.1').waitFor();
+  await row.getByText('2025-06-18').waitFor();
+  await row.getByText('admin@example.com').waitFor();
+  await shot(p, 'mcp-sessions');
+
+  // The agent ends its session: after a refresh it is gone.
+  const del = await fetch(`${server.url}/mcp`, { method: 'DELETE', headers: h2 });
+  assert.ok(del.status < 300, `DELETE: ${del.status}`);
+  for (let i = 0; i < 40; i++) {
+    await p.getByRole('button', { name: 'Refresh' }).click();
+    await p.waitForTimeout(250);
+    if ((await row.count()) === 0) break;
+  }
+  assert.equal(await row.count(), 0, 'the closed session is still listed');
+  assert.deepEqual(p.problems(), []);
+});

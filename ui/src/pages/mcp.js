@@ -2,7 +2,8 @@
 // templates, prompts, with their schemas), a form to call a tool and one to
 // read a resource. It talks MCP itself, as the logged-in user, so it shows
 // exactly what an AI client with that user's rights would see.
-import { BASE, h, clear, notice, hideNotice, badge } from '../dom.js';
+import { BASE, h, clear, notice, hideNotice, badge, time } from '../dom.js';
+import { api, isAdmin } from '../api.js';
 import { McpClient } from '../mcp-client.js';
 
 const json = (v) => JSON.stringify(v, null, 2);
@@ -127,6 +128,43 @@ function readForm(client, resources) {
   return h('div', null, form, out);
 }
 
+// The connected sessions (admins): 2025-revision sessions with their
+// client, protocol, user and activity. 2026-07-28 clients are stateless.
+function sessionsTable(sessions) {
+  if (!sessions.length) return h('p', { class: 'muted' }, 'No connected sessions.');
+  const iso = (ms) => new Date(ms).toISOString();
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'list', id: 'mcp-sessions' },
+    h('caption', { class: 'sr-only' }, 'Connected sessions'),
+    h('thead', null, h('tr', null, ['Client', 'User', 'Protocol', 'Connected', 'Last active', 'Requests', 'Session'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', null, sessions.map((s) => h('tr', { 'data-session': s.id },
+      h('td', { 'data-label': 'Client' }, `${s.client_name} ${s.client_version}`.trim()),
+      h('td', { 'data-label': 'User' }, s.user || h('span', { class: 'muted' }, 'anonymous')),
+      h('td', { 'data-label': 'Protocol' }, s.protocol_version),
+      h('td', { 'data-label': 'Connected' }, time(iso(s.started_at))),
+      h('td', { 'data-label': 'Last active' }, time(iso(s.last_active_at))),
+      h('td', { 'data-label': 'Requests' }, String(s.requests)),
+      h('td', { 'data-label': 'Session' }, h('code', { class: 'small' }, s.id.slice(0, 8))))))));
+}
+
+async function sessionsSection() {
+  if (!isAdmin()) return null;
+  const box = h('section', { id: 'mcp-sessions-section' }, h('h2', null, 'Connected sessions'));
+  const refresh = h('button', { type: 'button' }, 'Refresh');
+  const holder = h('div');
+  const load = async () => {
+    try {
+      const r = await api('GET', '/engine/api/mcp/sessions', { quiet: true });
+      clear(holder, sessionsTable(r.sessions || []));
+    } catch (e) {
+      clear(holder, h('p', { class: 'notice error' }, e.message));
+    }
+  };
+  refresh.addEventListener('click', load);
+  await load();
+  box.append(h('p', { class: 'muted small' }, 'MCP sessions (protocol 2025-06-18 and 2025-11-25) connected now; 2026-07-28 clients are stateless and not listed. ', refresh), holder);
+  return box;
+}
+
 export function mcpPage({ main }) {
   const msg = h('div', { class: 'notice', hidden: true });
   const body = h('div', null, h('p', { class: 'muted' }, 'Connecting to /mcp…'));
@@ -151,7 +189,8 @@ export function mcpPage({ main }) {
       tools.length ? h('section', null, h('h3', null, 'Call a tool'), callForm(client, tools)) : null,
       h('h2', null, `Resources (${resources.length + templates.length})`), resourcesTable(resources, templates),
       resources.length || templates.length ? h('section', null, h('h3', null, 'Read a resource'), readForm(client, resources)) : null,
-      h('h2', null, `Prompts (${prompts.length})`), promptsTable(prompts));
+      h('h2', null, `Prompts (${prompts.length})`), promptsTable(prompts),
+      await sessionsSection());
   };
   load().catch((e) => { clear(body); notice(msg, 'error', e.message); });
   return () => { client.close(); };
