@@ -45,6 +45,10 @@ enum Command {
     Config(config::ConfigCommand),
     /// Serve the data file's scripts as an MCP server over stdin/stdout.
     Mcp(mcp::McpArgs),
+    /// Upload a project folder's changed scripts and public/ assets to a server.
+    Deploy(crate::project::cli::DeployArgs),
+    /// Write a server's scripts and assets into a project folder.
+    Pull(crate::project::cli::PullArgs),
 }
 
 #[derive(Args)]
@@ -114,6 +118,8 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => crate::backup::cli::verify(&crate::state::file_format(), args),
         Command::Config(cmd) => config::run(cmd, sub.subcommand().map(|(_, m)| m)),
         Command::Mcp(args) => mcp::run(args),
+        Command::Deploy(args) => crate::project::cli::deploy(args),
+        Command::Pull(args) => crate::project::cli::pull(args),
     }
 }
 
