@@ -73,7 +73,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "cli",
         &[
             "domain", "store", "config", "auth", "backup", "observe", "seed", "state", "server",
-            "mcp", "project",
+            "mcp", "project", "http", "assets", "scripts",
         ],
     ),
 ];

@@ -129,7 +129,11 @@ async fn test_req_dev_003_deploy_stops_at_the_first_load_error_naming_file_line_
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     write(d, "a.js", &route("/a", "a"));
-    write(d, "b/broken.js", "// fine\nregister(\"/b\", () => 1 +* 2);\n");
+    write(
+        d,
+        "b/broken.js",
+        "// fine\nregister(\"/b\", () => 1 +* 2);\n",
+    );
     write(d, "c.js", &route("/c", "c"));
     let url = eng.server.base.clone();
     let out = aiwe(
