@@ -18,6 +18,8 @@
 //! - [`backup`]: online snapshots, offline copies, `.zst`, verify, restore;
 //!   the format-specific work behind its ports `DataFile` and `FileFormat`
 //!   (redb adapter: `store::backup`).
+//! - [`project`]: a project folder (scripts by relative path, `public/`
+//!   assets) against a server's copy: `deploy` and `pull`.
 //! - [`observe`]: request ids, the access log, the Prometheus registry.
 //! - [`config`]: the schema and its layers (flags > env > files > data-file
 //!   settings > defaults); validation, reloads; the settings port
@@ -63,6 +65,7 @@ pub mod mcp;
 #[path = "../migrations/mod.rs"]
 pub mod migrations;
 pub mod observe;
+pub mod project;
 pub mod scripts;
 pub mod seed;
 pub mod server;

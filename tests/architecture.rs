@@ -46,6 +46,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("config", &["domain", "js", "kv", "assets", "fetch"]),
     ("observe", &["domain", "store", "config"]),
     ("backup", &["domain"]),
+    ("project", &["domain", "scripts", "assets", "backup"]),
     (
         "http",
         &[
@@ -72,7 +73,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "cli",
         &[
             "domain", "store", "config", "auth", "backup", "observe", "seed", "state", "server",
-            "mcp",
+            "mcp", "project", "http", "assets", "scripts",
         ],
     ),
 ];

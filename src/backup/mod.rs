@@ -13,8 +13,8 @@
 
 pub mod cli;
 pub mod file;
-mod pin;
-mod remote;
+pub mod pin;
+pub mod remote;
 pub mod schedule;
 mod verify;
 

@@ -27,6 +27,29 @@ pub fn normalize(given: &str) -> Option<String> {
     Some(pairs.join(":"))
 }
 
+/// An HTTP client builder for a running server's API (`backup --url`,
+/// `deploy`, `pull`): no redirects (a redirect to HTTPS would drop the
+/// Authorization header), and for a self-signed certificate either
+/// `insecure` (any certificate) or `fingerprint` (only that one).
+pub fn client_builder(
+    insecure: bool,
+    fingerprint: Option<&str>,
+) -> Result<reqwest::ClientBuilder, String> {
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .danger_accept_invalid_certs(insecure)
+        .redirect(reqwest::redirect::Policy::none());
+    if let Some(given) = fingerprint {
+        let pinned = normalize(given).ok_or_else(|| {
+            format!("--fingerprint {given:?} is not a SHA-256 fingerprint; copy the `SHA-256 fingerprint: AB:CD:…` line serve printed")
+        })?;
+        let tls =
+            client_config(pinned).map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        builder = builder.use_preconfigured_tls(tls);
+    }
+    Ok(builder)
+}
+
 /// A client config that trusts only the certificate with `fingerprint`.
 pub fn client_config(fingerprint: String) -> Result<rustls::ClientConfig, rustls::Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());

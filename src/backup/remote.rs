@@ -2,7 +2,6 @@
 //! `GET /engine/api/backup`.
 
 use std::path::Path;
-use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
 
@@ -18,25 +17,10 @@ pub struct Remote<'a> {
 }
 
 fn client(remote: &Remote<'_>) -> Result<reqwest::Client, BackupError> {
-    let setup = |e: &dyn std::fmt::Display| {
-        BackupError::Remote(format!("cannot set up the HTTP client: {e}"))
-    };
-    let mut builder = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .danger_accept_invalid_certs(remote.insecure)
-        // A redirect (plain HTTP to HTTPS) would drop the Authorization
-        // header; better to say where to point --url.
-        .redirect(reqwest::redirect::Policy::none());
-    if let Some(given) = remote.fingerprint {
-        let pinned = super::pin::normalize(given).ok_or_else(|| {
-            BackupError::Remote(format!(
-                "--fingerprint {given:?} is not a SHA-256 fingerprint; copy the `SHA-256 fingerprint: AB:CD:…` line serve printed"
-            ))
-        })?;
-        let tls = super::pin::client_config(pinned).map_err(|e| setup(&e))?;
-        builder = builder.use_preconfigured_tls(tls);
-    }
-    builder.build().map_err(|e| setup(&e))
+    super::pin::client_builder(remote.insecure, remote.fingerprint)
+        .map_err(BackupError::Remote)?
+        .build()
+        .map_err(|e| BackupError::Remote(format!("cannot set up the HTTP client: {e}")))
 }
 
 /// Streams the server's snapshot into `dest`; returns the bytes written.
@@ -127,7 +111,7 @@ fn redirected(resp: &reqwest::Response) -> BackupError {
 }
 
 /// reqwest's message plus its causes (where the TLS or IO reason is).
-fn chain(e: &dyn std::error::Error) -> String {
+pub fn chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut cause = e.source();
     while let Some(c) = cause {

@@ -4,6 +4,8 @@
 //! or configuration error.
 
 mod config;
+mod dev;
+mod dev_sync;
 mod mcp;
 mod mcp_bridge;
 
@@ -45,6 +47,12 @@ enum Command {
     Config(config::ConfigCommand),
     /// Serve the data file's scripts as an MCP server over stdin/stdout.
     Mcp(mcp::McpArgs),
+    /// Serve a project folder for development, reloading files as they change.
+    Dev(dev::DevArgs),
+    /// Upload a project folder's changed scripts and public/ assets to a server.
+    Deploy(crate::project::cli::DeployArgs),
+    /// Write a server's scripts and assets into a project folder.
+    Pull(crate::project::cli::PullArgs),
 }
 
 #[derive(Args)]
@@ -114,6 +122,9 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => crate::backup::cli::verify(&crate::state::file_format(), args),
         Command::Config(cmd) => config::run(cmd, sub.subcommand().map(|(_, m)| m)),
         Command::Mcp(args) => mcp::run(args),
+        Command::Dev(args) => dev::run(args),
+        Command::Deploy(args) => crate::project::cli::deploy(args),
+        Command::Pull(args) => crate::project::cli::pull(args),
     }
 }
 

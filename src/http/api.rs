@@ -14,7 +14,7 @@ use super::error::ApiError;
 use super::extract::{ApiBytes, ApiPath, ApiQuery};
 use crate::http::AppState;
 use crate::scripts::routes::RouteSpec;
-use crate::scripts::{rfc3339, validate_name, Access, SaveOutcome, ScriptRecord};
+use crate::scripts::{rfc3339, source_sha256, validate_name, Access, SaveOutcome, ScriptRecord};
 
 fn routes_json(routes: &[RouteSpec]) -> Value {
     routes
@@ -40,6 +40,7 @@ fn summary(r: &ScriptRecord) -> Value {
         "grants": r.grants,
         "routes": routes_json(&r.routes),
         "error": r.error,
+        "sha256": r.sha256,
     })
 }
 
@@ -49,12 +50,19 @@ pub async fn list_scripts(
     State(state): State<AppState>,
 ) -> Result<Json<Value>, ApiError> {
     let list = state.scripts().list().await?;
-    let list: Vec<Value> = list
-        .iter()
-        .filter(|r| access_of(&state, &user, &r.name).is_some())
-        .map(summary)
-        .collect();
-    Ok(Json(json!({ "scripts": list })))
+    let mut out = Vec::with_capacity(list.len());
+    for mut r in list {
+        if access_of(&state, &user, &r.name).is_none() {
+            continue;
+        }
+        if r.sha256.is_none() {
+            // Saved before the hash was kept: compute it from the source.
+            let (_, ver) = state.scripts().get(&r.name).await?;
+            r.sha256 = Some(source_sha256(&ver.source));
+        }
+        out.push(summary(&r));
+    }
+    Ok(Json(json!({ "scripts": out })))
 }
 
 pub async fn get_script(
@@ -65,6 +73,7 @@ pub async fn get_script(
     require(&state, &user, &name, Access::Read, "script.get").await?;
     let (rec, ver) = state.scripts().get(&name).await?;
     let mut v = summary(&rec);
+    v["sha256"] = source_sha256(&ver.source).into();
     v["source"] = ver.source.into();
     Ok(Json(v))
 }

@@ -57,6 +57,10 @@ pub struct ScriptRecord {
     pub mcp: crate::domain::McpSpecs,
     #[serde(default)]
     pub size: u64,
+    /// Lower-case hex SHA-256 of the current source (absent on records
+    /// written before it was kept; the API computes it then).
+    #[serde(default)]
+    pub sha256: Option<String>,
     /// Why the script is not serving, when it is stored but broken.
     #[serde(default)]
     pub error: Option<String>,
@@ -70,13 +74,27 @@ pub struct ScriptVersion {
     pub author: String,
 }
 
-/// Script names are flat: `[A-Za-z0-9][A-Za-z0-9_.-]{0,127}`.
+/// Lower-case hex SHA-256 of a script's source, as the API reports it.
+pub fn source_sha256(source: &str) -> String {
+    let d = ring::digest::digest(&ring::digest::SHA256, source.as_bytes());
+    d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The longest script name, in bytes.
+pub const MAX_NAME_LEN: usize = 255;
+
+/// Script names are relative paths such as `blog.js` or `api/users.js`:
+/// segments `[A-Za-z0-9][A-Za-z0-9_.-]*` joined by '/', at most
+/// [`MAX_NAME_LEN`] bytes. No empty segment, no leading '/', no `..`
+/// (a segment cannot start with '.').
 pub fn validate_name(name: &str) -> Result<(), String> {
-    let rule = "script names must match [A-Za-z0-9][A-Za-z0-9_.-]{0,127} (a flat name such as blog.js, no '/' or '..')";
-    let mut bytes = name.bytes();
-    let first_ok = bytes.next().is_some_and(|b| b.is_ascii_alphanumeric());
-    let rest_ok = bytes.all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
-    if !first_ok || !rest_ok || name.len() > 128 {
+    let rule = "script names are relative paths of segments matching [A-Za-z0-9][A-Za-z0-9_.-]* joined by '/' (such as blog.js or api/users.js), at most 255 bytes, no leading '/', no empty or '..' segment";
+    let segment_ok = |seg: &str| {
+        let mut bytes = seg.bytes();
+        let first_ok = bytes.next().is_some_and(|b| b.is_ascii_alphanumeric());
+        first_ok && bytes.all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+    };
+    if name.len() > MAX_NAME_LEN || !name.split('/').all(segment_ok) {
         return Err(format!("invalid script name {name:?}: {rule}"));
     }
     Ok(())
@@ -86,11 +104,36 @@ pub fn validate_name(name: &str) -> Result<(), String> {
 mod name_tests {
     #[test]
     fn names() {
-        for ok in ["blog.js", "shop-api.js", "a", "A_b-c.d"] {
+        let deep = format!("{}/x.js", ["d"; 100].join("/"));
+        for ok in [
+            "blog.js",
+            "shop-api.js",
+            "a",
+            "A_b-c.d",
+            "api/users.js",
+            deep.as_str(),
+        ] {
             assert!(super::validate_name(ok).is_ok(), "{ok}");
         }
-        let long = "a".repeat(129);
-        for bad in ["", "a/b", "..", ".hidden", "a\nb", "é.js", long.as_str()] {
+        let long = "a".repeat(256);
+        let bad_list = [
+            "",
+            "..",
+            ".hidden",
+            "a\nb",
+            "é.js",
+            long.as_str(),
+            "/a.js",
+            "a//b.js",
+            "a/",
+            "../a.js",
+            "a/../b.js",
+            "a/./b.js",
+            "a/.git/x.js",
+            "a\\b.js",
+            "a%2Fb.js",
+        ];
+        for bad in bad_list {
             assert!(super::validate_name(bad).is_err(), "{bad}");
         }
     }

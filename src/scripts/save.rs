@@ -43,6 +43,7 @@ pub fn next_version(
         graphql: reg.graphql,
         mcp: reg.mcp,
         size: source.len() as u64,
+        sha256: Some(super::source_sha256(&source)),
         error: None,
     };
     let version = ScriptVersion {

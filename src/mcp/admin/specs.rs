@@ -35,8 +35,9 @@ fn object(props: Value, required: &[&str]) -> Value {
 }
 
 fn name_prop() -> Value {
-    json!({ "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$",
-            "description": "The script's name, such as blog.js" })
+    json!({ "type": "string", "maxLength": crate::scripts::MAX_NAME_LEN,
+            "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)*$",
+            "description": "The script's name, a relative path such as blog.js or api/users.js" })
 }
 
 fn key_prop(what: &str) -> Value {

@@ -30,7 +30,7 @@ export function editorPage({ main, navigate, guard, title }, name) {
   const info = h('div', { class: 'script-info' });
   const dirtyMark = h('span', { class: 'dirty', hidden: true }, 'unsaved changes');
   const nameInput = h('input', { id: 'script-name', type: 'text', placeholder: 'hello.js', autocomplete: 'off',
-    spellcheck: 'false', pattern: '[A-Za-z0-9][A-Za-z0-9_.\\-]{0,127}', 'aria-describedby': 'name-help' });
+    spellcheck: 'false', pattern: '[A-Za-z0-9][A-Za-z0-9_.\\-]*(/[A-Za-z0-9][A-Za-z0-9_.\\-]*)*', maxlength: '255', 'aria-describedby': 'name-help' });
   const saveBtn = h('button', { type: 'button', class: 'primary', onclick: () => save(),
     'aria-keyshortcuts': 'Control+S Meta+S', title: 'Save (Ctrl+S / ⌘S)' }, 'Save');
   const toggleBtn = h('button', { type: 'button', onclick: () => toggle(), hidden: isNew }, 'Disable');
@@ -46,7 +46,7 @@ export function editorPage({ main, navigate, guard, title }, name) {
       h('div', null, h('p', { class: 'crumbs' }, h('a', { href: `${BASE}/scripts` }, 'Scripts'), ' /'), heading, info),
       h('div', { class: 'toolbar' }, dirtyMark, saveBtn, toggleBtn, renameBtn, deleteBtn)),
     isNew ? h('div', { class: 'field-row' }, h('label', { for: 'script-name' }, 'Name'), nameInput,
-      h('span', { id: 'name-help', class: 'muted small' }, 'Letters, digits, ".", "_" and "-"; for example shop-api.js')) : null,
+      h('span', { id: 'name-help', class: 'muted small' }, 'Letters, digits, ".", "_" and "-", with "/" between folders; for example shop-api.js or api/users.js')) : null,
     msg, layout);
 
   const editor = createEditor(host, { doc: isNew ? TEMPLATE : '', onSave: () => save(), onChange: () => markDirty() });
