@@ -54,6 +54,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     ("tls", &["domain"]),
+    ("testrun", &["domain"]),
     (
         "server",
         &[
@@ -65,14 +66,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &[
             "domain", "store", "events", "fetch", "kv", "logs", "assets", "scripts", "auth",
             "manage", "js", "graphql", "mcp", "seed", "config", "observe", "backup", "http",
-            "server", "tls",
+            "server", "tls", "testrun",
         ],
     ),
     (
         "cli",
         &[
             "domain", "store", "config", "auth", "backup", "observe", "seed", "state", "server",
-            "mcp",
+            "mcp", "testrun",
         ],
     ),
 ];

@@ -6,6 +6,7 @@
 mod config;
 mod mcp;
 mod mcp_bridge;
+mod test;
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -45,6 +46,8 @@ enum Command {
     Config(config::ConfigCommand),
     /// Serve the data file's scripts as an MCP server over stdin/stdout.
     Mcp(mcp::McpArgs),
+    /// Run the app folder's `*.test.js` files against a throwaway engine.
+    Test(test::TestArgs),
 }
 
 #[derive(Args)]
@@ -103,7 +106,7 @@ pub fn main() -> ExitCode {
     };
     // `serve` installs the log from its config; the rest log plainly.
     let _logging = match &cli.command {
-        Command::Serve(_) => None,
+        Command::Serve(_) | Command::Test(_) => None,
         _ => Some(Logging::console_only()),
     };
     match cli.command {
@@ -114,6 +117,7 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => crate::backup::cli::verify(&crate::state::file_format(), args),
         Command::Config(cmd) => config::run(cmd, sub.subcommand().map(|(_, m)| m)),
         Command::Mcp(args) => mcp::run(args),
+        Command::Test(args) => test::run(args),
     }
 }
 

@@ -70,6 +70,14 @@ pub struct ScriptVersion {
     pub author: String,
 }
 
+/// A `*.test.js` script: stored (deploy and dev upload it with the app)
+/// but never run as an app script: its top-level code does not run on
+/// save, and it has no routes, GraphQL or MCP entries (`aiwebengine test`
+/// and the UI's Tests tab run it).
+pub fn is_test_script(name: &str) -> bool {
+    name.ends_with(".test.js")
+}
+
 /// Script names are flat: `[A-Za-z0-9][A-Za-z0-9_.-]{0,127}`.
 pub fn validate_name(name: &str) -> Result<(), String> {
     let rule = "script names must match [A-Za-z0-9][A-Za-z0-9_.-]{0,127} (a flat name such as blog.js, no '/' or '..')";
