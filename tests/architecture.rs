@@ -51,6 +51,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &[
             "domain", "store", "events", "fetch", "kv", "logs", "assets", "scripts", "auth",
             "manage", "js", "graphql", "mcp", "seed", "config", "observe", "backup", "tls",
+            "testrun",
         ],
     ),
     ("tls", &["domain"]),

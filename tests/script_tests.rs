@@ -212,3 +212,41 @@ kv.set(["ran"], true);
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(r.text().contains("this is not javascript("), "{}", r.text());
 }
+
+#[tokio::test]
+async fn test_req_test_script_009_api_runs_a_scripts_companion_tests() {
+    let e = InEngine::start().await;
+    let app = r#"register("/greet", (req) => ({ status: 200, body: { hi: req.query.name } }));"#;
+    e.deploy("greet.js", app).await;
+    let tests = r#"
+test("greets by name", async () => {
+  const res = await request("GET", "/greet?name=ada");
+  expect(res.json()).toEqual({ hi: "ada" });
+});
+test("fails on purpose", async () => {
+  const res = await request("GET", "/greet?name=bob");
+  expect(res.json().hi).toBe("ada");
+});
+"#;
+    e.deploy("greet.test.js", tests).await;
+    let r = e.api("POST", "/engine/api/scripts/greet.js/test", None).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["file"], "greet.test.js", "{v}");
+    assert_eq!(v["summary"], "1 passed, 1 failed", "{v}");
+    assert_eq!(v["tests"][0]["ok"], true, "{v}");
+    assert_eq!(v["tests"][1]["ok"], false, "{v}");
+    assert_eq!(v["tests"][1]["actual"], "\"bob\"", "{v}");
+    assert!(v["tap"].as_str().unwrap_or_default().contains("not ok 2 - fails on purpose"));
+    // The live engine's own kv and routes are untouched by the run.
+    assert_eq!(e.get("/greet?name=x").await.status, 200);
+
+    let r = e.api("POST", "/engine/api/scripts/nothing.js/test", None).await;
+    assert_eq!(r.status, 404, "{}", r.text());
+    e.deploy("lonely.js", "register('/lonely', () => 'x');").await;
+    let r = e.api("POST", "/engine/api/scripts/lonely.js/test", None).await;
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert!(r.text().contains("lonely.test.js"), "{}", r.text());
+    let anon = send(e.req("POST", "/engine/api/scripts/greet.js/test")).await;
+    assert_eq!(anon.status, 401, "{}", anon.text());
+}

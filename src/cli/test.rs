@@ -44,14 +44,7 @@ pub(crate) fn run(args: TestArgs) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return super::fail(1, format!("cannot start the async runtime: {e}")),
     };
-    let tmp = match tempfile::Builder::new()
-        .prefix("aiwebengine-test")
-        .tempdir()
-    {
-        Ok(t) => t,
-        Err(e) => return super::fail(1, format!("cannot make a temp folder: {e}")),
-    };
-    let engines = crate::state::Throwaway::new(rt.handle().clone(), tmp.path().to_path_buf());
+    let engines = crate::state::Throwaway::new(rt.handle().clone());
     let opts = Options {
         filter: args.filter,
         timeout: Duration::from_millis(args.timeout),

@@ -180,6 +180,9 @@ pub async fn start_live(
     });
     let services = Services {
         mcp,
+        tests: Arc::new(crate::http::ScriptTests::new(Arc::new(Throwaway::new(
+            rt.clone(),
+        )))),
         config,
         store,
         scripts,

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
@@ -18,20 +18,35 @@ use crate::testrun::{App, Engines, Reply, Target};
 /// The biggest response body a test sees.
 const MAX_BODY: usize = 16 * 1024 * 1024;
 
-/// Makes engines under `dir` (a temp folder it owns) on `handle`.
+/// Makes engines on `handle`, each in a folder of a temp folder it makes
+/// on first use and removes when dropped.
 pub struct Throwaway {
     handle: tokio::runtime::Handle,
-    dir: PathBuf,
+    dir: Mutex<Option<tempfile::TempDir>>,
     made: AtomicUsize,
 }
 
 impl Throwaway {
-    pub fn new(handle: tokio::runtime::Handle, dir: PathBuf) -> Throwaway {
+    pub fn new(handle: tokio::runtime::Handle) -> Throwaway {
         Throwaway {
             handle,
-            dir,
+            dir: Mutex::new(None),
             made: AtomicUsize::new(0),
         }
+    }
+
+    fn base(&self) -> Result<PathBuf, String> {
+        let mut dir = self.dir.lock().unwrap_or_else(|e| e.into_inner());
+        if dir.is_none() {
+            let made = tempfile::Builder::new()
+                .prefix("aiwebengine-test")
+                .tempdir();
+            *dir = Some(made.map_err(|e| format!("cannot make a temp folder: {e}"))?);
+        }
+        Ok(dir
+            .as_ref()
+            .map(|d| d.path().to_path_buf())
+            .unwrap_or_default())
     }
 }
 
@@ -45,7 +60,7 @@ struct Engine {
 impl Engines for Throwaway {
     fn fresh(&self, app: &App) -> Result<Arc<dyn Target>, String> {
         let n = self.made.fetch_add(1, Ordering::Relaxed);
-        let dir = self.dir.join(format!("engine-{n}"));
+        let dir = self.base()?.join(format!("engine-{n}"));
         std::fs::create_dir_all(&dir).map_err(|e| format!("cannot make {dir:?}: {e}"))?;
         let live = Arc::new(live(dir.join("data.redb"))?);
         let state = self
