@@ -41,6 +41,9 @@
 //!   `logs::LogRepo`) that `store` implements.
 //! - [`assets`], [`fetch`], [`events`]: static assets, outbound HTTP,
 //!   pub/sub for streams.
+//! - [`testrun`]: `aiwebengine test`: the `*.test.js` harness (`test`,
+//!   `expect`, `request`) and its TAP report; engines come through its
+//!   `Engines` port (implemented in `state`).
 //! - [`domain`]: the shared vocabulary every layer may use (the leaf),
 //!   including `StorageError`, what every repository port returns.
 
@@ -71,6 +74,7 @@ pub mod seed;
 pub mod server;
 pub mod state;
 pub mod store;
+pub mod testrun;
 pub mod tls;
 
 pub use http::app;

@@ -52,9 +52,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &[
             "domain", "store", "events", "fetch", "kv", "logs", "assets", "scripts", "auth",
             "manage", "js", "graphql", "mcp", "seed", "config", "observe", "backup", "tls",
+            "testrun",
         ],
     ),
     ("tls", &["domain"]),
+    ("testrun", &["domain"]),
     (
         "server",
         &[
@@ -66,14 +68,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &[
             "domain", "store", "events", "fetch", "kv", "logs", "assets", "scripts", "auth",
             "manage", "js", "graphql", "mcp", "seed", "config", "observe", "backup", "http",
-            "server", "tls",
+            "server", "tls", "testrun",
         ],
     ),
     (
         "cli",
         &[
             "domain", "store", "config", "auth", "backup", "observe", "seed", "state", "server",
-            "mcp", "project", "http", "assets", "scripts",
+            "mcp", "project", "http", "assets", "scripts", "testrun",
         ],
     ),
 ];

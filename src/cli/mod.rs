@@ -8,6 +8,7 @@ mod dev;
 mod dev_sync;
 mod mcp;
 mod mcp_bridge;
+mod test;
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -53,6 +54,8 @@ enum Command {
     Deploy(crate::project::cli::DeployArgs),
     /// Write a server's scripts and assets into a project folder.
     Pull(crate::project::cli::PullArgs),
+    /// Run the app folder's `*.test.js` files against a throwaway engine.
+    Test(test::TestArgs),
 }
 
 #[derive(Args)]
@@ -111,7 +114,7 @@ pub fn main() -> ExitCode {
     };
     // `serve` installs the log from its config; the rest log plainly.
     let _logging = match &cli.command {
-        Command::Serve(_) => None,
+        Command::Serve(_) | Command::Test(_) => None,
         _ => Some(Logging::console_only()),
     };
     match cli.command {
@@ -125,6 +128,7 @@ pub fn main() -> ExitCode {
         Command::Dev(args) => dev::run(args),
         Command::Deploy(args) => crate::project::cli::deploy(args),
         Command::Pull(args) => crate::project::cli::pull(args),
+        Command::Test(args) => test::run(args),
     }
 }
 

@@ -24,6 +24,7 @@ mod mcp;
 pub mod oauth;
 mod oidc;
 mod request;
+mod script_tests;
 mod setup_page;
 pub(crate) mod spool;
 mod state;
@@ -44,6 +45,7 @@ pub use dispatch::run_script;
 pub use error::ApiError;
 pub use graphql::post_local as graphql_post_local;
 pub use local::{local_routes, serve_local, LocalClient, LocalInbox};
+pub use script_tests::ScriptTests;
 pub use state::{AppState, Services, WeakAppState};
 
 pub fn app(state: AppState) -> Router {
@@ -131,6 +133,7 @@ pub fn app(state: AppState) -> Router {
                 .patch(api::patch_script),
         )
         .route("/api/scripts/{name}/rename", post(api::rename_script))
+        .route("/api/scripts/{name}/test", post(script_tests::run))
         .route("/api/scripts/{name}/versions", get(api::list_versions))
         .route("/api/scripts/{name}/versions/{n}", get(api::get_version))
         .route(

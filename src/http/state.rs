@@ -42,6 +42,8 @@ pub struct Services {
     pub tls: Arc<TlsControl>,
     /// The MCP server's shared part (registry, runtime, built-in tools).
     pub mcp: Arc<crate::mcp::McpCore>,
+    /// Throwaway engines for the admin UI's Tests tab.
+    pub tests: Arc<super::ScriptTests>,
 }
 
 #[derive(Clone)]
@@ -77,6 +79,9 @@ impl AppState {
     }
     pub fn store(&self) -> &Store {
         &self.inner.s.store
+    }
+    pub fn script_tests(&self) -> &Arc<super::ScriptTests> {
+        &self.inner.s.tests
     }
     pub fn scripts(&self) -> &Arc<ScriptService> {
         &self.inner.s.scripts

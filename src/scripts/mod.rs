@@ -74,6 +74,14 @@ pub struct ScriptVersion {
     pub author: String,
 }
 
+/// A `*.test.js` script: stored (deploy and dev upload it with the app)
+/// but never run as an app script: its top-level code does not run on
+/// save, and it has no routes, GraphQL or MCP entries (`aiwebengine test`
+/// and the UI's Tests tab run it).
+pub fn is_test_script(name: &str) -> bool {
+    name.ends_with(".test.js")
+}
+
 /// Lower-case hex SHA-256 of a script's source, as the API reports it.
 pub fn source_sha256(source: &str) -> String {
     let d = ring::digest::digest(&ring::digest::SHA256, source.as_bytes());

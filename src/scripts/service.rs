@@ -60,11 +60,21 @@ pub(super) async fn blocking<T: Send + 'static>(
 /// another version, or for another script that had this name.
 pub(super) fn entry(rec: &ScriptRecord, source: Arc<str>) -> Arc<CatalogEntry> {
     let name: Arc<str> = rec.name.as_str().into();
+    // A test script serves nothing, whatever an older version registered.
+    let test = super::is_test_script(&rec.name);
     Arc::new(CatalogEntry {
         script: Arc::new(LoadedScript::new(name, rec.version, source)),
-        routes: rec.routes.clone(),
-        graphql: rec.graphql.clone(),
-        mcp: rec.mcp.clone(),
+        routes: if test { Vec::new() } else { rec.routes.clone() },
+        graphql: if test {
+            Vec::new()
+        } else {
+            rec.graphql.clone()
+        },
+        mcp: if test {
+            Default::default()
+        } else {
+            rec.mcp.clone()
+        },
         enabled: rec.enabled,
     })
 }

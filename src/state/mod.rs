@@ -14,6 +14,7 @@
 
 mod host;
 mod oidc;
+mod throwaway;
 
 use std::sync::Arc;
 
@@ -34,6 +35,7 @@ use crate::tls::{CertPair, Started};
 
 pub use crate::store::auth::auth_repo;
 pub use host::EngineHost;
+pub use throwaway::Throwaway;
 
 /// What the modules acting on config sections check beyond the schema;
 /// every [`crate::config::Inputs`] the engine resolves carries these.
@@ -181,6 +183,9 @@ pub async fn start_live(
     });
     let services = Services {
         mcp,
+        tests: Arc::new(crate::http::ScriptTests::new(Arc::new(Throwaway::new(
+            rt.clone(),
+        )))),
         config,
         store,
         scripts,

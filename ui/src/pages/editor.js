@@ -8,6 +8,7 @@ import { tryPanel } from './tryit.js';
 import { historyPanel } from './history.js';
 import { accessPanel, ownerText } from './access.js';
 import { kvPanel } from './kvdata.js';
+import { testsPanel } from './tests.js';
 import { renameDialog } from './rename.js';
 
 const DRAFT = 'aiwebengine.draft.';
@@ -66,7 +67,9 @@ export function editorPage({ main, navigate, guard, title }, name) {
     hist = historyPanel(name, { onRestore: restored, onError: (e) => notice(msg, 'error', e.message), isDirty });
     access = accessPanel(name, { onChanged: (s) => showMeta({ ...meta, ...s }) });
     const data = kvPanel(name);
-    side.append(...tabs([['Try it', tryit.el], ['History', hist.el], ['Data', data.el, data.show], ['Access', access.el]]));
+    const tests = testsPanel(name);
+    side.append(...tabs([['Try it', tryit.el], ['History', hist.el], ['Data', data.el, data.show], ['Tests', tests.el],
+      ['Access', access.el]]));
   }
   const onKey = (e) => {
     if (!e.defaultPrevented && (e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's') { e.preventDefault(); save(); }
