@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::testrun::{run_suite, scan, tap, Options};
+use crate::testrun::{run_suite, tap, App, Options};
 
 #[derive(Args)]
 pub(crate) struct TestArgs {
@@ -24,8 +24,31 @@ pub(crate) struct TestArgs {
     timeout: u64,
 }
 
+/// The folder as `deploy` and `dev` see it (`project::scan`): its test
+/// files `(name, source)` and the app (the other scripts, `public/`).
+fn read_app(dir: &std::path::Path) -> Result<(Vec<(String, String)>, App), String> {
+    let project = crate::project::scan(dir).map_err(|e| e.to_string())?;
+    let read = |f: &crate::project::LocalFile| {
+        std::fs::read(&f.path).map_err(|e| format!("{}: {e}", f.shown))
+    };
+    let mut tests = Vec::new();
+    let mut app = App::default();
+    for (name, file) in &project.scripts {
+        let source = String::from_utf8(read(file)?)
+            .map_err(|_| format!("{}: is not UTF-8 text", file.shown))?;
+        match crate::scripts::is_test_script(name) {
+            true => tests.push((name.clone(), source)),
+            false => app.scripts.push((name.clone(), source)),
+        }
+    }
+    for (path, file) in &project.assets {
+        app.assets.push((path.clone(), read(file)?));
+    }
+    Ok((tests, app))
+}
+
 pub(crate) fn run(args: TestArgs) -> ExitCode {
-    let (files, app) = match scan::scan(&args.dir) {
+    let (files, app) = match read_app(&args.dir) {
         Ok(found) => found,
         Err(e) => return super::fail(1, format!("cannot read {}: {e}", args.dir.display())),
     };

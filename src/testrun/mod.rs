@@ -5,7 +5,6 @@
 //! composition root implements with a real engine on a temp data file.
 
 mod js;
-pub mod scan;
 pub mod tap;
 
 use std::sync::Arc;
