@@ -229,7 +229,9 @@ test("fails on purpose", async () => {
 });
 "#;
     e.deploy("greet.test.js", tests).await;
-    let r = e.api("POST", "/engine/api/scripts/greet.js/test", None).await;
+    let r = e
+        .api("POST", "/engine/api/scripts/greet.js/test", None)
+        .await;
     assert_eq!(r.status, 200, "{}", r.text());
     let v = r.json();
     assert_eq!(v["file"], "greet.test.js", "{v}");
@@ -237,14 +239,22 @@ test("fails on purpose", async () => {
     assert_eq!(v["tests"][0]["ok"], true, "{v}");
     assert_eq!(v["tests"][1]["ok"], false, "{v}");
     assert_eq!(v["tests"][1]["actual"], "\"bob\"", "{v}");
-    assert!(v["tap"].as_str().unwrap_or_default().contains("not ok 2 - fails on purpose"));
+    assert!(v["tap"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("not ok 2 - fails on purpose"));
     // The live engine's own kv and routes are untouched by the run.
     assert_eq!(e.get("/greet?name=x").await.status, 200);
 
-    let r = e.api("POST", "/engine/api/scripts/nothing.js/test", None).await;
+    let r = e
+        .api("POST", "/engine/api/scripts/nothing.js/test", None)
+        .await;
     assert_eq!(r.status, 404, "{}", r.text());
-    e.deploy("lonely.js", "register('/lonely', () => 'x');").await;
-    let r = e.api("POST", "/engine/api/scripts/lonely.js/test", None).await;
+    e.deploy("lonely.js", "register('/lonely', () => 'x');")
+        .await;
+    let r = e
+        .api("POST", "/engine/api/scripts/lonely.js/test", None)
+        .await;
     assert_eq!(r.status, 404, "{}", r.text());
     assert!(r.text().contains("lonely.test.js"), "{}", r.text());
     let anon = send(e.req("POST", "/engine/api/scripts/greet.js/test")).await;

@@ -14,7 +14,7 @@ pub fn is_test_file(name: &str) -> bool {
 /// `(relative name, source)` of the test files, and the app under `dir`.
 pub fn scan(dir: &Path) -> std::io::Result<(Vec<(String, String)>, App)> {
     let mut files = Vec::new();
-    walk(dir, dir, &mut files)?;
+    walk(dir, &mut files)?;
     files.sort();
     let public = dir.join("public");
     let mut tests = Vec::new();
@@ -39,7 +39,7 @@ fn relative(base: &Path, path: &Path) -> String {
     parts.join("/")
 }
 
-fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
@@ -49,7 +49,7 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> 
         }
         let path = entry.path();
         if entry.file_type()?.is_dir() {
-            walk(root, &path, out)?;
+            walk(&path, out)?;
         } else {
             out.push(path);
         }
