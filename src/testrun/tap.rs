@@ -68,3 +68,42 @@ fn yaml(out: &mut String, fields: &[(&str, Option<&str>)]) {
     }
     out.push_str("  ...\n");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Failure, FileReport, Outcome};
+
+    #[test]
+    fn renders_tap_with_yaml_and_summary() {
+        let reports = [
+            FileReport {
+                file: "a.test.js".into(),
+                outcomes: vec![
+                    Outcome {
+                        name: "good".into(),
+                        failure: None,
+                    },
+                    Outcome {
+                        name: "bad".into(),
+                        failure: Some(Failure {
+                            message: "AssertionError: x".into(),
+                            expected: Some("2".into()),
+                            actual: Some("1".into()),
+                            location: Some("a.test.js:3:9".into()),
+                        }),
+                    },
+                ],
+                load_error: None,
+            },
+            FileReport {
+                file: "b.test.js".into(),
+                outcomes: vec![],
+                load_error: Some("b.test.js did not load: SyntaxError".into()),
+            },
+        ];
+        let out = super::render(&reports);
+        let want = "TAP version 13\n# a.test.js\nok 1 - good\nnot ok 2 - bad\n  ---\n  message: \"AssertionError: x\"\n  expected: \"2\"\n  actual: \"1\"\n  location: \"a.test.js:3:9\"\n  ...\n# b.test.js\nnot ok 3 - b.test.js\n  ---\n  message: \"b.test.js did not load: SyntaxError\"\n  location: \"b.test.js\"\n  ...\n1..3\n1 passed, 2 failed\n";
+        assert_eq!(out, want);
+        assert_eq!(super::counts(&reports), (1, 2));
+    }
+}
