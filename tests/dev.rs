@@ -55,6 +55,8 @@ async fn test_req_dev_002_dev_loads_reloads_reports_errors_and_deletes() {
 
     write(d, "index.js", &route("/hi", "v2"));
     serves(&s, "/hi", (200, "v2")).await;
+    let r = s.get("/hi").await;
+    assert_eq!(r.text(), "v2");
     write(d, "api/users.js", &route("/api/users", "ann"));
     serves(&s, "/api/users", (200, "ann")).await;
     write(d, "public/css/site.css", "body{color:red}\n");
@@ -108,4 +110,36 @@ async fn test_req_dev_002_dev_keeps_its_data_between_runs_and_syncs_what_changed
     let r = s.get("/a").await;
     assert_eq!((r.status, r.text()), (200, "a2".to_string()));
     assert_eq!(s.get("/b").await.status, 404, "deleted while dev was down");
+}
+
+#[tokio::test]
+async fn test_req_dev_001_dev_admin_api_without_login_for_same_origin_loopback_only() {
+    let project = tempfile::tempdir().expect("tempdir");
+    let d = project.path();
+    write(d, "index.js", &route("/hi", "v1"));
+    let s = start_dev(d);
+
+    let r = s.get("/engine/api/me").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["email"], "dev@localhost", "{}", r.text());
+    let r = s.get("/engine/api/scripts").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["scripts"][0]["name"], "index.js");
+
+    // A page of another site, DNS-rebound to 127.0.0.1, names its own host.
+    let r = send(s.req("GET", "/engine/api/scripts").header("host", "evil.example:8080")).await;
+    assert_eq!(r.status, 401, "{}", r.text());
+    // A change needs a same-origin Origin: a form on another site has none.
+    let put = |origin: Option<&str>| {
+        let rb = s.req("PUT", "/engine/api/scripts/extra.js").body(route("/x", "x"));
+        match origin {
+            Some(o) => rb.header("origin", o),
+            None => rb,
+        }
+    };
+    assert_eq!(send(put(None)).await.status, 401);
+    assert_eq!(send(put(Some("https://evil.example"))).await.status, 401);
+    let r = send(put(Some(&s.base))).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(s.get("/x").await.text(), "x");
 }

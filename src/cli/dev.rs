@@ -34,20 +34,28 @@ pub struct DevArgs {
     open: bool,
 }
 
-fn inputs(data: &std::path::Path, http: &str) -> Inputs {
+/// The admin account the browser on this machine acts as (REQ-DEV-001:
+/// the admin UI opens without a login, on loopback only).
+const DEV_USER: &str = "dev@localhost";
+
+fn inputs(data: &std::path::Path, http: &str, loopback: bool) -> Inputs {
     let values = [
         ("--data", serde_json::json!(data)),
         ("--http", serde_json::json!(http)),
         ("--https", serde_json::json!("off")),
         ("--dev", serde_json::json!(true)),
     ];
-    let flags = values
+    let mut flags: Vec<_> = values
         .into_iter()
         .filter_map(|(flag, value)| {
             let (_, key) = schema::FLAGS.iter().find(|(f, _)| *f == flag)?;
             Some((flag.to_string(), key.to_string(), value))
         })
         .collect();
+    if loopback {
+        let key = "server.dev_user".to_string();
+        flags.push(("aiwebengine dev".into(), key, serde_json::json!(DEV_USER)));
+    }
     Inputs {
         flags,
         ..Inputs::new(crate::state::CONFIG_CHECKS)
@@ -90,7 +98,7 @@ pub fn run(args: DevArgs) -> ExitCode {
         Ok(a) => a,
         Err(e) => return fail(1, e),
     };
-    let inputs = inputs(&data, &addr.to_string());
+    let inputs = inputs(&data, &addr.to_string(), addr.ip().is_loopback());
     let resolved = match crate::config::resolve(&inputs, &Settings::new()) {
         Ok(r) => r,
         Err(e) => return super::config_fail(&e),
@@ -119,6 +127,9 @@ async fn serve(
     let (state, _) = crate::state::start_live(live, None)
         .await
         .map_err(|e| e.to_string())?;
+    if addr.ip().is_loopback() {
+        dev_account(&state).await?;
+    }
     let mut sync = Sync::new(state.clone(), dir.clone());
     sync.once().await;
     let watcher = sync
@@ -136,6 +147,32 @@ async fn serve(
     let served = crate::server::run(listener, state, stop).await;
     drop(watcher);
     served.map_err(|e| e.to_string())
+}
+
+/// Makes sure the admin account of `server.dev_user` exists. Its password
+/// is random and never shown: it is only ever used without one, from
+/// loopback (`http::dev_user`).
+async fn dev_account(state: &crate::AppState) -> Result<(), String> {
+    if state.auth().directory().user_by_email(DEV_USER).is_some() {
+        return Ok(());
+    }
+    let st = state.clone();
+    let password = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let made = tokio::task::spawn_blocking(move || {
+        let auth = st.auth();
+        auth.create_user(DEV_USER, &password, Some("dev"), crate::auth::Role::Admin)?;
+        auth.reload().map_err(crate::auth::AuthError::from)
+    })
+    .await;
+    match made {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(format!("cannot create the dev account {DEV_USER}: {e}")),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// SIGINT (Ctrl-C) or SIGTERM.

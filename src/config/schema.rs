@@ -166,6 +166,7 @@ pub const KEYS: &[Key] = keys! {
     "server.http" Str "\"0.0.0.0:8080\"" restart "HTTP listen address `IP:PORT`; port 0 picks a free port.";
     "server.https" Str "\"0.0.0.0:8443\"" restart "HTTPS listen address `IP:PORT` (port 0 picks a free port), or `\"off\"`.";
     "server.dev" Bool "false" restart "Development mode: detailed script errors (message, stack, line, column) in responses, and best-effort answers for invalid responses.";
+    "server.dev_user" Str "\"\"" restart "The email of an account that requests from loopback clients (peer and `Host` both loopback, and for changes a same-origin `Origin`) act as without logging in; `aiwebengine dev` sets it to its own admin account when it listens on a loopback address. Empty: off. Never set it on a server others can reach through a proxy on the same host.";
     "server.request_timeout_ms" Int "5000" restart "Whole-request timeout for script routes and the management API; over it: `408 request_timeout`. At least 1.";
     "server.body_limit_bytes" Int "1048576" restart "Largest request body for script routes (a route's `maxBodyBytes` overrides it); over it: `413 payload_too_large`.";
     "server.shutdown_grace_ms" Int "10000" restart "On SIGINT/SIGTERM, how long in-flight requests may run before their connections are closed.";

@@ -20,6 +20,9 @@ pub struct ServerSection {
     pub https: String,
     /// Development mode (`--dev`).
     pub dev: bool,
+    /// `aiwebengine dev`: the account that same-origin requests from
+    /// loopback clients act as without a login ("" = nobody).
+    pub dev_user: String,
     pub request_timeout_ms: u64,
     pub body_limit_bytes: u64,
     pub shutdown_grace_ms: u64,
@@ -38,6 +41,7 @@ impl Default for ServerSection {
             http: "0.0.0.0:8080".into(),
             https: "0.0.0.0:8443".into(),
             dev: false,
+            dev_user: String::new(),
             request_timeout_ms: 5000,
             body_limit_bytes: 1024 * 1024,
             shutdown_grace_ms: 10_000,
