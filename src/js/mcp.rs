@@ -345,6 +345,22 @@ pub(crate) fn install_call<'js>(
         });
         *hooks.on_cancel.lock().unwrap_or_else(|e| e.into_inner()) = Some(fire);
     }
+    // A cancel that came after SIGNAL read the flag but before the hook was
+    // set found no hook to call: abort here (the signal is then aborted
+    // before the handler runs, as for a call cancelled while queued).
+    if hooks.cancel.load(Ordering::Relaxed) {
+        let missed = hooks
+            .on_cancel
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if missed.is_some() || shared.timers.is_none() {
+            if let Ok(f) = aborts.get::<_, Function>(seq as f64) {
+                let _ = aborts.remove(seq as f64);
+                f.call::<_, ()>(())?;
+            }
+        }
+    }
     Ok(())
 }
 

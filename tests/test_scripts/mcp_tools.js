@@ -67,6 +67,21 @@ registerMCPTool('wait_abort', 'Waits for the abort event of ctx.signal, then rec
   });
 }));
 
+registerMCPTool('busy', 'Keeps its JS worker busy (no await) for ms milliseconds', {
+  type: 'object', properties: { ms: { type: 'integer' } }, required: ['ms'],
+}, (args) => {
+  const end = Date.now() + args.ms;
+  while (Date.now() < end) { /* busy */ }
+  return 'done';
+});
+
+registerMCPTool('cancel_record', 'What a cancelled call recorded under id (for stdio, where no route is reachable)', {
+  type: 'object', properties: { id: { type: 'string' } }, required: ['id'],
+}, async (args) => {
+  const e = await kv.get(['cancelled', args.id]);
+  return JSON.stringify(e.value === undefined ? null : e.value);
+});
+
 registerMCPTool('chatty', 'Logs at four levels through ctx.log', { type: 'object' }, (args, ctx) => {
   ctx.log('debug', 'a detail');
   ctx.log('info', { step: 1 }, 'chatty');
