@@ -127,11 +127,17 @@ async fn test_req_dev_001_dev_admin_api_without_login_for_same_origin_loopback_o
     assert_eq!(r.json()["scripts"][0]["name"], "index.js");
 
     // A page of another site, DNS-rebound to 127.0.0.1, names its own host.
-    let r = send(s.req("GET", "/engine/api/scripts").header("host", "evil.example:8080")).await;
+    let r = send(
+        s.req("GET", "/engine/api/scripts")
+            .header("host", "evil.example:8080"),
+    )
+    .await;
     assert_eq!(r.status, 401, "{}", r.text());
     // A change needs a same-origin Origin: a form on another site has none.
     let put = |origin: Option<&str>| {
-        let rb = s.req("PUT", "/engine/api/scripts/extra.js").body(route("/x", "x"));
+        let rb = s
+            .req("PUT", "/engine/api/scripts/extra.js")
+            .body(route("/x", "x"));
         match origin {
             Some(o) => rb.header("origin", o),
             None => rb,
