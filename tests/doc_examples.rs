@@ -62,9 +62,7 @@ fn doc_files() -> Vec<PathBuf> {
 /// other line.
 fn parse_check(line: &str) -> Option<Check> {
     let rest = line.trim().strip_prefix("//")?.trim();
-    let (lhs, rhs) = rest
-        .split_once('→')
-        .or_else(|| rest.split_once(" -> "))?;
+    let (lhs, rhs) = rest.split_once('→').or_else(|| rest.split_once(" -> "))?;
     let mut words = lhs.trim().splitn(2, ' ');
     let method = words.next()?.to_string();
     if !METHODS.contains(&method.as_str()) {
@@ -148,7 +146,10 @@ async fn run_check(eng: &Engine, block: &Block, c: &Check) -> Result<(), String>
 
 #[tokio::test]
 async fn test_req_doc_004_runnable_doc_blocks_run() {
-    let blocks: Vec<Block> = doc_files().iter().flat_map(|f| runnable_blocks(f)).collect();
+    let blocks: Vec<Block> = doc_files()
+        .iter()
+        .flat_map(|f| runnable_blocks(f))
+        .collect();
     assert!(
         blocks.len() >= MIN_BLOCKS,
         "only {} ```js run blocks in the docs, expected at least {MIN_BLOCKS}",
