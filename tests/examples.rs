@@ -73,3 +73,102 @@ async fn test_req_doc_004_seeded_guestbook_with_uploads_runs() {
     assert_eq!(r.status, 400);
     assert!(r.text().to_lowercase().contains("png"), "{}", r.text());
 }
+
+/// Enables a seeded example (disabled in every new data file).
+async fn enable(eng: &Engine, name: &str) {
+    let path = format!("/engine/api/scripts/{name}");
+    let r = eng
+        .api("PATCH", &path, Some(json!({"enabled": true})))
+        .await;
+    assert_eq!(r.status, 200, "enable {name}: {}", r.text());
+}
+
+#[tokio::test]
+async fn test_req_doc_004_seeded_hello_and_json_api_run() {
+    let eng = Engine::start().await;
+    enable(&eng, "example-hello.js").await;
+    let r = eng.get("/examples/hello?name=Ada").await;
+    assert_eq!((r.status, r.text()), (200, "Hello Ada".to_string()));
+
+    enable(&eng, "example-api.js").await;
+    assert_eq!(eng.get("/examples/notes/1").await.status, 404);
+    let r = send(
+        eng.req("PUT", "/examples/notes/1")
+            .json(&json!({"text": "hi"})),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let r = send(eng.req("PUT", "/examples/notes/2").json(&json!({"txt": 1}))).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    let r = eng.get("/examples/notes/1").await;
+    assert_eq!(r.json()["text"], "hi", "{}", r.text());
+}
+
+#[tokio::test]
+async fn test_req_doc_004_seeded_form_upload_runs() {
+    let eng = Engine::start().await;
+    enable(&eng, "example-upload.js").await;
+    let page = eng.get("/examples/upload").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.text().contains("multipart/form-data"),
+        "{}",
+        page.text()
+    );
+    let form = Form::new().text("title", "photo").part(
+        "file",
+        Part::bytes(vec![7u8; 1000])
+            .file_name("a.bin")
+            .mime_str("application/octet-stream")
+            .expect("mime"),
+    );
+    let r = send(eng.req("POST", "/examples/upload").multipart(form)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["fields"]["title"], "photo", "{v}");
+    assert_eq!(v["files"][0]["filename"], "a.bin", "{v}");
+    assert_eq!(v["files"][0]["size"], 1000, "{v}");
+}
+
+#[tokio::test]
+async fn test_req_doc_004_seeded_auth_example_runs() {
+    let eng = Engine::start().await;
+    enable(&eng, "example-auth.js").await;
+    let me = eng.get("/examples/auth/me").await.json();
+    assert_eq!(me["loggedIn"], false, "{me}");
+    let anon = eng.get("/examples/auth/notes").await;
+    assert_eq!(anon.status, 401, "{}", anon.text());
+    let browser = send(
+        eng.req("GET", "/examples/auth/notes")
+            .header("accept", "text/html"),
+    )
+    .await;
+    assert_eq!(browser.status, 302);
+    assert!(browser
+        .header("location")
+        .is_some_and(|l| l.starts_with("/engine/auth/login")));
+
+    let add = |text: Value| {
+        send(
+            eng.req("POST", "/examples/auth/notes")
+                .bearer_auth(&eng.token)
+                .json(&json!({ "text": text })),
+        )
+    };
+    assert_eq!(add(json!("first")).await.status, 201);
+    assert_eq!(add(json!("")).await.status, 400);
+    let r = send(
+        eng.req("GET", "/examples/auth/notes")
+            .bearer_auth(&eng.token),
+    )
+    .await;
+    assert_eq!(r.json()["notes"], json!(["first"]), "{}", r.text());
+    assert_eq!(r.json()["user"], ADMIN_EMAIL);
+    let r = send(
+        eng.req("GET", "/examples/auth/admin")
+            .bearer_auth(&eng.token),
+    )
+    .await;
+    assert_eq!((r.status, r.json()["role"].clone()), (200, json!("admin")));
+    assert_eq!(eng.get("/examples/auth/admin").await.status, 401);
+}
