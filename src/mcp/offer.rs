@@ -28,6 +28,7 @@ impl EngineMcp {
         ctx: Value,
         context: &RequestContext<RoleServer>,
     ) -> Result<Value, ErrorData> {
+        self.touch();
         let who = caller::of(&context.extensions, self.fallback());
         let progress = context
             .meta

@@ -374,6 +374,7 @@ impl ServerHandler for EngineMcp {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
+        self.touch();
         resources::list(&self.core.registry.snapshot())
     }
 
@@ -382,6 +383,7 @@ impl ServerHandler for EngineMcp {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        self.touch();
         resources::templates(&self.core.registry.snapshot())
     }
 
@@ -418,6 +420,7 @@ impl ServerHandler for EngineMcp {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, ErrorData> {
+        self.touch();
         prompts::list(&self.core.registry.snapshot())
     }
 
