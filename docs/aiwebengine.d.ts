@@ -57,6 +57,8 @@ interface ScriptRequest {
   method: HttpMethod;
   /** As sent (not percent-decoded), without the query. */
   path: string;
+  /** The full URL: `scheme://host/path?query` (origin: oauth.public_url, else scheme and Host). */
+  url: string;
   version: "HTTP/1.0" | "HTTP/1.1" | "HTTP/2.0";
   /** Decoded query parameters; a repeated key becomes an array. */
   query: Record<string, string | string[]>;
@@ -76,6 +78,14 @@ interface ScriptRequest {
   files: UploadedFile[];
   /** Who is calling (stays valid across awaits, unlike the global `auth`). */
   auth: AuthInfo;
+  /** True once text()/arrayBuffer()/bytes()/formData() has read the body. */
+  readonly bodyUsed: boolean;
+  /** WHATWG body methods; the body can be read once. */
+  text(): Promise<string>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  bytes(): Promise<Uint8Array>;
+  /** Multipart and urlencoded bodies only; files are File-like. */
+  formData(): Promise<FormData>;
 }
 
 /** The object form of a response; every field is optional. */

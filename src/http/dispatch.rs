@@ -267,6 +267,11 @@ fn script_request(
         path: parts.uri.path().to_string(),
         version: version_str(parts.version),
         query: parts.uri.query().unwrap_or("").to_string(),
+        origin: super::oauth::base_url(
+            state,
+            &parts.headers,
+            parts.extensions.get::<super::auth::OverTls>(),
+        ),
         params,
         headers: parts
             .headers

@@ -3,7 +3,8 @@
 
 mod response;
 
-use rquickjs::{Array, Ctx, Object, Value};
+use rquickjs::object::Property;
+use rquickjs::{Array, Ctx, Object, TypedArray, Value};
 
 use super::upload::{file_object, Uploads};
 use super::ScriptRequest;
@@ -16,8 +17,11 @@ pub(crate) fn build_request<'js>(
     uploads: &Uploads,
 ) -> rquickjs::Result<Object<'js>> {
     let req = Object::new(ctx.clone())?;
+    // text()/formData()/arrayBuffer()/bytes()/bodyUsed: one shared prototype.
+    req.set_prototype(Some(&super::call::internal(ctx)?.get("reqProto")?))?;
     req.set("method", r.method.as_str())?;
     req.set("path", r.path.as_str())?;
+    req.set("url", full_url(r))?;
     req.set("version", r.version)?;
     req.set(
         "query",
@@ -45,6 +49,11 @@ pub(crate) fn build_request<'js>(
     req.set("requestId", &*r.request_id)?;
     let body = String::from_utf8_lossy(&r.body);
     req.set("body", &*body)?;
+    if matches!(body, std::borrow::Cow::Owned(_)) {
+        // Not UTF-8: the body methods read the exact bytes from here.
+        let raw = TypedArray::<u8>::new_copy(ctx.clone(), &r.body[..])?;
+        req.prop(RAW_BODY, Property::from(raw))?;
+    }
     let json = if content_type.contains("json") && !body.trim().is_empty() {
         ctx.json_parse(body.as_bytes()).unwrap_or_else(|_| {
             // A malformed JSON body is not the handler's failure: `json` is null.
@@ -69,6 +78,22 @@ pub(crate) fn build_request<'js>(
     req.set("files", files)?;
     super::auth::install(ctx, &req, r)?;
     Ok(req)
+}
+
+/// The hidden property holding a body that is not valid UTF-8 (`req.body`
+/// holds it with U+FFFD replacements). The prelude reads it by this name.
+const RAW_BODY: &str = "__rawBody";
+
+/// `scheme://host/path?query`; the origin is `http://localhost` for calls
+/// that are not HTTP requests.
+fn full_url(r: &ScriptRequest) -> String {
+    let origin = if r.origin.is_empty() {
+        "http://localhost"
+    } else {
+        &r.origin
+    };
+    let q = if r.query.is_empty() { "" } else { "?" };
+    format!("{origin}{}{q}{}", r.path, r.query)
 }
 
 /// Repeated keys become arrays, in order.

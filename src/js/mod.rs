@@ -85,6 +85,10 @@ pub struct ScriptRequest {
     pub path: String,
     pub version: &'static str,
     pub query: String,
+    /// `scheme://host` as the engine sees it (`oauth.public_url`, else the
+    /// connection's scheme and `Host`): `req.url` starts with it. Empty for
+    /// calls that are not HTTP requests (GraphQL resolvers, MCP tools).
+    pub origin: String,
     pub params: Vec<(String, String)>,
     pub headers: Vec<(String, String)>,
     pub ip: String,

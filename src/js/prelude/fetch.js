@@ -124,6 +124,7 @@
   // ---- FormData ----
   const formValue = (value, filename) => {
     if (typeof value === 'string') return value;
+    if (value instanceof UploadedFile && filename === undefined) return value;
     const bytes = copyBytes(value);
     if (bytes) return { name: filename === undefined ? 'blob' : String(filename), type: 'application/octet-stream', size: bytes.length, bytes };
     if (value !== null && typeof value === 'object' && value.bytes instanceof Uint8Array) {
@@ -133,6 +134,19 @@
     }
     return String(value);
   };
+  // An uploaded file as a FormData value (File-like): `bytes` is read on
+  // first use, so a spooled upload stays on disk until asked for.
+  class UploadedFile {
+    #f;
+    constructor(f) { this.#f = f; }
+    get name() { return this.#f.filename; }
+    get type() { return this.#f.contentType; }
+    get size() { return this.#f.size; }
+    get bytes() { return this.#f.bytes; }
+    text() { try { return Promise.resolve(fn.utf8Decode(this.#f.bytes)); } catch (e) { return Promise.reject(e); } }
+    arrayBuffer() { try { return Promise.resolve(this.#f.bytes.slice().buffer); } catch (e) { return Promise.reject(e); } }
+    get [Symbol.toStringTag]() { return 'File'; }
+  }
   class FormData {
     #list = [];
     constructor(form) {
@@ -572,6 +586,44 @@
       type: 'basic', headers: h.headers, frozen: true, src: empty ? null : src,
     }, KEY);
   }
+
+  // ---- the engine's `req`: its prototype (main prelude) calls these ----
+  const reqUsed = new WeakSet();
+  const reqTake = (req, what) => {
+    if (reqUsed.has(req)) {
+      throw new TypeError('req.' + what + '(): the request body has already been read (req.bodyUsed); read it once and keep the result');
+    }
+    reqUsed.add(req);
+  };
+  const reqBytes = (req, what) => {
+    reqTake(req, what);
+    const raw = req.__rawBody;
+    if (raw instanceof Uint8Array) return raw.slice();
+    return enc(typeof req.body === 'string' ? req.body : '');
+  };
+  const addValues = (form, name, v) => {
+    for (const x of Array.isArray(v) ? v : [v]) form.append(name, String(x));
+  };
+  const settle = (f) => { try { return Promise.resolve(f()); } catch (e) { return Promise.reject(e); } };
+  internal.reqBody = {
+    used: (req) => reqUsed.has(req),
+    text: (req) => settle(() => fn.utf8Decode(reqBytes(req, 'text'))),
+    bytes: (req) => settle(() => reqBytes(req, 'bytes')),
+    arrayBuffer: (req) => settle(() => bufferOf(reqBytes(req, 'arrayBuffer'))),
+    formData: (req) => settle(() => {
+      const ct = String((req.headers && req.headers['content-type']) || '').toLowerCase();
+      if (!ct.startsWith('multipart/form-data') && !ct.startsWith('application/x-www-form-urlencoded')) {
+        throw new TypeError('req.formData(): the request is ' + (ct ? JSON.stringify(ct) : 'without a content-type') +
+          '; formData() reads multipart/form-data and application/x-www-form-urlencoded bodies (use req.text() or req.json otherwise)');
+      }
+      reqTake(req, 'formData');
+      const form = new FormData();
+      const fields = req.form || {};
+      for (const name of Object.keys(fields)) addValues(form, name, fields[name]);
+      for (const f of req.files || []) form.append(f.name, new UploadedFile(f));
+      return form;
+    }),
+  };
 
   def('fetch', fetch);
   def('Headers', Headers);

@@ -15,6 +15,31 @@
     fire(id) { const t = timers.get(id); if (t) { timers.delete(id); t(); } },
   };
   Object.defineProperty(globalThis, '__aiwebengine', { value: internal });
+  // The WHATWG body methods of every `req`, on one shared prototype so that a
+  // handler that never calls them pays nothing. The fetch prelude (loaded on
+  // first use through any of its lazy globals) supplies internal.reqBody.
+  const reqBody = () => {
+    for (const name of ['FormData', 'Response', 'Headers', 'Request', 'fetch']) {
+      if (internal.reqBody) break;
+      void globalThis[name];
+    }
+    if (!internal.reqBody) throw new TypeError('req body methods: the fetch classes are not available in this context');
+    return internal.reqBody;
+  };
+  const reqMethods = {
+    text() { try { return reqBody().text(this); } catch (e) { return Promise.reject(e); } },
+    arrayBuffer() { try { return reqBody().arrayBuffer(this); } catch (e) { return Promise.reject(e); } },
+    bytes() { try { return reqBody().bytes(this); } catch (e) { return Promise.reject(e); } },
+    formData() { try { return reqBody().formData(this); } catch (e) { return Promise.reject(e); } },
+  };
+  internal.reqProto = Object.create(Object.prototype);
+  for (const [k, v] of Object.entries(reqMethods)) {
+    Object.defineProperty(internal.reqProto, k, { value: v, writable: true, configurable: true });
+  }
+  Object.defineProperty(internal.reqProto, 'bodyUsed', {
+    get() { return internal.reqBody !== undefined && internal.reqBody.used(this); },
+    configurable: true,
+  });
   globalThis.register = function register(path, handler, method, options) {
     if (typeof handler !== 'function' && typeof handler !== 'string') {
       throw new TypeError('register(path, handler, method): handler must be a function or the name of a global function');

@@ -1,0 +1,116 @@
+//! WHATWG body methods on `req` and `req.url` (issue 16, "Web-standard
+//! handlers"; docs/javascript-apis.md "Reading the body").
+
+mod common;
+
+use common::*;
+
+const SCRIPT: &str = include_str!("test_scripts/req_body.js");
+
+async fn engine() -> Engine {
+    let eng = Engine::start().await;
+    eng.deploy("req-body.js", SCRIPT).await;
+    eng
+}
+
+#[tokio::test]
+async fn test_req_jsapi_001_req_text_reads_the_body_once() {
+    let eng = engine().await;
+    let r = send(eng.req("POST", "/text").body("héllo wörld")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["text"], "héllo wörld", "{v}");
+    assert_eq!(v["legacy"], "héllo wörld", "req.body is kept: {v}");
+    assert_eq!(v["before"], false, "{v}");
+    assert_eq!(v["after"], true, "{v}");
+    let again = v["again"].as_str().unwrap();
+    assert!(
+        again.starts_with("TypeError: req.text(): the request body has already been read"),
+        "{again}"
+    );
+}
+
+#[tokio::test]
+async fn test_req_jsapi_001_req_array_buffer_has_the_exact_bytes() {
+    let eng = engine().await;
+    // Not UTF-8: req.body has U+FFFD in it, arrayBuffer() the real bytes.
+    let body = vec![0u8, 0xff, 0xfe, 0x41, 0x80];
+    let r = send(eng.req("POST", "/bytes").body(body.clone())).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["isBuffer"], true, "{v}");
+    assert_eq!(v["bytes"], serde_json::json!(body), "{v}");
+    let r = send(eng.req("POST", "/bytes").body("AZ")).await;
+    assert_eq!(r.json()["bytes"], serde_json::json!([65, 90]));
+}
+
+#[tokio::test]
+async fn test_req_jsapi_001_req_form_data_of_multipart_and_urlencoded() {
+    let eng = engine().await;
+    let form = reqwest::multipart::Form::new()
+        .text("name", "Ada")
+        .text("tag", "a")
+        .text("tag", "b")
+        .part(
+            "doc",
+            reqwest::multipart::Part::bytes(b"file body".to_vec())
+                .file_name("notes.txt")
+                .mime_str("text/plain")
+                .unwrap(),
+        );
+    let r = send(eng.req("POST", "/form").multipart(form)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["name"], "Ada", "{v}");
+    assert_eq!(v["tags"], serde_json::json!(["a", "b"]), "{v}");
+    assert_eq!(v["has"], true, "{v}");
+    assert_eq!(v["missing"], serde_json::Value::Null, "{v}");
+    assert_eq!(v["file"]["name"], "notes.txt", "{v}");
+    assert_eq!(v["file"]["type"], "text/plain", "{v}");
+    assert_eq!(v["file"]["size"], 9, "{v}");
+    assert_eq!(v["file"]["text"], "file body", "{v}");
+    assert_eq!(v["file"]["len"], 9, "{v}");
+
+    let r = send(
+        eng.req("POST", "/form")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("name=Bo+b&tag=x"),
+    )
+    .await;
+    let v = r.json();
+    assert_eq!(v["name"], "Bo b", "{v}");
+    assert_eq!(v["tags"], serde_json::json!(["x"]), "{v}");
+    assert_eq!(v["file"], serde_json::Value::Null, "{v}");
+}
+
+#[tokio::test]
+async fn test_req_jsapi_001_req_form_data_refuses_other_bodies() {
+    let eng = engine().await;
+    let r = send(
+        eng.req("POST", "/notform")
+            .header("content-type", "application/json")
+            .body("{}"),
+    )
+    .await;
+    let v = r.json();
+    let e = v["error"].as_str().unwrap();
+    assert!(
+        e.contains("\"application/json\"") && e.contains("multipart/form-data"),
+        "{e}"
+    );
+    assert_eq!(
+        v["used"], false,
+        "a refused formData() leaves the body unread: {v}"
+    );
+}
+
+#[tokio::test]
+async fn test_req_jsapi_001_req_url_is_the_full_url() {
+    let eng = engine().await;
+    let r = eng.get("/url?a=1&b=x%20y").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["url"], eng.server.url("/url?a=1&b=x%20y"), "{v}");
+    assert_eq!(v["own"], false, "the methods are not own properties: {v}");
+    assert_eq!(v["forIn"], false, "the methods are not enumerable: {v}");
+}

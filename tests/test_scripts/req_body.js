@@ -1,0 +1,30 @@
+// req.text()/arrayBuffer()/formData()/bodyUsed and req.url (tests/req_body.rs).
+register('/text', async (req) => {
+  const before = req.bodyUsed;
+  const t = await req.text();
+  let again;
+  try { await req.text(); again = 'read twice'; } catch (e) { again = e.name + ': ' + e.message; }
+  return { body: { before, after: req.bodyUsed, text: t, again, legacy: req.body } };
+}, 'POST');
+register('/bytes', async (req) => {
+  const buf = await req.arrayBuffer();
+  return { body: { isBuffer: buf instanceof ArrayBuffer, bytes: Array.from(new Uint8Array(buf)) } };
+}, 'POST');
+register('/form', async (req) => {
+  const f = await req.formData();
+  const file = f.get('doc');
+  return {
+    body: {
+      name: f.get('name'), tags: f.getAll('tag'), has: f.has('name'), missing: f.get('nope'),
+      keys: [...f.entries()].map(([k]) => k),
+      file: file && { name: file.name, type: file.type, size: file.size, text: await file.text(),
+        len: (await file.arrayBuffer()).byteLength },
+    },
+  };
+}, 'POST');
+register('/notform', async (req) => {
+  try { await req.formData(); return 'parsed'; } catch (e) { return { body: { error: e.message, used: req.bodyUsed } }; }
+}, 'POST');
+register('/url', (req) => ({
+  body: { url: req.url, own: Object.keys(req).includes('text'), forIn: (() => { const k = []; for (const x in req) k.push(x); return k.includes('text'); })() },
+}));
