@@ -61,6 +61,10 @@ async fn test_req_http_002_query_headers_cookies() {
     let rb = eng
         .req("GET", "/echo?a=1&a=2&b=x%20y&empty=")
         .header("X-Custom-Thing", "Hello")
+        .header("X-Twice", "one")
+        .header("Accept", "text/plain")
+        .header("X-Twice", "two")
+        .header("X-Twice", "three")
         .header("Cookie", "session=abc; theme=dark");
     let v = send(rb).await.json();
     assert_eq!(
@@ -75,6 +79,11 @@ async fn test_req_http_002_query_headers_cookies() {
         "header names are lower-case"
     );
     assert!(v["headers"].get("X-Custom-Thing").is_none());
+    assert_eq!(
+        v["headers"]["x-twice"], "one, two, three",
+        "a repeated header is one value joined with \", \" in order"
+    );
+    assert_eq!(v["headers"]["accept"], "text/plain");
     assert_eq!(v["cookies"]["session"], "abc");
     assert_eq!(v["cookies"]["theme"], "dark");
     assert!(

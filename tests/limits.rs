@@ -254,3 +254,28 @@ async fn test_req_js_001_one_warm_context_serves_a_second_script_while_one_await
     }
     assert_eq!(slow.await.unwrap().text(), "slow");
 }
+
+/// Idle memory that is the process's own (`RssAnon`, not the binary's
+/// pages): no queue or pool may be allocated at its full bound up front.
+/// Bounded crossbeam channels (script logs, the JS job queues) once wrote
+/// all their slots at start, about 13 MB; the debug build now idles near
+/// 7 MB (issue 14). Linux only: other systems have no `/proc`.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn test_req_perf_003_idle_anonymous_memory() {
+    let eng = Engine::start().await;
+    eng.deploy("other.js", OTHER).await;
+    assert_eq!(eng.get("/other").await.status, 200);
+    let pid = eng.server.pid();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    let anon_kb: usize = status
+        .lines()
+        .find_map(|l| l.strip_prefix("RssAnon:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("RssAnon in /proc/PID/status");
+    assert!(
+        anon_kb < 12 * 1024,
+        "idle anonymous RSS is {anon_kb} kB, over 12 MB: something allocates its bound up front"
+    );
+}

@@ -34,13 +34,26 @@ pub(crate) fn build_request<'js>(
     req.set("params", params)?;
     let headers = Object::new(ctx.clone())?;
     let mut content_type = "";
-    for (k, v) in &r.headers {
+    for (i, (k, v)) in r.headers.iter().enumerate() {
         if k == "content-type" {
             content_type = v;
         }
-        match headers.get::<_, Option<String>>(k.as_str())? {
-            Some(prev) => headers.set(k.as_str(), format!("{prev}, {v}"))?,
+        // Repeated names are joined with ", " in order, in Rust: no property
+        // read back from JS per header (issue 14).
+        if r.headers[..i].iter().any(|(p, _)| p == k) {
+            continue;
+        }
+        let mut rest = r.headers[i + 1..].iter().filter(|(p, _)| p == k);
+        match rest.next() {
             None => headers.set(k.as_str(), v.as_str())?,
+            Some((_, second)) => {
+                let mut joined = format!("{v}, {second}");
+                for (_, more) in rest {
+                    joined.push_str(", ");
+                    joined.push_str(more);
+                }
+                headers.set(k.as_str(), joined)?
+            }
         }
     }
     req.set("headers", headers)?;
