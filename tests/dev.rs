@@ -149,3 +149,32 @@ async fn test_req_dev_001_dev_admin_api_without_login_for_same_origin_loopback_o
     assert_eq!(r.status, 201, "{}", r.text());
     assert_eq!(s.get("/x").await.text(), "x");
 }
+
+#[tokio::test]
+async fn test_req_dev_002_dev_prints_request_errors_with_the_stack_in_the_file() {
+    let project = tempfile::tempdir().expect("tempdir");
+    let d = project.path();
+    write(
+        d,
+        "api/boom.js",
+        "function explode(n) {\n  throw new Error('boom ' + n);\n}\nregister('/boom', () => explode(7));\n",
+    );
+    let s = start_dev(d);
+    let r = s.get("/boom").await;
+    assert_eq!(r.status, 500, "{}", r.text());
+    eventually("the request error on the console", || async {
+        s.output().contains("error in ").then_some(())
+    })
+    .await;
+    let out = s.output();
+    let shown = d.join("api/boom.js").display().to_string();
+    assert!(
+        out.contains(&format!("error in {shown} (request ")),
+        "{out}"
+    );
+    assert!(out.contains("boom 7"), "{out}");
+    assert!(
+        out.contains(&format!("{shown}:2")),
+        "a frame at line 2 of the file: {out}"
+    );
+}

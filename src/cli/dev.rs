@@ -135,6 +135,7 @@ async fn serve(
     let watcher = sync
         .watch()
         .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
+    tokio::spawn(super::dev_log::print_errors(state.clone(), dir.clone()));
     println!("listening on http://{addr}");
     println!("watching {} (Ctrl-C stops)", dir.display());
     if open {

@@ -5,6 +5,7 @@
 
 mod config;
 mod dev;
+mod dev_log;
 mod dev_sync;
 mod mcp;
 mod mcp_bridge;
