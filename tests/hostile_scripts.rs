@@ -156,7 +156,9 @@ async fn test_req_http_004_never_settling_promise_under_load() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_req_js_003_timer_storm_under_load() {
     // A synchronous loop creating timers: stopped by the time limit or, if
-    // the timers' memory runs out first, by the memory limit.
+    // the timers' memory runs out first, by the memory limit (QuickJS then
+    // throws a bare `null`, which the engine names `script_memory` and
+    // rebuilds the context: the good route must not inherit the timers).
     check("/load/timers", 2, 500, &["script_timeout", "script_memory"]).await;
 }
 

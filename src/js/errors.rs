@@ -25,11 +25,22 @@ pub(crate) fn describe(ctx: &Ctx<'_>, err: rquickjs::Error, shared: &Shared) -> 
             };
             (msg, ex.stack())
         }
+        // QuickJS throws a bare `null` when it cannot allocate even its own
+        // out-of-memory error. A script's own `throw null` looks the same;
+        // it is taken for running out of memory too (the context is then
+        // rebuilt, which is safe), and the message says both.
+        CaughtError::Value(v) if v.is_null() => (NULL_THROWN.to_string(), None),
         CaughtError::Value(v) => (format!("uncaught {}", value_text(ctx, &v)), None),
         CaughtError::Error(e) => (e.to_string(), None),
     };
     describe_message(message, stack, shared)
 }
+
+/// What a bare `null` exception is taken for: QuickJS throws one when it
+/// cannot allocate even its own out-of-memory error. A script's own `throw
+/// null` looks the same and is taken for running out of memory too (the
+/// context is rebuilt, which is safe); the message says both.
+const NULL_THROWN: &str = "out of memory: uncaught null (QuickJS's out-of-memory signal; a script's own `throw null` looks the same)";
 
 /// Same classification for a rejection value or a caught value.
 pub(crate) fn describe_value<'js>(ctx: &Ctx<'js>, v: &Value<'js>, shared: &Shared) -> Described {
@@ -43,6 +54,9 @@ pub(crate) fn describe_value<'js>(ctx: &Ctx<'js>, v: &Value<'js>, shared: &Share
             };
             return describe_message(msg, ex.stack(), shared);
         }
+    }
+    if v.is_null() {
+        return describe_message(NULL_THROWN.to_string(), None, shared);
     }
     describe_message(format!("uncaught {}", value_text(ctx, v)), None, shared)
 }
