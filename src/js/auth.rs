@@ -19,7 +19,16 @@ pub(crate) fn install<'js>(
     req: &Object<'js>,
     r: &ScriptRequest,
 ) -> rquickjs::Result<()> {
-    let internal: Object = ctx.globals().get("__aiwebengine")?;
+    install_with(ctx, &ctx.globals().get("__aiwebengine")?, req, r)
+}
+
+/// [`install`] with the prelude's internal object already at hand.
+pub(crate) fn install_with<'js>(
+    ctx: &Ctx<'js>,
+    internal: &Object<'js>,
+    req: &Object<'js>,
+    r: &ScriptRequest,
+) -> rquickjs::Result<()> {
     let next = login_next(r);
     // The common case, anonymous and not a browser page, allocates nothing.
     let value: Value = match (&r.auth, next) {

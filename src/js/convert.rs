@@ -16,9 +16,10 @@ pub(crate) fn build_request<'js>(
     r: &ScriptRequest,
     uploads: &Uploads,
 ) -> rquickjs::Result<Object<'js>> {
+    let internal = super::call::internal(ctx)?;
     let req = Object::new(ctx.clone())?;
     // text()/formData()/arrayBuffer()/bytes()/bodyUsed: one shared prototype.
-    req.set_prototype(Some(&super::call::internal(ctx)?.get("reqProto")?))?;
+    req.set_prototype(Some(&internal.get("reqProto")?))?;
     req.set("method", r.method.as_str())?;
     req.set("path", r.path.as_str())?;
     req.set("url", full_url(r))?;
@@ -89,7 +90,7 @@ pub(crate) fn build_request<'js>(
         files.set(i, file_object(ctx, uploads, f)?)?;
     }
     req.set("files", files)?;
-    super::auth::install(ctx, &req, r)?;
+    super::auth::install_with(ctx, &internal, &req, r)?;
     Ok(req)
 }
 
@@ -105,8 +106,14 @@ fn full_url(r: &ScriptRequest) -> String {
     } else {
         &r.origin
     };
-    let q = if r.query.is_empty() { "" } else { "?" };
-    format!("{origin}{}{q}{}", r.path, r.query)
+    let mut url = String::with_capacity(origin.len() + r.path.len() + r.query.len() + 1);
+    url.push_str(origin);
+    url.push_str(&r.path);
+    if !r.query.is_empty() {
+        url.push('?');
+        url.push_str(&r.query);
+    }
+    url
 }
 
 /// Repeated keys become arrays, in order.
@@ -115,7 +122,14 @@ fn multi_map<'js, 'a>(
     pairs: impl Iterator<Item = (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)>,
 ) -> rquickjs::Result<Object<'js>> {
     let obj = Object::new(ctx.clone())?;
+    let mut seen: Vec<std::borrow::Cow<'a, str>> = Vec::new();
     for (k, v) in pairs {
+        // Only a repeated key is read back from JS (issue 14).
+        if !seen.contains(&k) {
+            obj.set(&*k, &*v)?;
+            seen.push(k);
+            continue;
+        }
         let k: &str = &k;
         match obj.get::<_, Value>(k)? {
             prev if prev.is_undefined() => obj.set(k, &*v)?,
