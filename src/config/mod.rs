@@ -151,6 +151,13 @@ impl Config {
                 "1 or more milliseconds",
             );
         }
+        if self.server.write_timeout_ms < 100 {
+            return bad(
+                "server.write_timeout_ms",
+                self.server.write_timeout_ms.to_string(),
+                "100 or more milliseconds",
+            );
+        }
         if let Err(e) = self.auth.totp_roles() {
             return bad(
                 "auth.require_totp_for",

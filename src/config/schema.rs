@@ -172,6 +172,7 @@ pub const KEYS: &[Key] = keys! {
     "server.shutdown_grace_ms" Int "10000" restart "On SIGINT/SIGTERM, how long in-flight requests may run before their connections are closed.";
     "server.drain_delay_ms" Int "0" restart "On SIGINT/SIGTERM, how long to keep accepting requests while /health/ready answers 503, so a load balancer stops routing first (e.g. 5000 under Kubernetes).";
     "server.header_read_timeout_ms" Int "10000" restart "Slowloris guard: a connection that has not sent a whole request head within this time is closed (HTTP/1).";
+    "server.write_timeout_ms" Int "30000" restart "Slow-reader guard: a connection whose writes make no progress for this long (the client stopped reading: an SSE subscriber that never reads, a stalled download) is closed, freeing its slot of server.max_connections.";
     "server.max_connections" Int "10000" restart "Open connections at once; beyond it new ones are closed as soon as they are accepted.";
     "js.workers" Int "0" restart "I/O threads (each with an inline JS worker) and JS pool threads; 0 means one per core.";
     "js.memory_limit_bytes" Int "16777216" restart "Memory per script runtime; over it: `500 script_memory`. At least 1048576 (1 MiB).";

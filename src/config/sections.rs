@@ -31,6 +31,9 @@ pub struct ServerSection {
     /// Slowloris guard: a connection that has not sent a whole request
     /// head within this time is closed.
     pub header_read_timeout_ms: u64,
+    /// Slow readers: a connection whose writes make no progress for this
+    /// long is closed (`server::stall`).
+    pub write_timeout_ms: u64,
     /// Open connections per server; beyond it new ones are closed at once.
     pub max_connections: usize,
 }
@@ -47,6 +50,7 @@ impl Default for ServerSection {
             shutdown_grace_ms: 10_000,
             drain_delay_ms: 0,
             header_read_timeout_ms: 10_000,
+            write_timeout_ms: 30_000,
             max_connections: 10_000,
         }
     }

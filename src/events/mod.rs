@@ -221,10 +221,30 @@ impl Streams {
                 hub.replay.pop_front();
             }
             // A full or closed queue drops that client: it reconnects and
-            // resumes from Last-Event-ID.
+            // resumes from Last-Event-ID. Its connection ends once what was
+            // queued is written, or after server.write_timeout_ms when the
+            // client does not read at all.
+            let mut slow = 0usize;
             hub.clients.retain(|_, c| {
-                !matches(&p.msg.filter, &c.meta) || c.tx.try_send(event.clone()).is_ok()
+                if !matches(&p.msg.filter, &c.meta) {
+                    return true;
+                }
+                match c.tx.try_send(event.clone()) {
+                    Ok(()) => true,
+                    Err(mpsc::error::TrySendError::Full(_)) => {
+                        slow += 1;
+                        false
+                    }
+                    Err(mpsc::error::TrySendError::Closed(_)) => false,
+                }
             });
+            if slow > 0 {
+                tracing::warn!(
+                    stream = %path,
+                    dropped = slow,
+                    "stream {path}: dropped {slow} subscriber(s) too slow to take events ({CLIENT_QUEUE} queued and unread)"
+                );
+            }
         }
     }
 }

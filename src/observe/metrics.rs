@@ -57,6 +57,9 @@ pub struct Metrics {
     pub connections: Gauge,
     pub rate_limited: Counter,
     pub connections_refused: Counter,
+    /// Connections closed by `server.write_timeout_ms` (a client that
+    /// stopped reading).
+    pub write_timeouts: Counter,
     sse: Gauge,
     js_invocations: Family<ScriptLabels, Counter>,
     js_errors: Family<ErrorLabels, Counter>,
@@ -89,6 +92,7 @@ impl Metrics {
             connections: Gauge::default(),
             rate_limited: Counter::default(),
             connections_refused: Counter::default(),
+            write_timeouts: Counter::default(),
             sse: Gauge::default(),
             js_invocations: Family::default(),
             js_errors: Family::default(),
@@ -131,6 +135,11 @@ impl Metrics {
             "aiwebengine_http_connections_refused",
             "Connections closed at once because server.max_connections was reached",
             self.connections_refused.clone(),
+        );
+        r.register(
+            "aiwebengine_http_write_timeouts",
+            "Connections closed because the client read nothing for server.write_timeout_ms",
+            self.write_timeouts.clone(),
         );
         r.register(
             "aiwebengine_http_rate_limited",

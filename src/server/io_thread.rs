@@ -101,6 +101,8 @@ async fn serve(
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout);
     let max_connections = state.config().server.max_connections as i64;
+    let write_timeout = Duration::from_millis(state.config().server.write_timeout_ms);
+    let stalled = state.observe().metrics.write_timeouts.clone();
     builder.http2().timer(TokioTimer::new());
     let graceful = GracefulShutdown::new();
     loop {
@@ -144,8 +146,12 @@ async fn serve(
             ))
         });
         if let (true, Some((_, acceptor))) = (secure, &https) {
-            let (acceptor, builder, watcher) =
-                (acceptor.clone(), builder.clone(), graceful.watcher());
+            let (acceptor, builder, watcher, stalled) = (
+                acceptor.clone(),
+                builder.clone(),
+                graceful.watcher(),
+                stalled.clone(),
+            );
             tokio::task::spawn_local(async move {
                 let tls =
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
@@ -154,7 +160,10 @@ async fn serve(
                         Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
                     };
                 let conn = builder
-                    .serve_connection_with_upgrades(TokioIo::new(tls), svc)
+                    .serve_connection_with_upgrades(
+                        TokioIo::new(super::stall::WriteStall::new(tls, write_timeout, stalled)),
+                        svc,
+                    )
                     .into_owned();
                 let _ = watcher.watch(conn).await;
                 drop(open);
@@ -162,7 +171,14 @@ async fn serve(
             continue;
         }
         let conn = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), svc)
+            .serve_connection_with_upgrades(
+                TokioIo::new(super::stall::WriteStall::new(
+                    stream,
+                    write_timeout,
+                    stalled.clone(),
+                )),
+                svc,
+            )
             .into_owned();
         let conn = graceful.watch(conn);
         tokio::task::spawn_local(async move {

@@ -18,6 +18,7 @@ mod framing;
 mod io_thread;
 mod notify;
 mod reload;
+mod stall;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;

@@ -24,3 +24,11 @@ register("/load/kv", async () => {
 });
 // Catastrophic backtracking: (a+)+$ against "aaaa...!" is exponential.
 register("/load/regex", () => String(/^(a+)+$/.test("a".repeat(40) + "!")));
+// 10,000 subscribers that never read (tests/hostile_scripts.rs, sse flood).
+registerWebStream("/load/flood");
+register("/load/flood/send", (req) => {
+  const n = Number(req.query.n || 1);
+  const chunk = "z".repeat(16384);
+  for (let i = 0; i < n; i++) sendStreamMessageToPath("/load/flood", chunk);
+  return "sent " + n;
+});
