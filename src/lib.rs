@@ -58,6 +58,8 @@ pub mod config;
 pub mod domain;
 pub mod events;
 pub mod fetch;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod graphql;
 pub mod http;
 pub mod js;

@@ -71,6 +71,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "server", "tls", "testrun",
         ],
     ),
+    // Entry points for fuzz/ only.
+    (
+        "fuzzing",
+        &["domain", "http", "graphql", "js", "events", "scripts"],
+    ),
     (
         "cli",
         &[

@@ -24,7 +24,7 @@ mod login_page;
 mod mcp;
 pub mod oauth;
 mod oidc;
-mod request;
+pub(crate) mod request;
 mod script_tests;
 mod setup_page;
 pub(crate) mod spool;
