@@ -115,6 +115,32 @@ interface RegisterOptions {
 
 /** Registers a route. `handler` may be the name of a global function. */
 declare function register(path: string, handler: Handler | string, method?: HttpMethod | Lowercase<HttpMethod>, options?: RegisterOptions): void;
+/** Mounts an app: `app.fetch` answers every method and path at and under `path` (a literal path). */
+declare function register(path: string, app: App, options?: RegisterOptions): void;
+
+/** What `fetch(request, ctx)` of a mounted app gets besides the Request. */
+interface AppContext {
+  /** The mount point, e.g. "/app". */
+  mount: string;
+  /** The path below the mount point ("/" for the mount point itself). */
+  path: string;
+  /** `{"*": rest}`: the rest of the path, percent-decoded. */
+  params: Record<string, string>;
+  query: Record<string, string>;
+  auth: AuthInfo;
+  requestId: string;
+  ip: string;
+  /** Lets `promise` finish after the response; a rejection is logged. */
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/**
+ * A module script's `export default { fetch }`, mounted at
+ * `export const mount = "/app"` (or given to `register(path, app)`).
+ */
+interface App {
+  fetch(request: Request, ctx: AppContext): HandlerResult | Promise<HandlerResult>;
+}
 
 /** Answers a failed handler: `fn(err, req)` returns the response. */
 declare function setErrorHandler(fn: (err: Error, req: ScriptRequest) => HandlerResult): void;
@@ -410,6 +436,8 @@ declare class Request implements Body {
   bytes(): Promise<Uint8Array>;
   text(): Promise<string>;
   json(): Promise<any>;
+  /** Multipart or urlencoded bodies of an app's incoming request; urlencoded only for a constructed Request. */
+  formData(): Promise<FormData>;
   clone(): Request;
 }
 

@@ -257,3 +257,36 @@ async fn test_req_dev_003_deploy_over_https_pinned_insecure_and_wrong_pin() {
     let r = https.server.get("/tls").await;
     assert_eq!((r.status, r.text()), (200, "secure v2".to_string()));
 }
+
+/// A module app whose import sorts after it by name (`app.js` imports
+/// `util/text.js`): deploy saves the import first, and `aiwebengine test`
+/// loads the folder the same way (issue 16, module scripts).
+#[tokio::test]
+async fn test_req_dev_003_deploy_and_test_save_imported_modules_first() {
+    let eng = Engine::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "app.js",
+        "import { up } from './util/text.js';\nexport const mount = '/shout';\nexport default { fetch: (request, ctx) => new Response(up(ctx.path.slice(1))) };\n",
+    );
+    write(d, "util/text.js", "export const up = (s) => s.toUpperCase() + '!';\n");
+    write(
+        d,
+        "app.test.js",
+        "test('shouts', async () => {\n  const r = await request('GET', '/shout/hey');\n  expect(r.status).toBe(200);\n  expect(await r.text()).toBe('HEY!');\n});\n",
+    );
+    let url = eng.server.base.clone();
+    let out = ok(aiwe(
+        &["deploy", text_of(d), "--url", &url, "--token", &eng.token],
+        &[],
+    ));
+    let lib = out.find("+ util/text.js").expect("lib uploaded");
+    let app = out.find("+ app.js").expect("app uploaded");
+    assert!(lib < app, "the import is saved first:\n{out}");
+    assert_eq!(body(&eng, "/shout/hey").await, (200, "HEY!".into()));
+
+    let out = ok(aiwe(&["test", text_of(d)], &[]));
+    assert!(out.contains("1 passed, 0 failed"), "{out}");
+}

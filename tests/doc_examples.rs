@@ -31,6 +31,9 @@ const MIN_BLOCKS: usize = 12;
 struct Block {
     file: String,
     line: usize,
+    /// ```` ```js run lib/x.js ````: saved under this name and kept until
+    /// the document's last block ran, so that later blocks can import it.
+    name: Option<String>,
     source: String,
     checks: Vec<Check>,
 }
@@ -96,23 +99,28 @@ fn runnable_blocks(file: &Path) -> Vec<Block> {
     let text = std::fs::read_to_string(file).expect("read doc");
     let name = file.file_name().unwrap().to_string_lossy().to_string();
     let mut blocks = Vec::new();
-    let mut open: Option<(usize, String)> = None;
+    let mut open: Option<(usize, Option<String>, String)> = None;
     for (i, line) in text.lines().enumerate() {
         let fence = line.trim_start();
         match &mut open {
-            None if fence.starts_with("```js run") => open = Some((i + 1, String::new())),
+            None if fence.starts_with("```js run") => {
+                let script = fence["```js run".len()..].trim();
+                let script = (!script.is_empty()).then(|| script.to_string());
+                open = Some((i + 1, script, String::new()))
+            }
             None => {}
-            Some((start, src)) if fence.starts_with("```") => {
+            Some((start, script, src)) if fence.starts_with("```") => {
                 let checks = src.lines().filter_map(parse_check).collect();
                 blocks.push(Block {
                     file: name.clone(),
                     line: *start,
+                    name: script.take(),
                     source: std::mem::take(src),
                     checks,
                 });
                 open = None;
             }
-            Some((_, src)) => {
+            Some((_, _, src)) => {
                 src.push_str(line);
                 src.push('\n');
             }
@@ -158,15 +166,27 @@ async fn test_req_doc_004_runnable_doc_blocks_run() {
     let eng = Engine::start().await;
     let mut failures = Vec::new();
     let mut requests = 0;
-    for b in &blocks {
+    // Named blocks (libraries) stay until their document's blocks all ran.
+    let mut kept: Vec<String> = Vec::new();
+    let delete = |name: String| {
+        let eng = &eng;
+        async move {
+            let path = format!("/engine/api/scripts/{}", name.replace('/', "%2F"));
+            let r = eng.api("DELETE", &path, None).await;
+            assert!(r.status < 300, "delete {name}: {} {}", r.status, r.text());
+        }
+    };
+    for (i, b) in blocks.iter().enumerate() {
         assert!(
-            !b.checks.is_empty(),
-            "{}:{}: a ```js run block needs at least one `// GET /path → 200` line",
+            !b.checks.is_empty() || b.name.is_some(),
+            "{}:{}: a ```js run block needs at least one `// GET /path → 200` line (or a script name, ```js run lib/x.js, to be imported by a later block)",
             b.file,
             b.line
         );
-        let name = format!("doc-{}-{}.js", b.file.trim_end_matches(".md"), b.line);
-        let (status, v) = eng.put_script(&name, &b.source).await;
+        let name = b.name.clone().unwrap_or_else(|| {
+            format!("doc-{}-{}.js", b.file.trim_end_matches(".md"), b.line)
+        });
+        let (status, v) = eng.put_script(&name.replace('/', "%2F"), &b.source).await;
         if status != 200 && status != 201 {
             failures.push(format!("{}:{}: save → {status} {v}", b.file, b.line));
             continue;
@@ -177,9 +197,15 @@ async fn test_req_doc_004_runnable_doc_blocks_run() {
                 failures.push(e);
             }
         }
-        let path = format!("/engine/api/scripts/{name}");
-        let r = eng.api("DELETE", &path, None).await;
-        assert!(r.status < 300, "delete {name}: {} {}", r.status, r.text());
+        match b.name.is_some() {
+            true => kept.push(name),
+            false => delete(name).await,
+        }
+        if blocks.get(i + 1).is_none_or(|next| next.file != b.file) {
+            for name in kept.drain(..) {
+                delete(name).await;
+            }
+        }
     }
     assert!(
         failures.is_empty(),

@@ -33,7 +33,12 @@ fn read_app(dir: &std::path::Path) -> Result<(Vec<(String, String)>, App), Strin
     };
     let mut tests = Vec::new();
     let mut app = App::default();
-    for (name, file) in &project.scripts {
+    // Imported scripts first: a module's imports must exist when it loads.
+    for (name, file) in project
+        .script_order()
+        .into_iter()
+        .filter_map(|n| project.scripts.get_key_value(n))
+    {
         let source = String::from_utf8(read(file)?)
             .map_err(|_| format!("{}: is not UTF-8 text", file.shown))?;
         match crate::scripts::is_test_script(name) {

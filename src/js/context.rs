@@ -67,6 +67,8 @@ pub(crate) struct Shared {
     pub streams: super::stream_body::Streams,
     /// Spooled uploads seen by this context's requests.
     pub uploads: super::upload::Uploads,
+    /// The scripts this context imported, with the source it evaluated.
+    pub imports: RefCell<Vec<(Arc<str>, Arc<str>)>>,
 }
 
 pub(crate) struct ScriptContext {
@@ -111,7 +113,11 @@ impl ScriptContext {
             request_started: Cell::new(None),
             streams: super::stream_body::Streams::new(Duration::from_millis(cfg.time_limit_ms)),
             uploads: super::upload::Uploads::new(cfg.memory_limit_bytes),
+            imports: RefCell::new(Vec::new()),
         });
+        let modules = super::modules::ScriptModules(shared.clone());
+        let loader = super::modules::ScriptModules(shared.clone());
+        rt.set_loader(modules, loader);
         let watch = shared.clone();
         rt.set_interrupt_handler(Some(Box::new(move || match watch.deadline.get() {
             Some(d) if Instant::now() >= d || super::mcp::cancelled(&watch) => {
@@ -183,9 +189,11 @@ impl ScriptContext {
             opts.global = true;
             opts.strict = false;
             opts.filename = Some(shared.script.to_string());
-            let r = ctx
-                .eval_with_options::<(), _>(source, opts)
-                .and_then(|_| check_handlers(&ctx));
+            let r = match super::modules::is_module(source) {
+                true => super::modules::evaluate(&ctx, &shared.script, source),
+                false => ctx.eval_with_options::<(), _>(source, opts),
+            };
+            let r = r.and_then(|_| check_handlers(&ctx));
             let r = r.map_err(|e| load_error(&ctx, e, &shared));
             while ctx.execute_pending_job() {}
             r

@@ -59,6 +59,11 @@ pub trait Host: ScriptLog + Publish + 'static {
     fn assets(&self) -> Option<Arc<dyn AssetsPort>> {
         None
     }
+    /// The source of the script `name` serves now, for `import` between
+    /// module scripts. Reads memory only.
+    fn module_source(&self, _name: &str) -> Option<Arc<str>> {
+        None
+    }
 }
 
 /// What a kv commit answers: the new versionstamp, or None when a check

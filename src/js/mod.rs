@@ -21,6 +21,7 @@ mod inline;
 mod kv;
 mod lazy;
 mod mcp;
+mod modules;
 mod pool;
 mod prelude;
 mod prelude_assets;

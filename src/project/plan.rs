@@ -69,8 +69,10 @@ impl Plan {
         let script_removals = plan.removals(Kind::Script, &local.scripts, scripts, prune);
         let asset_removals = plan.removals(Kind::Asset, &local.assets, assets, prune);
         plan.steps.extend(script_removals);
-        plan.uploads(Kind::Asset, &local.assets, assets);
-        plan.uploads(Kind::Script, &local.scripts, scripts);
+        let asset_order = local.assets.keys().map(String::as_str).collect();
+        plan.uploads(Kind::Asset, asset_order, &local.assets, assets);
+        // Imported scripts first: a module's imports must exist when it loads.
+        plan.uploads(Kind::Script, local.script_order(), &local.scripts, scripts);
         plan.steps.extend(asset_removals);
         plan
     }
@@ -78,10 +80,11 @@ impl Plan {
     fn uploads(
         &mut self,
         kind: Kind,
+        order: Vec<&str>,
         local: &BTreeMap<String, LocalFile>,
         remote: &BTreeMap<String, String>,
     ) {
-        for (name, file) in local {
+        for (name, file) in order.into_iter().filter_map(|n| local.get_key_value(n)) {
             let op = match remote.get(name) {
                 None => Op::Add,
                 Some(h) if *h == file.sha256 => {
@@ -149,6 +152,7 @@ mod tests {
 
     fn file(shown: &str, sha: &str) -> LocalFile {
         LocalFile {
+            imports: Vec::new(),
             path: shown.into(),
             shown: shown.into(),
             sha256: sha.into(),

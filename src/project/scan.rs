@@ -18,6 +18,8 @@ pub struct LocalFile {
     /// Its path relative to the folder, with '/' (`public/img/a.png`).
     pub shown: String,
     pub sha256: String,
+    /// A script's static `import` specifiers (none for an asset).
+    pub imports: Vec<String>,
 }
 
 /// Scripts by name and assets by path, each sorted.
@@ -34,6 +36,17 @@ impl Project {
             .keys()
             .map(String::as_str)
             .filter(|n| n.ends_with(".test.js"))
+    }
+
+    /// Script names in the order to save them: every script after the
+    /// scripts of the folder it imports (name order otherwise).
+    pub fn script_order(&self) -> Vec<&str> {
+        let graph = self
+            .scripts
+            .iter()
+            .map(|(name, f)| (name.as_str(), f.imports.clone()))
+            .collect();
+        crate::domain::import_order(&graph)
     }
 }
 
@@ -64,10 +77,15 @@ pub fn scan(dir: &Path) -> Result<Project, ProjectError> {
 
 fn file(path: &Path, rel: &str) -> Result<LocalFile, ProjectError> {
     let bytes = std::fs::read(path).map_err(|e| io(path, e))?;
+    let imports = match rel.ends_with(".js") && !rel.starts_with("public/") {
+        true => crate::domain::static_imports(&String::from_utf8_lossy(&bytes)),
+        false => Vec::new(),
+    };
     Ok(LocalFile {
         path: path.to_path_buf(),
         shown: rel.to_string(),
         sha256: sha256_hex(&bytes),
+        imports,
     })
 }
 

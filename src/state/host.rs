@@ -21,6 +21,7 @@ use crate::js::{
 use crate::kv::{Atomic, Entry, KeyPart, Kv, KvError, KvValue, ListPage, ListQuery};
 use crate::logs::LogService;
 use crate::manage::{Actor as ManageActor, ManageClient, ManageError, Op};
+use crate::scripts::CatalogCell;
 
 /// The engine side of the JS host API.
 pub struct EngineHost {
@@ -30,6 +31,8 @@ pub struct EngineHost {
     fetch: Arc<HostFetch>,
     scripts: Arc<HostScripts>,
     assets: Arc<Assets>,
+    /// The scripts serving now: module scripts import from it.
+    catalog: CatalogCell,
 }
 
 impl EngineHost {
@@ -40,6 +43,7 @@ impl EngineHost {
         fetcher: Arc<Fetcher>,
         manager: ManageClient,
         assets: Arc<Assets>,
+        catalog: CatalogCell,
     ) -> EngineHost {
         EngineHost {
             logs,
@@ -48,6 +52,7 @@ impl EngineHost {
             fetch: Arc::new(HostFetch(fetcher)),
             scripts: Arc::new(HostScripts(Arc::new(manager))),
             assets,
+            catalog,
         }
     }
 }
@@ -84,6 +89,12 @@ impl Host for EngineHost {
 
     fn assets(&self) -> Option<Arc<dyn AssetsPort>> {
         Some(self.assets.clone())
+    }
+
+    fn module_source(&self, name: &str) -> Option<Arc<str>> {
+        let catalog = self.catalog.load();
+        let entry = catalog.entries.get(name)?;
+        Some(entry.script.source.clone())
     }
 }
 

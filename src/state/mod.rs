@@ -117,6 +117,7 @@ pub async fn start_live(
         Arc::new(fetcher(&config)?),
         manager,
         assets.clone(),
+        catalog.clone(),
     ));
     let runtime = Arc::new(QuickJsPool::start(
         config.js_config(),

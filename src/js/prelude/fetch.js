@@ -625,6 +625,69 @@
     }),
   };
 
+  // ---- the `request` an app's fetch(request, ctx) receives ----
+  // A real Request over the engine's `req`: its body is read from `req`
+  // on first use (formData() keeps the engine's parsed form and spooled
+  // uploads, so big uploads are never held as one buffer).
+  const incoming = new WeakMap();
+  const incomingTaken = new WeakSet();
+  internal.incoming = (req) => {
+    const headers = new Headers();
+    const given = req.headers || {};
+    for (const name of Object.keys(given)) headers.append(name, String(given[name]));
+    const r = new Request(req.url, { method: req.method, headers });
+    if (r.method !== 'GET' && r.method !== 'HEAD') incoming.set(r, req);
+    return r;
+  };
+  const pull = (r) => {
+    const req = incoming.get(r);
+    if (req === undefined) return;
+    incoming.delete(r);
+    sources.set(r, source(reqBytes(req, 'body')));
+  };
+  for (const m of ['bytes', 'arrayBuffer', 'text']) {
+    const plain = Request.prototype[m];
+    Request.prototype[m] = function () {
+      if (incomingTaken.has(this)) return Promise.reject(new TypeError('Request.' + m + '(): the body has already been read'));
+      pull(this);
+      return plain.call(this);
+    };
+  }
+  const wrapGetter = (name, wrap) => {
+    const d = Object.getOwnPropertyDescriptor(Request.prototype, name);
+    Object.defineProperty(Request.prototype, name, { ...d, get: wrap(d.get) });
+  };
+  wrapGetter('body', (get) => function () { if (!incomingTaken.has(this)) pull(this); return get.call(this); });
+  wrapGetter('bodyUsed', (get) => function () { return incomingTaken.has(this) || get.call(this); });
+  const plainClone = Request.prototype.clone;
+  Request.prototype.clone = function clone() {
+    if (incomingTaken.has(this)) throw new TypeError('Request.clone: the body has already been read');
+    pull(this);
+    return plainClone.call(this);
+  };
+  Request.prototype.formData = function formData() {
+    const req = incoming.get(this);
+    if (req !== undefined) {
+      incoming.delete(this);
+      incomingTaken.add(this);
+      return internal.reqBody.formData(req);
+    }
+    return this.text().then((text) => {
+      const ct = String(this.headers.get('content-type') || '').toLowerCase();
+      if (!ct.startsWith('application/x-www-form-urlencoded')) {
+        throw new TypeError('Request.formData(): only application/x-www-form-urlencoded bodies can be read from a constructed Request (got ' + JSON.stringify(ct) + ')');
+      }
+      const form = new FormData();
+      for (const pair of text.split('&')) {
+        if (pair === '') continue;
+        const i = pair.indexOf('=');
+        const dec = (x) => decodeURIComponent(x.replace(/\+/g, ' '));
+        form.append(dec(i < 0 ? pair : pair.slice(0, i)), i < 0 ? '' : dec(pair.slice(i + 1)));
+      }
+      return form;
+    });
+  };
+
   def('fetch', fetch);
   def('Headers', Headers);
   def('Request', Request);

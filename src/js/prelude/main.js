@@ -40,9 +40,69 @@
     get() { return internal.reqBody !== undefined && internal.reqBody.used(this); },
     configurable: true,
   });
+  // ---- apps: `{ fetch(request, ctx) }` mounted under a path (issue 16) ----
+  const APP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'];
+  const mounted = new WeakSet();
+  const isApp = (v) => v !== null && (typeof v === 'object' || typeof v === 'function') && typeof v.fetch === 'function';
+  const callApp = (app, base, req) => {
+    reqBody();
+    const request = internal.incoming(req);
+    const rest = base === '/' ? req.path : req.path.slice(base.length);
+    const ctx = {
+      mount: base,
+      path: rest === '' ? '/' : rest,
+      params: req.params,
+      query: req.query,
+      auth: req.auth,
+      requestId: req.requestId,
+      ip: req.ip,
+      waitUntil(p) {
+        Promise.resolve(p).then(undefined, (e) => native.log('error', 'waitUntil: ' + fmt(e)));
+      },
+    };
+    return app.fetch(request, ctx);
+  };
+  const mountApp = (where, path, app, options) => {
+    if (typeof path !== 'string' || !/^\/[^:{}*?#]*$/.test(path) || (path.length > 1 && path.endsWith('/'))) {
+      throw new TypeError(where + ': the mount point must be a literal path such as "/app" (no parameters, no "*", no trailing "/"), got ' + JSON.stringify(path));
+    }
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw new TypeError(where + ': options must be an object such as {maxBodyBytes}; an app serves every method, so there is no method argument');
+    }
+    const max = options && options.maxBodyBytes !== undefined ? options.maxBodyBytes : -1;
+    const handler = function (req) { return callApp(app, path, req); };
+    const rest = path === '/' ? '/*' : path + '/*';
+    for (const m of APP_METHODS) {
+      handlers[native.register(path, m, max, false)] = handler;
+      handlers[native.register(rest, m, max, false)] = handler;
+    }
+    mounted.add(app);
+  };
+  internal.moduleLoaded = function (exports, name) {
+    const app = exports.default;
+    if (!isApp(app) || mounted.has(app)) return;
+    let mount = exports.mount;
+    let options;
+    if (mount !== null && typeof mount === 'object') {
+      options = { maxBodyBytes: mount.maxBodyBytes };
+      mount = mount.path;
+    }
+    if (mount === undefined) {
+      const guess = '/' + name.replace(/\.[^./]*$/, '');
+      throw new TypeError(name + ': `export default { fetch }` needs a mount point: add `export const mount = ' +
+        JSON.stringify(guess) + ';` (or call register(' + JSON.stringify(guess) + ', app))');
+    }
+    mountApp(name + ': export const mount', mount, app, options);
+  };
   globalThis.register = function register(path, handler, method, options) {
+    if (isApp(handler)) {
+      if (method !== undefined && (typeof method !== 'object' || options !== undefined)) {
+        throw new TypeError('register(path, app, options): an app with fetch() serves every method under its path; pass options such as {maxBodyBytes} as the third argument');
+      }
+      return mountApp('register(path, app)', path, handler, method);
+    }
     if (typeof handler !== 'function' && typeof handler !== 'string') {
-      throw new TypeError('register(path, handler, method): handler must be a function or the name of a global function');
+      throw new TypeError('register(path, handler, method): handler must be a function, the name of a global function, or an app {fetch(request, ctx)}');
     }
     const max = options && options.maxBodyBytes !== undefined ? options.maxBodyBytes : -1;
     const key = native.register(path, method === undefined ? 'GET' : method, max, false);

@@ -24,6 +24,20 @@ impl Entry {
 }
 
 impl Worker {
+    /// Every script the context imported still serves the source it
+    /// evaluated (a module script's context is rebuilt after a save of
+    /// anything it imports). Scripts without imports pay one check.
+    fn imports_current(&self, e: &Entry) -> bool {
+        let imports = e.sc.shared.imports.borrow();
+        imports.is_empty()
+            || imports.iter().all(|(name, source)| {
+                self.setup
+                    .host
+                    .module_source(name)
+                    .is_some_and(|now| Arc::ptr_eq(&now, source))
+            })
+    }
+
     /// Finds or builds the context for this script version.
     pub(super) fn context_for(&mut self, script: &Arc<LoadedScript>) -> Result<u64, ScriptFailure> {
         let per_request = self.setup.cfg.isolation == Isolation::Request;
@@ -35,6 +49,7 @@ impl Worker {
                 if self.entries.get(&g).is_some_and(|e| {
                     e.script.version == script.version
                         && Arc::ptr_eq(&e.script.source, &script.source)
+                        && self.imports_current(e)
                 }) {
                     return Ok(g);
                 }
