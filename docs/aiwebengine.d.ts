@@ -1,6 +1,6 @@
 // Type definitions for aiwebengine scripts (docs/javascript-apis.md).
 //
-// Scripts are classic scripts, not modules: these are globals. Reference
+// These are globals in classic scripts and in module scripts alike. Reference
 // this file from a jsconfig.json/tsconfig.json ("files" or "include"), or
 // put `/// <reference path="aiwebengine.d.ts" />` at the top of a script,
 // to get completion and checking in editors. Standard ECMAScript built-ins
@@ -40,6 +40,10 @@ interface AuthInfo {
   readonly groups: readonly string[];
   canManageScript(name: string): boolean;
   hasPermission(name: string): boolean;
+  /** The engine's login page, returning to `returnTo` (a same-site path) after login. */
+  loginUrl(returnTo?: string): string;
+  /** The engine's logout URL, returning to `returnTo` (a same-site path) after logout. */
+  logoutUrl(returnTo?: string): string;
   currentUser(): {
     id: string; email: string; name: string; provider: string;
     role: string; groups: string[]; permissions: string[];
@@ -595,3 +599,54 @@ declare function listAssets(): string[];
 declare function fetchAsset(publicPath: string): string;
 declare function upsertAsset(publicPath: string, mimetype: string, base64Content: string): void;
 declare function deleteAsset(publicPath: string): boolean;
+
+// ---------------------------------------------------------------- MCP (docs/mcp.md)
+
+type McpLogLevel = "debug" | "info" | "notice" | "warning" | "error" | "critical" | "alert" | "emergency";
+
+/** What an MCP handler gets besides its arguments. */
+interface McpContext {
+  auth: AuthInfo;
+  /** A notifications/progress to the client, when it asked for progress. */
+  progress(n: number, total?: number, message?: string): void;
+  /** Aborts when the client cancels the request. */
+  signal: AbortSignal;
+  /** A notifications/message to the client, at or above the level it asked for. */
+  log(level: McpLogLevel, data: unknown, logger?: string): void;
+  requestId: string;
+  headers: Record<string, string>;
+  tool?: string;
+  resource?: string;
+  prompt?: string;
+}
+
+type McpContent = { type: string; [key: string]: unknown };
+type McpToolResult = string | object | { content: McpContent[]; isError?: boolean; structuredContent?: unknown } | null | undefined;
+type McpCompleter = (a: { argument: string; value: string; arguments: Record<string, string> }) => string[] | Promise<string[]>;
+
+/** Registers a tool: `inputSchema` is a JSON Schema with "type": "object". */
+declare function registerMCPTool(
+  name: string,
+  description: string,
+  inputSchema: Record<string, unknown> | null | undefined,
+  handler: ((args: Record<string, any>, ctx: McpContext) => McpToolResult | Promise<McpToolResult>) | string,
+  options?: { title?: string; annotations?: Record<string, unknown>; outputSchema?: Record<string, unknown> },
+): void;
+/** Registers a resource, or a template when the URI has `{var}` parts. */
+declare function registerMCPResource(
+  uriOrTemplate: string,
+  name: string,
+  description: string,
+  handler: ((req: { uri: string; params: Record<string, string> }, ctx: McpContext) => unknown) | string,
+  options?: { title?: string; mimeType?: string; complete?: McpCompleter | string },
+): void;
+/** Registers a prompt with its arguments. */
+declare function registerMCPPrompt(
+  name: string,
+  description: string,
+  args: { name: string; description?: string; required?: boolean }[] | null | undefined,
+  handler: ((args: Record<string, string>, ctx: McpContext) => unknown) | string,
+  options?: { title?: string; complete?: McpCompleter | string },
+): void;
+/** Sends notifications/resources/updated to the sessions subscribed to `uri`. */
+declare function notifyMCPResourceUpdated(uri: string): void;

@@ -149,8 +149,8 @@
   }
   class FormData {
     #list = [];
-    constructor(form) {
-      if (form !== undefined) throw new TypeError('new FormData(): there are no form elements here; create it empty and append(name, value)');
+    constructor() {
+      if (arguments.length > 0 && arguments[0] !== undefined) throw new TypeError('new FormData(): there are no form elements here; create it empty and append(name, value)');
     }
     append(name, value, filename) { this.#list.push([String(name), formValue(value, filename)]); }
     set(name, value, filename) {
@@ -509,8 +509,8 @@
     for (const l of listeners) run(() => typeof l === 'function' ? l.call(s, ev) : l.handleEvent(ev));
   };
   class AbortSignal {
-    constructor(key) {
-      if (key !== SIGNAL) throw new TypeError('AbortSignal: get one from new AbortController().signal, AbortSignal.abort() or AbortSignal.timeout(ms)');
+    constructor() {
+      if (arguments[0] !== SIGNAL) throw new TypeError('AbortSignal: get one from new AbortController().signal, AbortSignal.abort() or AbortSignal.timeout(ms)');
       signals.set(this, { aborted: false, reason: undefined, listeners: [] });
       this.onabort = null;
     }

@@ -167,11 +167,15 @@
     const s = String(init);
     return un.formDecode(s.startsWith('?') ? s.slice(1) : s);
   };
+  // A URL and its searchParams keep each other current through these
+  // (not through public methods a script could call).
+  let resetParams, setSearch;
+  const paramsOwner = new WeakMap();
   class URLSearchParams {
-    #list; #url;
-    constructor(init, url) { this.#list = toPairs(init); this.#url = url; }
-    #update() { if (this.#url) this.#url._setSearch(this.toString()); }
-    _reset(search) { this.#list = un.formDecode(search.startsWith('?') ? search.slice(1) : search); }
+    #list;
+    constructor(init) { this.#list = toPairs(init); }
+    static { resetParams = (sp, search) => { sp.#list = un.formDecode(search.startsWith('?') ? search.slice(1) : search); }; }
+    #update() { const url = paramsOwner.get(this); if (url) setSearch(url, this.toString()); }
     get size() { return this.#list.length; }
     append(k, v) { this.#list.push([String(k), String(v)]); this.#update(); }
     delete(k, v) { k = String(k); this.#list = this.#list.filter(([a, b]) => a !== k || (v !== undefined && b !== String(v))); this.#update(); }
@@ -196,14 +200,15 @@
   class URL {
     #r; #sp;
     constructor(url, base) { this.#r = un.urlParse(String(url), base === undefined ? undefined : String(base)); }
+    static { setSearch = (url, s) => { url.#r = un.urlSet(url.#r.href, 'search', s); }; }
     static canParse(url, base) { try { new URL(url, base); return true; } catch (e) { return false; } }
     static parse(url, base) { try { return new URL(url, base); } catch (e) { return null; } }
     #set(p, v) {
       this.#r = un.urlSet(this.#r.href, p, String(v));
-      if (p === 'search' && this.#sp) this.#sp._reset(this.#r.search);
+      if (p === 'search' && this.#sp) resetParams(this.#sp, this.#r.search);
     }
     get href() { return this.#r.href; }
-    set href(v) { this.#r = un.urlParse(String(v), undefined); if (this.#sp) this.#sp._reset(this.#r.search); }
+    set href(v) { this.#r = un.urlParse(String(v), undefined); if (this.#sp) resetParams(this.#sp, this.#r.search); }
     get origin() { return this.#r.origin; }
     get protocol() { return this.#r.protocol; }
     set protocol(v) { this.#set('protocol', v); }
@@ -223,8 +228,10 @@
     set search(v) { this.#set('search', v); }
     get hash() { return this.#r.hash; }
     set hash(v) { this.#set('hash', v); }
-    get searchParams() { if (!this.#sp) this.#sp = new URLSearchParams(this.#r.search, this); return this.#sp; }
-    _setSearch(s) { this.#r = un.urlSet(this.#r.href, 'search', s); }
+    get searchParams() {
+      if (!this.#sp) { this.#sp = new URLSearchParams(this.#r.search); paramsOwner.set(this.#sp, this); }
+      return this.#sp;
+    }
     toString() { return this.#r.href; }
     toJSON() { return this.#r.href; }
   }
