@@ -358,8 +358,9 @@ declare function formatDate(date: Date | number | string, options?: { format?: s
 
 type HeadersInit = Headers | Record<string, string> | [string, string][];
 /** A file entry of a FormData; an uploaded req.files[i] may be appended too. */
-interface FormDataFile { name: string; type: string; size: number; bytes: Uint8Array }
-type BodyInit = string | Uint8Array | ArrayBuffer | ArrayBufferView | URLSearchParams | FormData;
+/** A file value of a FormData: a File (uploads: a File whose `bytes` is also a Uint8Array property), or the older plain shape for bytes appended without a Blob. */
+type FormDataFile = File | { name: string; type: string; size: number; bytes: Uint8Array };
+type BodyInit = string | Uint8Array | ArrayBuffer | ArrayBufferView | Blob | URLSearchParams | FormData;
 
 interface RequestInit {
   method?: string;
@@ -393,8 +394,8 @@ declare class Headers implements Iterable<[string, string]> {
 
 declare class FormData implements Iterable<[string, string | FormDataFile]> {
   constructor();
-  append(name: string, value: string | Uint8Array | ArrayBuffer | { bytes: Uint8Array; filename?: string; contentType?: string }, filename?: string): void;
-  set(name: string, value: string | Uint8Array | ArrayBuffer | { bytes: Uint8Array; filename?: string; contentType?: string }, filename?: string): void;
+  append(name: string, value: string | Uint8Array | ArrayBuffer | Blob | { bytes: Uint8Array; filename?: string; contentType?: string }, filename?: string): void;
+  set(name: string, value: string | Uint8Array | ArrayBuffer | Blob | { bytes: Uint8Array; filename?: string; contentType?: string }, filename?: string): void;
   get(name: string): string | FormDataFile | null;
   getAll(name: string): (string | FormDataFile)[];
   has(name: string): boolean;
@@ -425,6 +426,29 @@ interface Body {
   bytes(): Promise<Uint8Array>;
   text(): Promise<string>;
   json(): Promise<any>;
+  /** The body as a Blob whose type is the content-type header. */
+  blob(): Promise<Blob>;
+}
+
+type BlobPart = string | ArrayBuffer | ArrayBufferView | Blob;
+
+/** Immutable bytes with a MIME type (held in memory). */
+declare class Blob {
+  constructor(blobParts?: Iterable<BlobPart>, options?: { type?: string });
+  readonly size: number;
+  readonly type: string;
+  slice(start?: number, end?: number, contentType?: string): Blob;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  bytes(): Promise<Uint8Array>;
+  text(): Promise<string>;
+  stream(): BodyStream;
+}
+
+/** A Blob with a name; uploads read with formData() are Files. */
+declare class File extends Blob {
+  constructor(fileBits: Iterable<BlobPart>, fileName: string, options?: { type?: string; lastModified?: number });
+  readonly name: string;
+  readonly lastModified: number;
 }
 
 declare class Request implements Body {
@@ -440,6 +464,7 @@ declare class Request implements Body {
   bytes(): Promise<Uint8Array>;
   text(): Promise<string>;
   json(): Promise<any>;
+  blob(): Promise<Blob>;
   /** Multipart or urlencoded bodies of an app's incoming request; urlencoded only for a constructed Request. */
   formData(): Promise<FormData>;
   clone(): Request;
@@ -465,6 +490,7 @@ declare class Response implements Body {
   bytes(): Promise<Uint8Array>;
   text(): Promise<string>;
   json(): Promise<any>;
+  blob(): Promise<Blob>;
   /** Not for a fetched (streamed) body. */
   clone(): Response;
 }

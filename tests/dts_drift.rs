@@ -281,9 +281,11 @@ fn parse_dts(text: &str) -> Dts {
                     all.remove(k);
                 }
                 // `implements Body`: Body's methods are the class's too
-                // (TypeScript's own interfaces, such as Iterable, are not here).
-                for (m, _) in implements.iter().filter_map(|p| interfaces.get(p)) {
-                    for (k, v) in m {
+                // (TypeScript's own interfaces, such as Iterable, are not here);
+                // `extends Blob`: so are a parent class's.
+                let inherited = implements.iter().chain(parents.iter());
+                for (m, _) in inherited.filter_map(|p| interfaces.get(p)) {
+                    for (k, v) in m.iter().filter(|(k, _)| *k != "constructor") {
                         all.entry(k.clone()).or_insert_with(|| v.clone());
                     }
                 }

@@ -1,6 +1,6 @@
 //! JavaScript for `fetch` and the WHATWG classes around it (`Headers`,
 //! `Request`, `Response`, `FormData`, `AbortController`, `AbortSignal`,
-//! `DOMException`). Like `prelude_kv`, each context gets cheap stubs and
+//! `DOMException`, `Blob`, `File`). Like `prelude_kv`, each context gets cheap stubs and
 //! the first use of any of these names loads the whole prelude.
 
 use std::rc::Rc;
@@ -18,6 +18,8 @@ const NAMES: &[&str] = &[
     "AbortController",
     "AbortSignal",
     "DOMException",
+    "Blob",
+    "File",
 ];
 
 pub(crate) fn install(ctx: &Ctx<'_>, shared: Rc<Shared>) -> rquickjs::Result<()> {

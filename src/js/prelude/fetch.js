@@ -121,10 +121,92 @@
     [Symbol.iterator]() { return this.entries(); }
   }
 
+  // ---- Blob and File ----
+  // A Blob's data is {size, type, read() -> Uint8Array}: bytes in memory,
+  // or an upload read from its spool file on first use.
+  const blobs = new WeakMap();
+  const fileInfo = new WeakMap();
+  const blobOf = (b, what) => {
+    const d = blobs.get(b);
+    if (!d) throw new TypeError(what + ': this is not a Blob');
+    return d;
+  };
+  const normType = (t) => {
+    t = t === undefined || t === null ? '' : String(t);
+    return /^[\x20-\x7e]*$/.test(t) ? t.toLowerCase() : '';
+  };
+  const memory = (bytes, type) => ({ size: bytes.length, type, read: () => bytes });
+  const partsBytes = (parts, what) => {
+    if (parts === undefined) return new Uint8Array(0);
+    if (parts === null || typeof parts !== 'object' || typeof parts[Symbol.iterator] !== 'function') {
+      throw new TypeError(what + ': parts must be an array of strings, bytes (ArrayBuffer, typed arrays, DataView) or Blobs');
+    }
+    const chunks = [];
+    for (const p of parts) {
+      const d = blobs.get(p);
+      if (d) { chunks.push(d.read()); continue; }
+      const b = copyBytes(p);
+      chunks.push(b || enc(String(p)));
+    }
+    return concat(chunks);
+  };
+  const newBlob = (proto, data, info) => {
+    const b = Object.create(proto);
+    blobs.set(b, data);
+    if (info) fileInfo.set(b, info);
+    return b;
+  };
+  class Blob {
+    constructor(parts, options) {
+      const o = options === undefined || options === null ? {} : options;
+      if (typeof o !== 'object') throw new TypeError('new Blob(parts, options): options must be an object such as {type: "text/plain"}');
+      blobs.set(this, memory(partsBytes(parts, 'new Blob(parts, options)'), normType(o.type)));
+    }
+    get size() { return blobOf(this, 'Blob.size').size; }
+    get type() { return blobOf(this, 'Blob.type').type; }
+    slice(start, end, type) {
+      const d = blobOf(this, 'Blob.slice()');
+      const n = d.size;
+      const at = (v, dflt) => {
+        if (v === undefined) return dflt;
+        v = Math.trunc(Number(v)) || 0;
+        return v < 0 ? Math.max(n + v, 0) : Math.min(v, n);
+      };
+      const s = at(start, 0);
+      const e = Math.max(s, at(end, n));
+      return newBlob(Blob.prototype, memory(d.read().slice(s, e), normType(type)));
+    }
+    bytes() { return settle(() => blobOf(this, 'Blob.bytes()').read().slice()); }
+    arrayBuffer() { return settle(() => blobOf(this, 'Blob.arrayBuffer()').read().slice().buffer); }
+    text() { return settle(() => fn.utf8Decode(blobOf(this, 'Blob.text()').read())); }
+    stream() { return new Response(this).body; }
+    get [Symbol.toStringTag]() { return 'Blob'; }
+  }
+  class File extends Blob {
+    constructor(parts, name, options) {
+      if (arguments.length < 2) throw new TypeError('new File(parts, name, options): the file name is required');
+      super(parts, options);
+      const lm = options && options.lastModified !== undefined ? Number(options.lastModified) : Date.now();
+      fileInfo.set(this, { name: String(name), lastModified: Number.isFinite(lm) ? Math.trunc(lm) : Date.now() });
+    }
+    get name() { return fileInfo.get(this).name; }
+    get lastModified() { return fileInfo.get(this).lastModified; }
+    get [Symbol.toStringTag]() { return 'File'; }
+  }
+  const asFile = (blob, filename) => {
+    const d = blobs.get(blob);
+    const info = fileInfo.get(blob);
+    if (info && filename === undefined) return blob;
+    const name = filename !== undefined ? String(filename) : info ? info.name : 'blob';
+    return newBlob(File.prototype, d, { name, lastModified: Date.now() });
+  };
+  // The bytes of a FormData file value: a Blob's, or the older {bytes}.
+  const fileBytes = (v) => (blobs.has(v) ? blobs.get(v).read() : v.bytes);
+
   // ---- FormData ----
   const formValue = (value, filename) => {
     if (typeof value === 'string') return value;
-    if (value instanceof UploadedFile && filename === undefined) return value;
+    if (blobs.has(value)) return asFile(value, filename);
     const bytes = copyBytes(value);
     if (bytes) return { name: filename === undefined ? 'blob' : String(filename), type: 'application/octet-stream', size: bytes.length, bytes };
     if (value !== null && typeof value === 'object' && value.bytes instanceof Uint8Array) {
@@ -134,18 +216,17 @@
     }
     return String(value);
   };
-  // An uploaded file as a FormData value (File-like): `bytes` is read on
-  // first use, so a spooled upload stays on disk until asked for.
-  class UploadedFile {
+  // An uploaded file as a FormData value: a File whose bytes are read on
+  // first use, so a spooled upload stays on disk until asked for. `bytes`
+  // is also a property here (the Uint8Array), as on `req.files` entries.
+  class UploadedFile extends File {
     #f;
-    constructor(f) { this.#f = f; }
-    get name() { return this.#f.filename; }
-    get type() { return this.#f.contentType; }
-    get size() { return this.#f.size; }
+    constructor(f) {
+      super([], f.filename, {});
+      this.#f = f;
+      blobs.set(this, { size: f.size, type: normType(f.contentType), read: () => f.bytes });
+    }
     get bytes() { return this.#f.bytes; }
-    text() { try { return Promise.resolve(fn.utf8Decode(this.#f.bytes)); } catch (e) { return Promise.reject(e); } }
-    arrayBuffer() { try { return Promise.resolve(this.#f.bytes.slice().buffer); } catch (e) { return Promise.reject(e); } }
-    get [Symbol.toStringTag]() { return 'File'; }
   }
   class FormData {
     #list = [];
@@ -181,7 +262,8 @@
       if (typeof v === 'string') {
         parts.push(enc(head + '\r\n\r\n' + v.replace(/\r\n|\r|\n/g, '\r\n') + '\r\n'));
       } else {
-        parts.push(enc(head + '; filename="' + quote(v.name) + '"\r\nContent-Type: ' + v.type + '\r\n\r\n'), v.bytes, enc('\r\n'));
+        const type = v.type || 'application/octet-stream';
+        parts.push(enc(head + '; filename="' + quote(v.name) + '"\r\nContent-Type: ' + type + '\r\n\r\n'), fileBytes(v), enc('\r\n'));
       }
     }
     parts.push(enc('--' + boundary + '--\r\n'));
@@ -198,6 +280,8 @@
     if (typeof body === 'string') return { bytes: enc(body), type: 'text/plain;charset=UTF-8' };
     const bytes = copyBytes(body);
     if (bytes) return { bytes, type: null };
+    const blob = blobs.get(body);
+    if (blob) return { bytes: blob.read().slice(), type: blob.type || null };
     if (body instanceof FormData) return multipart(body);
     if (typeof body === 'object' && body instanceof globalThis.URLSearchParams) {
       return { bytes: enc(body.toString()), type: 'application/x-www-form-urlencoded;charset=UTF-8' };
@@ -334,6 +418,9 @@
     C.prototype.arrayBuffer = function arrayBuffer() { return consume(sources.get(this) || null, what + '.arrayBuffer()').then(bufferOf); };
     C.prototype.text = function text() { return consume(sources.get(this) || null, what + '.text()').then((b) => fn.utf8Decode(b)); };
     C.prototype.json = function json() { return this.text().then((t) => JSON.parse(t)); };
+    C.prototype.blob = function blob() {
+      return this.bytes().then((b) => newBlob(Blob.prototype, memory(b, normType(this.headers.get('content-type')))));
+    };
   };
 
   // ---- Request ----
@@ -696,4 +783,6 @@
   def('AbortController', AbortController);
   def('AbortSignal', AbortSignal);
   def('DOMException', DOMException);
+  def('Blob', Blob);
+  def('File', File);
 })
