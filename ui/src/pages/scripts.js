@@ -7,10 +7,22 @@ export function statusBadge(s) {
   return s.enabled ? badge('Enabled', 'ok') : badge('Disabled', 'off');
 }
 
+const ALL_METHODS = 7;
+
+// One entry per path, with its methods: an app mounted at /app registers
+// all seven methods on /app and /app/*, shown as "ANY /app" and "ANY /app/*".
 export function routeList(routes) {
   if (!routes.length) return h('span', { class: 'muted' }, 'none');
-  return h('ul', { class: 'routes-inline' }, routes.map((r) =>
-    h('li', null, h('span', { class: 'method' }, r.method), ' ', h('code', null, r.path),
+  const byPath = new Map();
+  for (const r of routes) {
+    const key = (r.stream ? 'stream ' : '') + r.path;
+    if (!byPath.has(key)) byPath.set(key, { path: r.path, stream: r.stream, methods: [] });
+    byPath.get(key).methods.push(r.method);
+  }
+  return h('ul', { class: 'routes-inline' }, [...byPath.values()].map((r) =>
+    h('li', null,
+      h('span', { class: 'method', title: r.methods.join(', ') }, r.methods.length === ALL_METHODS ? 'ANY' : r.methods.join(' ')),
+      ' ', h('code', null, r.path),
       r.stream ? h('span', { class: 'badge badge-off', title: 'a Server-Sent Events stream' }, 'stream') : null)));
 }
 
