@@ -172,3 +172,27 @@ async fn test_req_doc_004_seeded_auth_example_runs() {
     assert_eq!((r.status, r.json()["role"].clone()), (200, json!("admin")));
     assert_eq!(eng.get("/examples/auth/admin").await.status, 401);
 }
+
+#[tokio::test]
+async fn test_req_doc_004_seeded_bookmarks_app_runs() {
+    let eng = Engine::start().await;
+    enable(&eng, "example-bookmarks-app.js").await;
+    assert_eq!(eng.get("/examples/bookmarks").await.json(), json!([]));
+    let r = send(
+        eng.req("POST", "/examples/bookmarks")
+            .json(&json!({"url": "https://example.com/a", "title": "A"})),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let id = r.json()["id"].as_str().expect("an id").to_string();
+    let r = send(eng.req("POST", "/examples/bookmarks").json(&json!({"url": "ftp://x"}))).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    let list = eng.get("/examples/bookmarks").await.json();
+    assert_eq!(list[0]["url"], "https://example.com/a", "{list}");
+    let one = eng.get(&format!("/examples/bookmarks/{id}")).await;
+    assert_eq!(one.json()["title"], "A", "{}", one.text());
+    let r = send(eng.req("DELETE", &format!("/examples/bookmarks/{id}"))).await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert_eq!(eng.get(&format!("/examples/bookmarks/{id}")).await.status, 404);
+    assert_eq!(send(eng.req("PATCH", "/examples/bookmarks")).await.status, 405);
+}

@@ -1,18 +1,19 @@
 // A small JSON API with path parameters, JSON bodies and status codes.
-// Module-level state lives per worker: it is a cache, not shared storage.
-const notes = {};
+// The notes live in `kv`, shared by every worker and kept across restarts
+// (module-level variables are a per-worker cache, not storage).
 
-register("/examples/notes/:id", function (req) {
-  const note = notes[req.params.id];
-  if (!note) return { status: 404, body: { error: "no note " + req.params.id } };
-  return { body: note };
+register("/examples/notes/:id", async function (req) {
+  const note = await kv.get(["notes", req.params.id]);
+  if (note.value === null) return { status: 404, body: { error: "no note " + req.params.id } };
+  return { body: note.value };
 }, "GET");
 
-register("/examples/notes/:id", function (req) {
+register("/examples/notes/:id", async function (req) {
   if (!req.json || typeof req.json.text !== "string") {
     return { status: 400, body: { error: "send JSON like {\"text\": \"...\"}" } };
   }
-  notes[req.params.id] = { id: req.params.id, text: req.json.text };
+  const note = { id: req.params.id, text: req.json.text };
+  await kv.set(["notes", req.params.id], note);
   writeLog("saved note " + req.params.id);
-  return { status: 201, body: notes[req.params.id] };
+  return { status: 201, body: note };
 }, "PUT");
