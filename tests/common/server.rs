@@ -155,10 +155,21 @@ server_api!(Server);
 
 impl Drop for Server {
     fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        // Under `cargo llvm-cov` (which sets LLVM_PROFILE_FILE) the server
+        // must exit on its own to write its coverage profile: SIGTERM and a
+        // short wait first. Otherwise SIGKILL, the quickest teardown.
+        if std::env::var_os("LLVM_PROFILE_FILE").is_some() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+            wait_deadline(&mut child, Duration::from_secs(5));
+            return;
         }
+        let _ = child.kill();
+        let _ = child.wait();
     }
 }
 
