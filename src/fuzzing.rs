@@ -76,3 +76,49 @@ pub fn graphql_schema(
     .map(|b| b.is_some())
     .map_err(|e| e.message)
 }
+
+/// A QuickJS context for the `js_value` target, made once and reused.
+pub struct JsValues {
+    ctx: rquickjs::Context,
+}
+
+/// What `JsValues::store` saw: the MessagePack of the value as `kv.set`
+/// stores it, and of the value read back into JS (`kv.get`) and stored
+/// again.
+pub struct Stored {
+    pub first: Vec<u8>,
+    pub again: Vec<u8>,
+}
+
+impl JsValues {
+    pub fn new() -> Result<JsValues, String> {
+        let rt = rquickjs::Runtime::new().map_err(|e| e.to_string())?;
+        rt.set_memory_limit(256 << 20);
+        let ctx = rquickjs::Context::full(&rt).map_err(|e| e.to_string())?;
+        Ok(JsValues { ctx })
+    }
+
+    /// Evaluates `expr` and stores its value as `kv.set` does (structured
+    /// clone, then MessagePack); reads it back as `kv.get` does and stores
+    /// that again. `Ok(None)` when the value is refused as not storable.
+    pub fn store(&self, expr: &str) -> Result<Option<Stored>, String> {
+        use crate::kv::value::{decode_value, encode_value};
+        self.ctx.with(|ctx| {
+            let value: rquickjs::Value = ctx
+                .eval(expr)
+                .map_err(|e| format!("{expr}: {e}: {:?}", ctx.catch()))?;
+            let Ok(kv) = crate::js::clone::to_value(&ctx, value, 0) else {
+                let _ = ctx.catch();
+                return Ok(None);
+            };
+            let first = encode_value(&kv).map_err(|e| format!("encode {kv:?}: {e}"))?;
+            let read = decode_value(&first).map_err(|e| format!("decode {kv:?}: {e}"))?;
+            let back = crate::js::clone::from_value(&ctx, read)
+                .map_err(|e| format!("back to JS {kv:?}: {e}"))?;
+            let kv2 = crate::js::clone::to_value(&ctx, back, 0)
+                .map_err(|e| format!("store again {kv:?}: {e}: {:?}", ctx.catch()))?;
+            let again = encode_value(&kv2).map_err(|e| format!("encode again {kv2:?}: {e}"))?;
+            Ok(Some(Stored { first, again }))
+        })
+    }
+}

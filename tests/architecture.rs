@@ -74,7 +74,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // Entry points for fuzz/ only.
     (
         "fuzzing",
-        &["domain", "http", "graphql", "js", "events", "scripts"],
+        &["domain", "http", "graphql", "js", "events", "scripts", "kv"],
     ),
     (
         "cli",

@@ -23,19 +23,39 @@ async fn test_req_jsapi_007_blob_and_file_build_slice_and_read() {
     assert_eq!(v["tail"], "ef\u{0}", "{v}");
     assert_eq!(
         v["file"],
-        json!(["greet.txt", 6, "text/plain", 42, true, true, "[object File]"]),
+        json!([
+            "greet.txt",
+            6,
+            "text/plain",
+            42,
+            true,
+            true,
+            "[object File]"
+        ]),
         "{v}"
     );
     assert_eq!(v["text"], "héllo", "{v}");
     assert_eq!(v["streamed"], 6, "{v}");
-    assert_eq!(v["responseType"], "text/plain", "a Blob body sets content-type: {v}");
+    assert_eq!(
+        v["responseType"], "text/plain",
+        "a Blob body sets content-type: {v}"
+    );
     assert_eq!(v["responseText"], "abcdef\u{0}", "{v}");
     assert_eq!(v["fromResponse"], "a/b", "{v}");
     assert!(
-        v["missingName"].as_str().unwrap().contains("the file name is required"),
+        v["missingName"]
+            .as_str()
+            .unwrap()
+            .contains("the file name is required"),
         "{v}"
     );
-    assert!(v["badParts"].as_str().unwrap().contains("parts must be an array"), "{v}");
+    assert!(
+        v["badParts"]
+            .as_str()
+            .unwrap()
+            .contains("parts must be an array"),
+        "{v}"
+    );
 }
 
 #[tokio::test]

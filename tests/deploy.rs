@@ -271,7 +271,11 @@ async fn test_req_dev_003_deploy_and_test_save_imported_modules_first() {
         "app.js",
         "import { up } from './util/text.js';\nexport const mount = '/shout';\nexport default { fetch: (request, ctx) => new Response(up(ctx.path.slice(1))) };\n",
     );
-    write(d, "util/text.js", "export const up = (s) => s.toUpperCase() + '!';\n");
+    write(
+        d,
+        "util/text.js",
+        "export const up = (s) => s.toUpperCase() + '!';\n",
+    );
     write(
         d,
         "app.test.js",

@@ -183,9 +183,10 @@ async fn test_req_doc_004_runnable_doc_blocks_run() {
             b.file,
             b.line
         );
-        let name = b.name.clone().unwrap_or_else(|| {
-            format!("doc-{}-{}.js", b.file.trim_end_matches(".md"), b.line)
-        });
+        let name = b
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("doc-{}-{}.js", b.file.trim_end_matches(".md"), b.line));
         let (status, v) = eng.put_script(&name.replace('/', "%2F"), &b.source).await;
         if status != 200 && status != 201 {
             failures.push(format!("{}:{}: save → {status} {v}", b.file, b.line));

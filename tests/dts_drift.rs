@@ -20,17 +20,73 @@ use common::*;
 /// ECMAScript's own globals (ES2023 and what QuickJS adds to them); the
 /// d.ts leaves these to TypeScript's "lib".
 const STANDARD: &[&str] = &[
-    "Object", "Function", "Array", "Number", "parseFloat", "parseInt", "Infinity", "NaN",
-    "undefined", "decodeURI", "decodeURIComponent", "encodeURI", "encodeURIComponent",
-    "escape", "unescape", "isFinite", "isNaN", "globalThis", "eval", "Symbol", "Boolean",
-    "String", "Math", "JSON", "Date", "RegExp", "Error", "EvalError", "RangeError",
-    "ReferenceError", "SyntaxError", "TypeError", "URIError", "InternalError",
-    "AggregateError", "Iterator", "Proxy", "Reflect", "Map", "Set", "WeakMap", "WeakSet",
-    "WeakRef", "FinalizationRegistry", "Promise", "ArrayBuffer", "SharedArrayBuffer",
-    "DataView", "Atomics", "BigInt", "Int8Array", "Uint8Array", "Uint8ClampedArray",
-    "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "BigInt64Array",
-    "BigUint64Array", "Float16Array", "Float32Array", "Float64Array", "performance",
-    "navigator", "SuppressedError", "DisposableStack", "AsyncDisposableStack",
+    "Object",
+    "Function",
+    "Array",
+    "Number",
+    "parseFloat",
+    "parseInt",
+    "Infinity",
+    "NaN",
+    "undefined",
+    "decodeURI",
+    "decodeURIComponent",
+    "encodeURI",
+    "encodeURIComponent",
+    "escape",
+    "unescape",
+    "isFinite",
+    "isNaN",
+    "globalThis",
+    "eval",
+    "Symbol",
+    "Boolean",
+    "String",
+    "Math",
+    "JSON",
+    "Date",
+    "RegExp",
+    "Error",
+    "EvalError",
+    "RangeError",
+    "ReferenceError",
+    "SyntaxError",
+    "TypeError",
+    "URIError",
+    "InternalError",
+    "AggregateError",
+    "Iterator",
+    "Proxy",
+    "Reflect",
+    "Map",
+    "Set",
+    "WeakMap",
+    "WeakSet",
+    "WeakRef",
+    "FinalizationRegistry",
+    "Promise",
+    "ArrayBuffer",
+    "SharedArrayBuffer",
+    "DataView",
+    "Atomics",
+    "BigInt",
+    "Int8Array",
+    "Uint8Array",
+    "Uint8ClampedArray",
+    "Int16Array",
+    "Uint16Array",
+    "Int32Array",
+    "Uint32Array",
+    "BigInt64Array",
+    "BigUint64Array",
+    "Float16Array",
+    "Float32Array",
+    "Float64Array",
+    "performance",
+    "navigator",
+    "SuppressedError",
+    "DisposableStack",
+    "AsyncDisposableStack",
     "Performance",
 ];
 
@@ -123,7 +179,10 @@ fn closing(s: &str, open: usize) -> usize {
         }
         i += 1;
     }
-    panic!("unclosed bracket at {open}: {}", &s[open..(open + 60).min(s.len())]);
+    panic!(
+        "unclosed bracket at {open}: {}",
+        &s[open..(open + 60).min(s.len())]
+    );
 }
 
 /// Top-level pieces of `s` between `sep`s.
@@ -168,7 +227,9 @@ fn arity(s: &str, open: usize) -> Arity {
 type Arity = (usize, usize);
 
 fn fits(arities: &BTreeSet<Arity>, len: usize) -> bool {
-    arities.iter().any(|&(req, total)| req <= len && len <= total)
+    arities
+        .iter()
+        .any(|&(req, total)| req <= len && len <= total)
 }
 
 fn ident_end(s: &str) -> usize {
@@ -179,7 +240,10 @@ fn ident_end(s: &str) -> usize {
 /// Members of a `{ … }` body: `name(…)`, `name<T>(…)`, `name?: …`.
 fn members(body: &str) -> Members {
     let mut out = Members::new();
-    for stmt in split_top(body, b';').into_iter().flat_map(|s| split_top(s, b'\n')) {
+    for stmt in split_top(body, b';')
+        .into_iter()
+        .flat_map(|s| split_top(s, b'\n'))
+    {
         let mut t = stmt.trim();
         for prefix in ["readonly ", "static "] {
             t = t.strip_prefix(prefix).unwrap_or(t);
@@ -234,10 +298,12 @@ fn parse_dts(text: &str) -> Dts {
         if let Some((rest, off)) = next("declare const ") {
             let name = rest[..ident_end(rest)].to_string();
             let colon = off + src[off..].find(':').expect(":");
-            let ty_start = colon + 1 + (src[colon + 1..].len() - src[colon + 1..].trim_start().len());
+            let ty_start =
+                colon + 1 + (src[colon + 1..].len() - src[colon + 1..].trim_start().len());
             if src[ty_start..].starts_with('{') {
                 let end = closing(&src, ty_start);
-                dts.objects.insert(name, members(&src[ty_start + 1..end - 1]));
+                dts.objects
+                    .insert(name, members(&src[ty_start + 1..end - 1]));
                 at = end;
             } else {
                 let ty = &src[ty_start..];
@@ -275,7 +341,7 @@ fn parse_dts(text: &str) -> Dts {
                     .into_iter()
                     .flat_map(|s| split_top(s, b'\n'))
                     .filter(|s| s.trim().starts_with("static "))
-                    .flat_map(|s| members(s))
+                    .flat_map(members)
                     .collect();
                 for k in statics.keys() {
                     all.remove(k);
@@ -289,7 +355,8 @@ fn parse_dts(text: &str) -> Dts {
                         all.entry(k.clone()).or_insert_with(|| v.clone());
                     }
                 }
-                dts.classes.insert(name.clone(), (ctor, all.clone(), statics));
+                dts.classes
+                    .insert(name.clone(), (ctor, all.clone(), statics));
             }
             interfaces.insert(name, (members(body), parents));
             at = end;
@@ -314,12 +381,18 @@ fn parse_dts(text: &str) -> Dts {
     dts
 }
 
-fn check_members(what: &str, declared: &Members, real: &serde_json::Map<String, Value>) -> Vec<String> {
+fn check_members(
+    what: &str,
+    declared: &Members,
+    real: &serde_json::Map<String, Value>,
+) -> Vec<String> {
     let mut problems = Vec::new();
     for (k, v) in real {
         let Some(len) = v.as_u64() else { continue };
         match declared.get(k) {
-            None => problems.push(format!("{what}.{k}({len} params) exists but is not declared")),
+            None => problems.push(format!(
+                "{what}.{k}({len} params) exists but is not declared"
+            )),
             Some(Some(arities)) if !fits(arities, len as usize) => problems.push(format!(
                 "{what}.{k} takes {len} parameters; the d.ts declares {arities:?}"
             )),
@@ -338,7 +411,10 @@ fn check_members(what: &str, declared: &Members, real: &serde_json::Map<String, 
 async fn test_req_doc_dts_declares_every_global_with_its_arity() {
     let dts_path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/aiwebengine.d.ts");
     let dts = parse_dts(&std::fs::read_to_string(dts_path).expect("read the d.ts"));
-    assert!(dts.functions.contains_key("register"), "the parser found nothing: {dts:?}");
+    assert!(
+        dts.functions.contains_key("register"),
+        "the parser found nothing: {dts:?}"
+    );
 
     let eng = Engine::start().await;
     eng.deploy("probe.js", PROBE).await;
@@ -429,5 +505,9 @@ fn the_parser_reads_functions_objects_interfaces_and_classes() {
     assert_eq!(m["m"], Some(BTreeSet::from([(1, 1)])));
     assert!(fits(ctor, 1) && fits(ctor, 2) && !fits(ctor, 0) && !fits(ctor, 3));
     assert!(s.contains_key("make") && !m.contains_key("make"));
-    assert_eq!(m["json"], Some(BTreeSet::from([(0, 0)])), "from implements Body");
+    assert_eq!(
+        m["json"],
+        Some(BTreeSet::from([(0, 0)])),
+        "from implements Body"
+    );
 }

@@ -185,7 +185,11 @@ async fn test_req_doc_004_seeded_bookmarks_app_runs() {
     .await;
     assert_eq!(r.status, 201, "{}", r.text());
     let id = r.json()["id"].as_str().expect("an id").to_string();
-    let r = send(eng.req("POST", "/examples/bookmarks").json(&json!({"url": "ftp://x"}))).await;
+    let r = send(
+        eng.req("POST", "/examples/bookmarks")
+            .json(&json!({"url": "ftp://x"})),
+    )
+    .await;
     assert_eq!(r.status, 400, "{}", r.text());
     let list = eng.get("/examples/bookmarks").await.json();
     assert_eq!(list[0]["url"], "https://example.com/a", "{list}");
@@ -193,6 +197,12 @@ async fn test_req_doc_004_seeded_bookmarks_app_runs() {
     assert_eq!(one.json()["title"], "A", "{}", one.text());
     let r = send(eng.req("DELETE", &format!("/examples/bookmarks/{id}"))).await;
     assert_eq!(r.status, 204, "{}", r.text());
-    assert_eq!(eng.get(&format!("/examples/bookmarks/{id}")).await.status, 404);
-    assert_eq!(send(eng.req("PATCH", "/examples/bookmarks")).await.status, 405);
+    assert_eq!(
+        eng.get(&format!("/examples/bookmarks/{id}")).await.status,
+        404
+    );
+    assert_eq!(
+        send(eng.req("PATCH", "/examples/bookmarks")).await.status,
+        405
+    );
 }

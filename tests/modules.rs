@@ -112,7 +112,10 @@ async fn test_req_dev_web_001_module_load_errors_name_the_fix() {
     let eng = Engine::start().await;
     // An import of a script that does not exist.
     let (status, v) = eng
-        .put_script("a.js", "import { x } from './nope.js';\nregister('/a', () => x);")
+        .put_script(
+            "a.js",
+            "import { x } from './nope.js';\nregister('/a', () => x);",
+        )
         .await;
     assert_eq!(status, 400, "{v}");
     let msg = v["error"]["message"].as_str().unwrap_or_default();
@@ -120,7 +123,10 @@ async fn test_req_dev_web_001_module_load_errors_name_the_fix() {
 
     // An app without a mount point: the message gives the line to add.
     let (status, v) = eng
-        .put_script("shop%2Fcart.js", "export default { fetch() { return new Response('x'); } };")
+        .put_script(
+            "shop%2Fcart.js",
+            "export default { fetch() { return new Response('x'); } };",
+        )
         .await;
     assert_eq!(status, 400, "{v}");
     let msg = v["error"]["message"].as_str().unwrap_or_default();
@@ -134,7 +140,13 @@ async fn test_req_dev_web_001_module_load_errors_name_the_fix() {
         )
         .await;
     assert_eq!(status, 400, "{v}");
-    assert!(v["error"]["message"].as_str().unwrap().contains("literal path"), "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("literal path"),
+        "{v}"
+    );
 
     // A syntax error in a module names its line and column.
     let (status, v) = eng
@@ -145,10 +157,19 @@ async fn test_req_dev_web_001_module_load_errors_name_the_fix() {
 
     // A rejected top-level await refuses the save with its reason.
     let (status, v) = eng
-        .put_script("d.js", "await Promise.reject(new Error('no config'));\nexport const x = 1;")
+        .put_script(
+            "d.js",
+            "await Promise.reject(new Error('no config'));\nexport const x = 1;",
+        )
         .await;
     assert_eq!(status, 400, "{v}");
-    assert!(v["error"]["message"].as_str().unwrap().contains("no config"), "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no config"),
+        "{v}"
+    );
 
     // Nothing was stored by the refused saves.
     let r = eng.api("GET", "/engine/api/scripts", None).await;
@@ -185,7 +206,10 @@ register('/api', api, { maxBodyBytes: 16 });
     assert_eq!(r.status, 413, "{}", r.text());
     // Another script cannot take the same mount point.
     let (status, v) = eng
-        .put_script("other.js", "register('/api', { fetch: () => new Response('2') });")
+        .put_script(
+            "other.js",
+            "register('/api', { fetch: () => new Response('2') });",
+        )
         .await;
     assert_eq!(status, 409, "{v}");
 }
@@ -193,7 +217,12 @@ register('/api', api, { maxBodyBytes: 16 });
 #[tokio::test]
 async fn test_req_dev_web_001_a_library_module_has_no_routes_and_classic_scripts_keep_working() {
     let eng = Engine::start().await;
-    let v = eng.deploy("util%2Fstrings.js", "export const up = (s) => s.toUpperCase();").await;
+    let v = eng
+        .deploy(
+            "util%2Fstrings.js",
+            "export const up = (s) => s.toUpperCase();",
+        )
+        .await;
     assert_eq!(v["routes"], json!([]), "{v}");
     eng.deploy(
         "page.js",

@@ -115,9 +115,18 @@ mod tests {
     #[test]
     fn specifiers_resolve_to_script_names() {
         assert_eq!(resolve_import("app.js", "./lib.js").unwrap(), "lib.js");
-        assert_eq!(resolve_import("api/users.js", "./db.js").unwrap(), "api/db.js");
-        assert_eq!(resolve_import("api/users.js", "../lib.js").unwrap(), "lib.js");
-        assert_eq!(resolve_import("api/users.js", "/lib/x.js").unwrap(), "lib/x.js");
+        assert_eq!(
+            resolve_import("api/users.js", "./db.js").unwrap(),
+            "api/db.js"
+        );
+        assert_eq!(
+            resolve_import("api/users.js", "../lib.js").unwrap(),
+            "lib.js"
+        );
+        assert_eq!(
+            resolve_import("api/users.js", "/lib/x.js").unwrap(),
+            "lib/x.js"
+        );
         assert_eq!(resolve_import("api/users.js", "lib/x").unwrap(), "lib/x.js");
         assert_eq!(resolve_import("a/b/c.js", "./../d.mjs").unwrap(), "a/d.mjs");
         assert!(resolve_import("app.js", "../x.js").is_err());
@@ -137,8 +146,14 @@ mod tests {
         m.insert("a.js", vec!["./z/lib.js".to_string()]);
         m.insert("z/lib.js", vec!["../util.js".to_string()]);
         m.insert("util.js", vec![]);
-        m.insert("b.js", vec!["./b.js".to_string(), "./missing.js".to_string()]);
-        assert_eq!(import_order(&m), vec!["util.js", "z/lib.js", "a.js", "b.js"]);
+        m.insert(
+            "b.js",
+            vec!["./b.js".to_string(), "./missing.js".to_string()],
+        );
+        assert_eq!(
+            import_order(&m),
+            vec!["util.js", "z/lib.js", "a.js", "b.js"]
+        );
         // A cycle keeps every script, once.
         let mut c = BTreeMap::new();
         c.insert("x.js", vec!["./y.js".to_string()]);

@@ -11,7 +11,7 @@ mod auth;
 mod bytecode;
 mod call;
 mod chunk_stream;
-mod clone;
+pub(crate) mod clone;
 mod context;
 mod convert;
 mod errors;

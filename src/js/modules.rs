@@ -48,7 +48,8 @@ impl Resolver for ScriptModules {
         name: &str,
         _attributes: Option<ImportAttributes<'js>>,
     ) -> rquickjs::Result<String> {
-        crate::domain::resolve_import(base, name).map_err(|m| rquickjs::Error::new_resolving_message(base, name, m))
+        crate::domain::resolve_import(base, name)
+            .map_err(|m| rquickjs::Error::new_resolving_message(base, name, m))
     }
 }
 
@@ -123,8 +124,12 @@ mod tests {
     #[test]
     fn module_syntax_is_detected() {
         assert!(is_module("export default { fetch() {} }"));
-        assert!(is_module("import { x } from './lib.js';\nregister('/a', x);"));
-        assert!(!is_module("register('/a', function (req) { return 'import'; });"));
+        assert!(is_module(
+            "import { x } from './lib.js';\nregister('/a', x);"
+        ));
+        assert!(!is_module(
+            "register('/a', function (req) { return 'import'; });"
+        ));
         assert!(!is_module("const exported = 1;"));
         assert!(is_module("const a = 1;\n  export const b = 2;"));
         assert!(is_module("// setup\nawait x;\nexport default {};"));
