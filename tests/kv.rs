@@ -384,3 +384,27 @@ async fn test_req_data_003_online_backup_carries_kv_data() {
     .await;
     assert_eq!(got.json()["value"], json!("v"), "{}", got.text());
 }
+
+/// Object keys with a NUL character survive `kv.set`/`kv.get` and
+/// `structuredClone` whole (they were cut at the NUL: `{"a\0b": 1}` was
+/// stored as `{"a": 1}`; found by the js_value fuzz target, issue 15).
+#[tokio::test]
+async fn test_req_data_003_keys_with_nul_characters_are_stored_whole() {
+    let eng = Engine::start().await;
+    eng.deploy(
+        "nul.js",
+        r#"register("/nul", async () => {
+  const v = { "a\u0000b": 1, "a\u0000c": { "\u0000": 2 } };
+  await kv.set(["nul"], v);
+  const got = (await kv.get(["nul"])).value;
+  return { body: { stored: Object.keys(got), inner: Object.keys(got["a\u0000c"]), cloned: Object.keys(structuredClone(v)) } };
+});"#,
+    )
+    .await;
+    let r = eng.get("/nul").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"stored": ["a\u{0}b", "a\u{0}c"], "inner": ["\u{0}"], "cloned": ["a\u{0}b", "a\u{0}c"]})
+    );
+}

@@ -117,11 +117,21 @@ fn time_clip(t: f64) -> f64 {
     }
 }
 
+/// JavaScript has one NaN: QuickJS stores the canonical one, whatever
+/// bits the tree's NaN had.
+fn canon(n: f64) -> f64 {
+    if n.is_nan() {
+        f64::NAN
+    } else {
+        n
+    }
+}
+
 fn key_value(k: &Key) -> KvValue {
     match k {
         Key::Str(s) => KvValue::String(s.clone()),
         // A Map or Set stores -0 as +0.
-        Key::Num(n) => KvValue::Number(if *n == 0.0 { 0.0 } else { *n }),
+        Key::Num(n) => KvValue::Number(if *n == 0.0 { 0.0 } else { canon(*n) }),
     }
 }
 
@@ -142,7 +152,7 @@ fn model(t: &Tree, depth: usize) -> KvValue {
         Tree::Undefined => KvValue::Undefined,
         Tree::Null => KvValue::Null,
         Tree::Bool(b) => KvValue::Bool(*b),
-        Tree::Num(n) => KvValue::Number(*n),
+        Tree::Num(n) => KvValue::Number(canon(*n)),
         Tree::BigInt(i) => KvValue::BigInt(*i),
         Tree::Str(s) => KvValue::String(s.clone()),
         Tree::Bytes(b) => KvValue::Bytes(aiwebengine::kv::value::Bin(b.clone())),

@@ -109,12 +109,15 @@ pub(crate) fn to_value<'js>(
         return Ok(KvValue::Set(vals));
     }
     let mut fields = Vec::new();
-    for prop in obj.props::<String, Value>() {
+    // Keys as JS strings: rquickjs's Atom -> String conversion stops at
+    // the first NUL, which stored {"a\0b": 1} as {"a": 1} (found by the
+    // js_value fuzz target).
+    for prop in obj.props::<rquickjs::String, Value>() {
         let (k, val) = prop?;
         if val.is_function() {
             continue;
         }
-        fields.push((k, to_value(ctx, val, depth + 1)?));
+        fields.push((k.to_string()?, to_value(ctx, val, depth + 1)?));
     }
     Ok(KvValue::Object(fields))
 }

@@ -226,8 +226,14 @@ fn read_headers(obj: &Object<'_>, out: &mut Vec<(String, String)>, problems: &mu
     let Ok(Some(h)) = obj.get::<_, Option<Object>>("headers") else {
         return;
     };
-    for entry in h.props::<String, rquickjs::Coerced<String>>() {
+    // Names as JS strings: an Atom -> String conversion would stop at a NUL
+    // and let "x-a\0b" pass the token check as "x-a".
+    for entry in h.props::<rquickjs::String, rquickjs::Coerced<String>>() {
         let Ok((name, value)) = entry else {
+            problems.push("headers must be an object of name: string".into());
+            continue;
+        };
+        let Ok(name) = name.to_string() else {
             problems.push("headers must be an object of name: string".into());
             continue;
         };
