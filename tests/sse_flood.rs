@@ -163,10 +163,14 @@ async fn test_req_stream_10000_subscribers_that_never_read() {
         // The silent subscribers' connections, not just their streams.
         let left = gauge(&eng, "aiwebengine_http_connections_open").await;
         if left < 20.0 {
+            // The last few silent connections may still be waiting out their
+            // write timeout: wait for every one to be counted (CI saw 9,997 of
+            // 10,000 counted at the moment 5 connections were left).
             let stalled = gauge(&eng, "aiwebengine_http_write_timeouts_total").await as usize;
-            break (dropped_count(), stalled, left);
-        }
-        if Instant::now() > deadline {
+            if stalled >= SUBSCRIBERS || Instant::now() > deadline {
+                break (dropped_count(), stalled, left);
+            }
+        } else if Instant::now() > deadline {
             let out = eng.server.output();
             let tail: Vec<&str> = out
                 .lines()
