@@ -9,10 +9,12 @@ pub mod auth;
 pub mod backup;
 pub mod codec;
 pub mod guard;
+mod handle;
 pub mod kv;
 pub mod logs;
 pub mod scripts;
 pub mod settings;
+pub mod sim;
 pub mod tables;
 pub mod tls;
 
@@ -24,6 +26,7 @@ use redb::{
 };
 
 pub use codec::{decode, encode};
+pub use handle::Opener;
 
 /// The format version this build writes. Bumped by each step in `migrations/`.
 pub const FORMAT_VERSION: u32 = crate::migrations::LATEST;
@@ -49,6 +52,10 @@ pub enum StoreError {
     Full(String),
     #[error("storage error: {0}")]
     Redb(String),
+    /// The device under the data file failed a read, write or sync; the
+    /// database is reopened by the next operation (see [`handle`]).
+    #[error("storage I/O error: {0}")]
+    Device(String),
     #[error("stored value could not be decoded: {0}")]
     Codec(String),
     /// A file the store was fed from (a spooled upload) could not be read.
@@ -66,6 +73,19 @@ impl From<crate::domain::StorageError> for StoreError {
     }
 }
 
+const PREVIOUS_IO: &str =
+    "an earlier I/O error stopped the use of the data file; the next operation reopens it";
+
+/// An I/O failure of the device (which makes redb stop using the file
+/// until it is reopened), or any other storage error.
+fn from_storage(e: redb::StorageError) -> StoreError {
+    match e {
+        redb::StorageError::Io(io) => StoreError::Device(io.to_string()),
+        redb::StorageError::PreviousIo => StoreError::Device(PREVIOUS_IO.into()),
+        other => StoreError::Redb(other.to_string()),
+    }
+}
+
 macro_rules! redb_errors {
     ($($t:ty),*) => {$(
         impl From<$t> for StoreError {
@@ -73,14 +93,39 @@ macro_rules! redb_errors {
         }
     )*};
 }
-redb_errors!(
-    redb::Error,
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError,
-    redb::SetDurabilityError
-);
+redb_errors!(redb::SetDurabilityError);
+
+macro_rules! redb_storage_errors {
+    ($($t:ident),*) => {$(
+        impl From<redb::$t> for StoreError {
+            fn from(e: redb::$t) -> Self {
+                match e {
+                    redb::$t::Storage(s) => from_storage(s),
+                    other => StoreError::Redb(other.to_string()),
+                }
+            }
+        }
+    )*};
+}
+redb_storage_errors!(TransactionError, TableError, CommitError);
+
+impl From<redb::StorageError> for StoreError {
+    fn from(e: redb::StorageError) -> Self {
+        from_storage(e)
+    }
+}
+
+impl From<redb::Error> for StoreError {
+    fn from(e: redb::Error) -> Self {
+        match e {
+            redb::Error::Io(io) => StoreError::Device(io.to_string()),
+            redb::Error::PreviousIo | redb::Error::DatabaseClosed => {
+                StoreError::Device(PREVIOUS_IO.into())
+            }
+            other => StoreError::Redb(other.to_string()),
+        }
+    }
+}
 
 impl From<StoreError> for crate::domain::StorageError {
     fn from(e: StoreError) -> crate::domain::StorageError {
@@ -92,7 +137,9 @@ impl From<StoreError> for crate::domain::StorageError {
                 S::corrupt(e.to_string())
             }
             StoreError::Full(m) => S::full(m),
-            StoreError::Redb(ref m) if is_disk_full(m) => S::full(e.to_string()),
+            StoreError::Redb(ref m) | StoreError::Device(ref m) if is_disk_full(m) => {
+                S::full(e.to_string())
+            }
             other => S::io(other.to_string()),
         }
     }
@@ -109,20 +156,20 @@ pub type WriteObserver = Box<dyn Fn(std::time::Duration) + Send + Sync>;
 /// Cheap to clone; all clones share one open database.
 #[derive(Clone)]
 pub struct Store {
-    db: Arc<Database>,
+    db: Arc<handle::Handle>,
     path: Arc<PathBuf>,
     on_write: Arc<std::sync::OnceLock<WriteObserver>>,
-    guard: Arc<guard::Guard>,
+    guard: Option<Arc<guard::Guard>>,
 }
 
 /// A [`Store`] handle that does not keep the file open, for background
 /// jobs that must not outlive the server (scheduled backups).
 #[derive(Clone)]
 pub struct WeakStore {
-    db: std::sync::Weak<Database>,
+    db: std::sync::Weak<handle::Handle>,
     path: Arc<PathBuf>,
     on_write: Arc<std::sync::OnceLock<WriteObserver>>,
-    guard: Arc<guard::Guard>,
+    guard: Option<Arc<guard::Guard>>,
 }
 
 impl WeakStore {
@@ -170,16 +217,39 @@ impl Store {
         }
         check_magic(path)?;
         let guard = guard::Guard::open(path, reserve_bytes)?;
-        let db = redb::Builder::new()
-            .set_cache_size(cache_bytes.max(1024 * 1024))
-            .create(path)
-            .map_err(|e| open_error(path, e))?;
+        let cache = cache_bytes.max(1024 * 1024);
+        let file = path.to_path_buf();
+        let open: Opener =
+            Box::new(move || redb::Builder::new().set_cache_size(cache).create(&file));
+        let db = open().map_err(|e| open_error(path, e))?;
         let store = Store {
-            db: Arc::new(db),
+            db: Arc::new(handle::Handle::new(db, open, path.display().to_string())),
             path: Arc::new(path.to_path_buf()),
             on_write: Default::default(),
-            guard: Arc::new(guard),
+            guard: Some(Arc::new(guard)),
         };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// A store over any redb storage backend that `open` (re)opens, named
+    /// `label` in messages: fault injection in tests and fuzzing. A new
+    /// (empty) database is migrated and seeded as a new data file is; there
+    /// is no file, so no disk-space reserve and no replaced-file check.
+    pub fn open_on(label: &str, open: Opener, seed: Seeder<'_>) -> Result<Store, StoreError> {
+        let db = open().map_err(|e| open_error(Path::new(label), e))?;
+        let store = Store {
+            db: Arc::new(handle::Handle::new(db, open, label.to_string())),
+            path: Arc::new(PathBuf::from(label)),
+            on_write: Default::default(),
+            guard: None,
+        };
+        if store.read(read_format_version)?.is_none() {
+            store.write(|txn| {
+                crate::migrations::apply(txn, 0)?;
+                seed(txn)
+            })?;
+        }
         store.migrate()?;
         Ok(store)
     }
@@ -200,7 +270,7 @@ impl Store {
     /// Why the data file path no longer names the open file, if it does not
     /// (it was replaced or removed underneath the server).
     pub fn replaced(&self) -> Option<String> {
-        self.guard.replaced()
+        self.guard.as_ref().and_then(|g| g.replaced())
     }
 
     fn display(&self) -> String {
@@ -217,8 +287,15 @@ impl Store {
         &self,
         f: impl FnOnce(&ReadTransaction) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let txn = self.db.begin_read()?;
-        f(&txn)
+        let db = self.db.database()?;
+        let result = db
+            .begin_read()
+            .map_err(StoreError::from)
+            .and_then(|txn| f(&txn));
+        if let Err(e) = &result {
+            self.db.failed(&db, e);
+        }
+        result
     }
 
     /// Runs `f` in one write transaction and commits it when `f` succeeds;
@@ -240,15 +317,32 @@ impl Store {
         f: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let started = std::time::Instant::now();
-        self.guard.before_write()?;
-        let mut txn = self.db.begin_write()?;
+        if let Some(guard) = &self.guard {
+            guard.before_write()?;
+        }
+        let db = self.db.database()?;
+        let result = Self::commit_with(&db, durability, f);
+        match &result {
+            Ok(_) => {
+                if let Some(observe) = self.on_write.get() {
+                    observe(started.elapsed());
+                }
+            }
+            Err(e) => self.db.failed(&db, e),
+        }
+        result
+    }
+
+    fn commit_with<T>(
+        db: &Database,
+        durability: Durability,
+        f: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut txn = db.begin_write()?;
         txn.set_durability(durability)?;
         match f(&txn) {
             Ok(v) => {
                 txn.commit()?;
-                if let Some(observe) = self.on_write.get() {
-                    observe(started.elapsed());
-                }
                 Ok(v)
             }
             Err(e) => {
