@@ -235,3 +235,91 @@ async fn test_req_sec_001_path_traversal_in_asset_paths_serves_nothing_outside()
     }
     assert_eq!(eng.get("/pub/a.txt").await.text(), "inside");
 }
+
+/// Every kind of hostile request above, sent again and again from several
+/// threads for 3 s while two clients keep the well-behaved route busy:
+/// each is refused as in its own test, and the well-behaved route's p99
+/// stays within `common::load::budget` of its quiet figure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_req_sec_001_hostile_requests_under_load_leave_other_clients_served() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let eng = engine("[server]\nheader_read_timeout_ms = 500\n").await;
+    const ECHO: &str = r#"{"path":"/h/echo","bad":null}"#;
+    assert_eq!(eng.get("/h/echo").await.text(), ECHO);
+    let quiet = common::load::quiet_p99(&eng, "/h/echo", ECHO).await;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let refused = Arc::new(AtomicUsize::new(0));
+    let big = format!(
+        "GET /h/echo HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(1024 * 1024)
+    );
+    let smuggle = "POST /h/post HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\nabGET /h/smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+    let kinds: Vec<(Vec<u8>, &[u16])> = vec![
+        (big.into_bytes(), &[431]),
+        (smuggle.as_bytes().to_vec(), &[400]),
+        (b"GET /h/\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(), &[400]),
+        (b"GET /h/echo HTTP/1.1\r\nHost: x\r\nX-Bad: \xc3\x28\xff\r\nConnection: close\r\n\r\n".to_vec(), &[400]),
+        (b"GET /pub/..%2f..%2f..%2fetc%2fpasswd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(), &[400, 404]),
+    ];
+    let mut threads = Vec::new();
+    for (bytes, want) in kinds {
+        let (addr, stop, refused) = (eng.server.addr.clone(), stop.clone(), refused.clone());
+        threads.push(std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let resp = raw(&addr, &bytes);
+                let status = status_of(&resp);
+                assert!(
+                    want.contains(&status),
+                    "{:?}: {status} {resp}",
+                    String::from_utf8_lossy(&bytes[..40])
+                );
+                assert!(
+                    !resp.contains("SMUGGLED") && !resp.contains("root:"),
+                    "{resp}"
+                );
+                refused.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    // Slowloris: 20 connections trickling a head, each cut off and redone.
+    for _ in 0..20 {
+        let (addr, stop, refused) = (eng.server.addr.clone(), stop.clone(), refused.clone());
+        threads.push(std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let mut s = connect(&addr);
+                for b in b"GET /h/echo HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n" {
+                    if s.write_all(&[*b]).is_err() {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                let mut buf = Vec::new();
+                let _ = s.read_to_end(&mut buf);
+                let got = String::from_utf8_lossy(&buf);
+                assert!(got.is_empty() || status_of(&got) == 408, "a trickled head was answered: {got}");
+                refused.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    let load_stop = Arc::new(AtomicBool::new(false));
+    let h = common::load::load(&eng, "/h/echo", ECHO, load_stop.clone());
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    load_stop.store(true, Ordering::Relaxed);
+    let hot = common::load::median_p99(&h.await.unwrap());
+    stop.store(true, Ordering::Relaxed);
+    for t in threads {
+        t.join().expect("a hostile client's check failed");
+    }
+    let n = refused.load(Ordering::Relaxed);
+    eprintln!("hostile requests: {n} refused; well-behaved p99 quiet {quiet:.2} ms, under attack {hot:.2} ms");
+    assert!(n >= 50, "only {n} hostile requests were sent");
+    let budget = common::load::budget(quiet);
+    assert!(
+        hot <= budget,
+        "p99 {hot:.2} ms > budget {budget:.2} ms (quiet {quiet:.2})"
+    );
+    well_behaved(&eng.server.addr);
+}

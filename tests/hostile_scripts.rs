@@ -2,83 +2,24 @@
 //! one well-behaved route is kept under steady load by clients in this
 //! test while, one at a time, a hostile handler runs. Each hostile request
 //! must be stopped by its NAMED limit (the error `code`), and the
-//! well-behaved route's p99 must stay within the budget below.
-//!
-//! Latency rule (robust to a shared 2-core box): latencies are cut into
-//! windows of [`WINDOW`] requests; a phase's figure is the MEDIAN of the
-//! windows' p99s. Quiet = that figure with no hostile request; under
-//! attack it must be <= max(2 x quiet, quiet + 20 ms).
+//! well-behaved route's p99 must stay within `common::load::budget`
+//! (the latency rule is explained there).
 
 mod common;
 
+use common::load::{budget, load, median_p99, quiet_p99};
 use common::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const SCRIPT: &str = include_str!("test_scripts/hostile_load.js");
-/// Requests per window; a window's p99 is its 2nd-highest latency.
-const WINDOW: usize = 100;
-/// Concurrent clients on /load/ok.
-const CLIENTS: usize = 2;
-
-/// Median over windows of each window's p99, in ms.
-fn median_p99(lat: &[Duration]) -> f64 {
-    let mut p99s: Vec<f64> = lat
-        .chunks(WINDOW)
-        .filter(|c| c.len() == WINDOW)
-        .map(|c| {
-            let mut v: Vec<f64> = c.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
-            v.sort_by(f64::total_cmp);
-            v[(WINDOW * 99) / 100 - 1]
-        })
-        .collect();
-    assert!(!p99s.is_empty(), "fewer than {WINDOW} requests measured");
-    p99s.sort_by(f64::total_cmp);
-    p99s[p99s.len() / 2]
-}
-
-/// Runs `CLIENTS` loops on /load/ok until `stop`; returns all latencies.
-fn load(eng: &Engine, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<Vec<Duration>> {
-    let reqs: Vec<_> = (0..CLIENTS).map(|_| eng.req("GET", "/load/ok")).collect();
-    tokio::spawn(async move {
-        let tasks: Vec<_> = reqs
-            .into_iter()
-            .map(|rb| {
-                let stop = stop.clone();
-                tokio::spawn(async move {
-                    let mut lat = Vec::new();
-                    while !stop.load(Ordering::Relaxed) {
-                        let t = Instant::now();
-                        let r = send(rb.try_clone().unwrap()).await;
-                        assert_eq!((r.status, r.text().as_str()), (200, "ok"));
-                        lat.push(t.elapsed());
-                    }
-                    lat
-                })
-            })
-            .collect();
-        let mut all = Vec::new();
-        for t in tasks {
-            all.extend(t.await.expect("load client panicked"));
-        }
-        all
-    })
-}
-
-async fn quiet_p99(eng: &Engine) -> f64 {
-    let stop = Arc::new(AtomicBool::new(false));
-    let h = load(eng, stop.clone());
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    stop.store(true, Ordering::Relaxed);
-    median_p99(&h.await.unwrap())
-}
 
 /// Fires `path` `times` times in a row while /load/ok is under load;
 /// asserts each answer is `status` with one of `codes`; returns the p99.
 async fn under_attack(eng: &Engine, path: &str, times: usize, status: u16, codes: &[&str]) -> f64 {
     let stop = Arc::new(AtomicBool::new(false));
-    let h = load(eng, stop.clone());
+    let h = load(eng, "/load/ok", "ok", stop.clone());
     let start = Instant::now();
     for _ in 0..times {
         let r = send(eng.req("GET", path)).await;
@@ -91,10 +32,6 @@ async fn under_attack(eng: &Engine, path: &str, times: usize, status: u16, codes
     }
     stop.store(true, Ordering::Relaxed);
     median_p99(&h.await.unwrap())
-}
-
-fn budget(quiet: f64) -> f64 {
-    (2.0 * quiet).max(quiet + 20.0)
 }
 
 async fn engine() -> Engine {
@@ -112,7 +49,7 @@ static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 async fn check(path: &str, times: usize, status: u16, codes: &[&str]) {
     let _turn = ONE_AT_A_TIME.lock().await;
     let mut eng = engine().await;
-    let quiet = quiet_p99(&eng).await;
+    let quiet = quiet_p99(&eng, "/load/ok", "ok").await;
     let hot = under_attack(&eng, path, times, status, codes).await;
     eprintln!("{path}: quiet p99 {quiet:.2} ms, under attack {hot:.2} ms");
     assert!(

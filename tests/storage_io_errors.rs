@@ -125,7 +125,7 @@ fn test_req_data_004_read_io_error_is_reported_and_reads_recover() {
 }
 
 #[test]
-fn test_req_data_001_a_crash_in_any_operation_keeps_exactly_the_acknowledged_writes() {
+fn test_req_data_004_a_crash_in_any_operation_keeps_exactly_the_acknowledged_writes() {
     // Crash after each possible number of backend operations into one
     // commit (one commit takes about 8), keeping different subsets of its
     // unsynced writes.

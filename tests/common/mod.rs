@@ -11,6 +11,7 @@
 mod engine;
 mod http;
 mod inproc;
+pub mod load;
 mod server;
 pub mod tls;
 
