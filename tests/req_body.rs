@@ -114,3 +114,35 @@ async fn test_req_jsapi_001_req_url_is_the_full_url() {
     assert_eq!(v["own"], false, "the methods are not own properties: {v}");
     assert_eq!(v["forIn"], false, "the methods are not enumerable: {v}");
 }
+
+#[tokio::test]
+async fn test_req_jsapi_001_absent_cookies_form_files_json_are_inherited_defaults() {
+    let eng = engine().await;
+    let r = send(eng.req("POST", "/defaults").body("plain text")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["before"], json!([]), "not built per request: {v}");
+    assert_eq!(
+        v["seen"],
+        json!({"cookies": {}, "form": {}, "files": [], "json": null}),
+        "{v}"
+    );
+    assert_eq!(
+        v["inJson"],
+        json!(["cookies", "form", "files", "json"]),
+        "JSON.stringify(req) shows them: {v}"
+    );
+    assert_eq!(
+        v["after"],
+        json!(["cookies", "files", "form", "json"]),
+        "own once read: {v}"
+    );
+    assert_eq!(
+        v["cookies"],
+        json!({"added": "yes"}),
+        "a mutation sticks: {v}"
+    );
+    assert_eq!(v["files"], json!(["x"]), "{v}");
+    assert_eq!(v["form"], json!({"set": 1}), "an assignment sticks: {v}");
+    assert_eq!(v["fresh"], true, "{v}");
+}

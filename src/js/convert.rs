@@ -58,7 +58,12 @@ pub(crate) fn build_request<'js>(
         }
     }
     req.set("headers", headers)?;
-    req.set("cookies", cookies(ctx, r)?)?;
+    // `cookies`, `form`, `files` and `json` are set only when the request
+    // has them; otherwise `req` inherits an empty default from `reqProto`,
+    // made on first read (issue 14: most requests have none of them).
+    if r.headers.iter().any(|(k, _)| k == "cookie") {
+        req.set("cookies", cookies(ctx, r)?)?;
+    }
     req.set("ip", r.ip.as_str())?;
     req.set("requestId", &*r.request_id)?;
     let body = String::from_utf8_lossy(&r.body);
@@ -68,28 +73,27 @@ pub(crate) fn build_request<'js>(
         let raw = TypedArray::<u8>::new_copy(ctx.clone(), &r.body[..])?;
         req.prop(RAW_BODY, Property::from(raw))?;
     }
-    let json = if content_type.contains("json") && !body.trim().is_empty() {
-        ctx.json_parse(body.as_bytes()).unwrap_or_else(|_| {
+    if content_type.contains("json") && !body.trim().is_empty() {
+        let json = ctx.json_parse(body.as_bytes()).unwrap_or_else(|_| {
             // A malformed JSON body is not the handler's failure: `json` is null.
             let _ = ctx.catch();
             Value::new_null(ctx.clone())
-        })
-    } else {
-        Value::new_null(ctx.clone())
-    };
-    req.set("json", json)?;
-    match &r.form {
-        Some(form) => req.set(
+        });
+        req.set("json", json)?;
+    }
+    if let Some(form) = &r.form {
+        req.set(
             "form",
             multi_map(ctx, form.iter().map(|(k, v)| (k.into(), v.into())))?,
-        )?,
-        None => req.set("form", Object::new(ctx.clone())?)?,
+        )?;
     }
-    let files = Array::new(ctx.clone())?;
-    for (i, f) in r.files.iter().enumerate() {
-        files.set(i, file_object(ctx, uploads, f)?)?;
+    if !r.files.is_empty() {
+        let files = Array::new(ctx.clone())?;
+        for (i, f) in r.files.iter().enumerate() {
+            files.set(i, file_object(ctx, uploads, f)?)?;
+        }
+        req.set("files", files)?;
     }
-    req.set("files", files)?;
     super::auth::install_with(ctx, &internal, &req, r)?;
     Ok(req)
 }

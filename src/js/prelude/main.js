@@ -36,6 +36,28 @@
   for (const [k, v] of Object.entries(reqMethods)) {
     Object.defineProperty(internal.reqProto, k, { value: v, writable: true, configurable: true });
   }
+  // What most requests lack is not built per request (issue 14): `req`
+  // inherits these and the first read (or an assignment) makes an own,
+  // enumerable property, so a mutation sticks and later reads are plain.
+  const own = (obj, k, v) => Object.defineProperty(obj, k, { value: v, writable: true, enumerable: true, configurable: true });
+  const defaults = { cookies: () => ({}), form: () => ({}), files: () => [], json: () => null };
+  for (const [k, make] of Object.entries(defaults)) {
+    Object.defineProperty(internal.reqProto, k, {
+      get() { const v = make(); if (this !== internal.reqProto) own(this, k, v); return v; },
+      set(v) { own(this, k, v); },
+      configurable: true,
+    });
+  }
+  // JSON.stringify(req) shows them as before.
+  Object.defineProperty(internal.reqProto, 'toJSON', {
+    value() {
+      const out = {};
+      for (const k of Object.keys(this)) out[k] = this[k];
+      for (const [k, make] of Object.entries(defaults)) if (!(k in out)) out[k] = make();
+      return out;
+    },
+    writable: true, configurable: true,
+  });
   Object.defineProperty(internal.reqProto, 'bodyUsed', {
     get() { return internal.reqBody !== undefined && internal.reqBody.used(this); },
     configurable: true,
