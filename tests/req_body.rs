@@ -116,25 +116,23 @@ async fn test_req_jsapi_001_req_url_is_the_full_url() {
 }
 
 #[tokio::test]
-async fn test_req_jsapi_001_absent_cookies_form_files_json_are_inherited_defaults() {
+async fn test_req_jsapi_001_absent_query_params_cookies_form_files_json_are_inherited_defaults() {
     let eng = engine().await;
     let r = send(eng.req("POST", "/defaults").body("plain text")).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let v = r.json();
     assert_eq!(v["before"], json!([]), "not built per request: {v}");
-    assert_eq!(
-        v["seen"],
-        json!({"cookies": {}, "form": {}, "files": [], "json": null}),
-        "{v}"
-    );
+    let all =
+        json!({"query": {}, "params": {}, "cookies": {}, "form": {}, "files": [], "json": null});
+    assert_eq!(v["seen"], all, "{v}");
     assert_eq!(
         v["inJson"],
-        json!(["cookies", "form", "files", "json"]),
+        json!(["query", "params", "cookies", "form", "files", "json"]),
         "JSON.stringify(req) shows them: {v}"
     );
     assert_eq!(
         v["after"],
-        json!(["cookies", "files", "form", "json"]),
+        json!(["cookies", "files", "form", "json", "params", "query"]),
         "own once read: {v}"
     );
     assert_eq!(
@@ -143,6 +141,21 @@ async fn test_req_jsapi_001_absent_cookies_form_files_json_are_inherited_default
         "a mutation sticks: {v}"
     );
     assert_eq!(v["files"], json!(["x"]), "{v}");
+    assert_eq!(v["query"], json!({"q": 1}), "{v}");
     assert_eq!(v["form"], json!({"set": 1}), "an assignment sticks: {v}");
     assert_eq!(v["fresh"], true, "{v}");
+    // Present ones are own properties from the start.
+    let r = send(
+        eng.req("POST", "/defaults?a=1")
+            .header("cookie", "c=1")
+            .header("content-type", "application/json")
+            .body("{}"),
+    )
+    .await;
+    assert_eq!(
+        r.json()["before"],
+        json!(["query", "cookies", "json"]),
+        "{}",
+        r.text()
+    );
 }

@@ -24,15 +24,20 @@ pub(crate) fn build_request<'js>(
     req.set("path", r.path.as_str())?;
     req.set("url", full_url(r))?;
     req.set("version", r.version)?;
-    req.set(
-        "query",
-        multi_map(ctx, form_urlencoded::parse(r.query.as_bytes()))?,
-    )?;
-    let params = Object::new(ctx.clone())?;
-    for (k, v) in &r.params {
-        params.set(k.as_str(), v.as_str())?;
+    // An empty `query` or `params` is inherited, as `cookies` below.
+    if !r.query.is_empty() {
+        req.set(
+            "query",
+            multi_map(ctx, form_urlencoded::parse(r.query.as_bytes()))?,
+        )?;
     }
-    req.set("params", params)?;
+    if !r.params.is_empty() {
+        let params = Object::new(ctx.clone())?;
+        for (k, v) in &r.params {
+            params.set(k.as_str(), v.as_str())?;
+        }
+        req.set("params", params)?;
+    }
     let headers = Object::new(ctx.clone())?;
     let mut content_type = "";
     for (i, (k, v)) in r.headers.iter().enumerate() {

@@ -28,20 +28,23 @@ register('/notform', async (req) => {
 register('/url', (req) => ({
   body: { url: req.url, own: Object.keys(req).includes('text'), forIn: (() => { const k = []; for (const x in req) k.push(x); return k.includes('text'); })() },
 }));
-// cookies/form/files/json that the request lacks are inherited defaults,
-// made on first read (issue 14); they behave as own properties after.
+// query/params/cookies/form/files/json that the request lacks are
+// inherited defaults, made on first read (issue 14); they behave as own
+// properties after.
+const LAZY = ['query', 'params', 'cookies', 'form', 'files', 'json'];
 register('/defaults', (req) => {
-  const before = ['cookies', 'form', 'files', 'json'].filter((k) => Object.keys(req).includes(k));
+  const before = LAZY.filter((k) => Object.keys(req).includes(k));
   const json = JSON.parse(JSON.stringify(req));
-  const seen = JSON.parse(JSON.stringify({ cookies: req.cookies, form: req.form, files: req.files, json: req.json }));
+  const seen = JSON.parse(JSON.stringify(Object.fromEntries(LAZY.map((k) => [k, req[k]]))));
   req.cookies.added = 'yes';
   req.files.push('x');
   req.form = { set: 1 };
+  req.query.q = 1;
   return {
     body: {
-      before, seen, inJson: ['cookies', 'form', 'files', 'json'].filter((k) => k in json),
-      after: Object.keys(req).filter((k) => ['cookies', 'form', 'files', 'json'].includes(k)).sort(),
-      cookies: req.cookies, files: req.files, form: req.form, fresh: req.json === null,
+      before, seen, inJson: LAZY.filter((k) => k in json),
+      after: Object.keys(req).filter((k) => LAZY.includes(k)).sort(),
+      cookies: req.cookies, files: req.files, form: req.form, query: req.query, fresh: req.json === null,
     },
   };
 }, 'POST');

@@ -40,7 +40,7 @@
   // inherits these and the first read (or an assignment) makes an own,
   // enumerable property, so a mutation sticks and later reads are plain.
   const own = (obj, k, v) => Object.defineProperty(obj, k, { value: v, writable: true, enumerable: true, configurable: true });
-  const defaults = { cookies: () => ({}), form: () => ({}), files: () => [], json: () => null };
+  const defaults = { query: () => ({}), params: () => ({}), cookies: () => ({}), form: () => ({}), files: () => [], json: () => null };
   for (const [k, make] of Object.entries(defaults)) {
     Object.defineProperty(internal.reqProto, k, {
       get() { const v = make(); if (this !== internal.reqProto) own(this, k, v); return v; },
