@@ -26,7 +26,8 @@ pub(crate) fn build_request<'js>(
     req.set("version", r.version)?;
     // An empty `query` or `params` is inherited, as `cookies` below.
     if !r.query.is_empty() {
-        req.set(
+        own(
+            &req,
             "query",
             multi_map(ctx, form_urlencoded::parse(r.query.as_bytes()))?,
         )?;
@@ -36,7 +37,7 @@ pub(crate) fn build_request<'js>(
         for (k, v) in &r.params {
             params.set(k.as_str(), v.as_str())?;
         }
-        req.set("params", params)?;
+        own(&req, "params", params)?;
     }
     let headers = Object::new(ctx.clone())?;
     let mut content_type = "";
@@ -67,7 +68,7 @@ pub(crate) fn build_request<'js>(
     // has them; otherwise `req` inherits an empty default from `reqProto`,
     // made on first read (issue 14: most requests have none of them).
     if r.headers.iter().any(|(k, _)| k == "cookie") {
-        req.set("cookies", cookies(ctx, r)?)?;
+        own(&req, "cookies", cookies(ctx, r)?)?;
     }
     req.set("ip", r.ip.as_str())?;
     req.set("requestId", &*r.request_id)?;
@@ -84,10 +85,11 @@ pub(crate) fn build_request<'js>(
             let _ = ctx.catch();
             Value::new_null(ctx.clone())
         });
-        req.set("json", json)?;
+        own(&req, "json", json)?;
     }
     if let Some(form) = &r.form {
-        req.set(
+        own(
+            &req,
             "form",
             multi_map(ctx, form.iter().map(|(k, v)| (k.into(), v.into())))?,
         )?;
@@ -97,10 +99,24 @@ pub(crate) fn build_request<'js>(
         for (i, f) in r.files.iter().enumerate() {
             files.set(i, file_object(ctx, uploads, f)?)?;
         }
-        req.set("files", files)?;
+        own(&req, "files", files)?;
     }
     super::auth::install_with(ctx, &internal, &req, r)?;
     Ok(req)
+}
+
+/// Defines `key` as an own data property. A plain `set` would call the
+/// setter `reqProto` has for the keys it gives defaults for (JS semantics
+/// of an assignment), which costs a JS call per key.
+fn own<'js, V: rquickjs::IntoJs<'js>>(
+    req: &Object<'js>,
+    key: &str,
+    value: V,
+) -> rquickjs::Result<()> {
+    req.prop(
+        key,
+        Property::from(value).writable().enumerable().configurable(),
+    )
 }
 
 /// The hidden property holding a body that is not valid UTF-8 (`req.body`
