@@ -221,8 +221,7 @@ impl Store {
         let file = path.to_path_buf();
         // `open`, not `create`: a reopen after an I/O error must not make a
         // new empty database if the file is gone (the guard reports that).
-        let open: Opener =
-            Box::new(move || redb::Builder::new().set_cache_size(cache).open(&file));
+        let open: Opener = Box::new(move || redb::Builder::new().set_cache_size(cache).open(&file));
         let db = open().map_err(|e| open_error(path, e))?;
         let store = Store {
             db: Arc::new(handle::Handle::new(db, open, path.display().to_string())),
