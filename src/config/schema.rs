@@ -209,6 +209,7 @@ pub const KEYS: &[Key] = keys! {
     "kv.max_atomic_keys" Int "128" restart "Checks plus mutations in one `kv.atomic()` commit; keys in one `kv.getMany`.";
     "kv.shared" List "[]" restart "Shared namespaces any script may open with `kv.open(name)`.";
     "kv.sweep_interval_ms" Int "1000" restart "How often expired entries are deleted from the file.";
+    "kv.cache_bytes" Int "16777216" restart "Memory for kv rows read recently (16 MiB): a `kv.get` of a cached key is answered on the handler's own thread, with no storage read. Commits keep it exact. 0 turns it off.";
     "security.headers" Bool "true" live "Add the four headers below to responses that lack them.";
     "security.content_type_options" Str "\"nosniff\"" live "`X-Content-Type-Options`; `\"\"` leaves it out (likewise for the three below).";
     "security.frame_options" Str "\"DENY\"" live "`X-Frame-Options`.";

@@ -190,6 +190,8 @@ pub struct KvSection {
     /// Shared namespaces any script may open with `kv.open(name)`.
     pub shared: Vec<String>,
     pub sweep_interval_ms: u64,
+    /// Memory for kv rows read recently; 0 turns the read cache off.
+    pub cache_bytes: usize,
 }
 
 impl Default for KvSection {
@@ -201,6 +203,7 @@ impl Default for KvSection {
             max_atomic_keys: d.max_atomic_keys,
             shared: d.shared,
             sweep_interval_ms: d.sweep_interval.as_millis() as u64,
+            cache_bytes: d.cache_bytes,
         }
     }
 }
@@ -213,6 +216,7 @@ impl KvSection {
             max_atomic_keys: self.max_atomic_keys.max(1),
             shared: self.shared.clone(),
             sweep_interval: std::time::Duration::from_millis(self.sweep_interval_ms.max(10)),
+            cache_bytes: self.cache_bytes,
         }
     }
 }

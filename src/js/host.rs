@@ -83,6 +83,9 @@ pub trait KvPort: Send + Sync {
     fn check_atomic(&self, op: &Atomic) -> Result<(), KvError>;
     /// Blocking: one consistent snapshot.
     fn get_many(&self, ns: &str, keys: Vec<Vec<KeyPart>>) -> Result<Vec<Entry>, KvError>;
+    /// Never blocks: the entries when all of `keys` are in the read cache
+    /// (one consistent snapshot too), else None.
+    fn get_cached(&self, ns: &str, keys: &[Vec<KeyPart>]) -> Option<Result<Vec<Entry>, KvError>>;
     /// Blocking: one page.
     fn list(&self, ns: &str, q: ListQuery) -> Result<ListPage, KvError>;
     fn commit(&self, ns: String, op: Atomic, reply: KvCommitReply);

@@ -52,6 +52,11 @@ pub(crate) fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Resu
                 for k in &keys {
                     kv.encode_key(k).map_err(|e| throw(&ctx, e))?;
                 }
+                // A cached read is answered on this thread, whichever it is.
+                if let Some(r) = kv.get_cached(&ns, &keys) {
+                    settle(&sink, id, r.map(|entries| entries_js(entries, None)));
+                    return Ok(());
+                }
                 let deliver = sink.clone();
                 read(&sink, move || {
                     let r = kv.get_many(&ns, keys);

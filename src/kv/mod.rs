@@ -7,6 +7,7 @@
 //! Nothing here knows JavaScript or the data file: `js::kv` converts values
 //! both ways, and `store::kv` implements the port.
 
+mod cache;
 pub mod key;
 pub mod repo;
 pub mod value;
@@ -17,7 +18,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 
 pub use key::KeyPart;
-pub use repo::{KvRepo, KvWrite};
+pub use repo::{KvRepo, KvWrite, Rows};
 pub use value::{KvValue, Stored};
 
 use crate::domain::StorageError;
@@ -31,6 +32,8 @@ pub struct KvLimits {
     /// Shared namespaces any script may `kv.open(name)`.
     pub shared: Vec<String>,
     pub sweep_interval: std::time::Duration,
+    /// Memory for rows read recently ([`cache`]); 0 turns the cache off.
+    pub cache_bytes: usize,
 }
 
 impl Default for KvLimits {
@@ -41,6 +44,7 @@ impl Default for KvLimits {
             max_atomic_keys: 128,
             shared: Vec::new(),
             sweep_interval: std::time::Duration::from_secs(1),
+            cache_bytes: 16 * 1024 * 1024,
         }
     }
 }
@@ -122,15 +126,20 @@ pub struct Kv {
     repo: Arc<dyn KvRepo>,
     limits: KvLimits,
     writer: writer::Writer,
+    cache: Arc<cache::ReadCache>,
 }
 
 impl Kv {
+    /// Starts the writer thread. Blocking: reads the last versionstamp.
     pub fn start(repo: Arc<dyn KvRepo>, limits: KvLimits) -> std::io::Result<Arc<Kv>> {
-        let writer = writer::Writer::start(repo.clone(), limits.sweep_interval)?;
+        let applied = repo.get_many("", &[]).ok().map(|r| r.stamp);
+        let cache = Arc::new(cache::ReadCache::new(limits.cache_bytes, applied));
+        let writer = writer::Writer::start(repo.clone(), limits.sweep_interval, cache.clone())?;
         Ok(Arc::new(Kv {
             repo,
             limits,
             writer,
+            cache,
         }))
     }
 
@@ -194,16 +203,45 @@ impl Kv {
         self.writer.submit(ns, op, reply);
     }
 
-    /// Blocking: call from `spawn_blocking`.
+    /// Blocking (on a cache miss): call from `spawn_blocking`.
     pub fn get_many(&self, ns: &str, keys: Vec<Vec<KeyPart>>) -> Result<Vec<Entry>, KvError> {
-        let now = crate::domain::now_millis();
         let encoded = keys.iter().map(|k| key::encode(k)).collect::<Vec<_>>();
-        self.repo
-            .get_many(ns, &encoded)?
-            .into_iter()
-            .zip(keys)
-            .map(|(row, key)| entry(key, row.filter(|s| s.live(now))))
-            .collect()
+        let rows = match self.cache.get(ns, &encoded) {
+            Some(rows) => rows,
+            None => {
+                let ticket = self.cache.ticket();
+                let read = self.repo.get_many(ns, &encoded)?;
+                self.cache
+                    .fill(ticket, read.stamp, ns, &encoded, &read.rows);
+                read.rows
+            }
+        };
+        entries(keys, rows)
+    }
+
+    /// Never blocks: the entries when every key is in the read cache.
+    pub fn get_cached(
+        &self,
+        ns: &str,
+        keys: &[Vec<KeyPart>],
+    ) -> Option<Result<Vec<Entry>, KvError>> {
+        if !self.cache.enabled() {
+            return None;
+        }
+        let encoded = keys.iter().map(|k| key::encode(k)).collect::<Vec<_>>();
+        let rows = self.cache.get(ns, &encoded)?;
+        Some(entries(keys.to_vec(), rows))
+    }
+
+    /// Forgets what the read cache holds of these namespaces: their rows
+    /// changed outside a kv commit (a script rename moves its data).
+    pub fn forget_namespaces(&self, names: &[&str]) {
+        self.cache.forget_namespaces(names);
+    }
+
+    /// Bytes the read cache holds now.
+    pub fn cache_bytes(&self) -> usize {
+        self.cache.bytes()
     }
 
     /// Blocking: call from `spawn_blocking`.
@@ -261,6 +299,15 @@ impl Kv {
 }
 
 type Range = (Vec<u8>, Vec<u8>);
+
+/// Live rows as entries, in the order of `keys`.
+fn entries(keys: Vec<Vec<KeyPart>>, rows: Vec<Option<Stored>>) -> Result<Vec<Entry>, KvError> {
+    let now = crate::domain::now_millis();
+    rows.into_iter()
+        .zip(keys)
+        .map(|(row, key)| entry(key, row.filter(|s| s.live(now))))
+        .collect()
+}
 
 fn entry(key: Vec<KeyPart>, row: Option<Stored>) -> Result<Entry, KvError> {
     match row {

@@ -10,10 +10,17 @@
 use super::value::Stored;
 use crate::domain::StorageError;
 
+/// Rows read from one snapshot, and the last versionstamp committed in it.
+#[derive(Debug)]
+pub struct Rows {
+    pub stamp: u64,
+    pub rows: Vec<Option<Stored>>,
+}
+
 pub trait KvRepo: Send + Sync {
     /// The rows at `keys` in `ns`, in order, from one snapshot; expired
     /// rows are returned too (the service filters them).
-    fn get_many(&self, ns: &str, keys: &[Vec<u8>]) -> Result<Vec<Option<Stored>>, StorageError>;
+    fn get_many(&self, ns: &str, keys: &[Vec<u8>]) -> Result<Rows, StorageError>;
 
     /// Visits the rows of `ns` with `lo <= key < hi`, in key order (from
     /// `hi` down when `reverse`), from one snapshot, until `visit` returns

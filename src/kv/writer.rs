@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwapOption;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
+use super::cache::ReadCache;
 use super::repo::{KvRepo, KvWrite};
 use super::value::{decode_value, encode_value, Bin, KvValue, Stored};
 use super::{Atomic, CommitReply, KvError, Mutation};
@@ -34,11 +35,15 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    pub fn start(repo: Arc<dyn KvRepo>, sweep: Duration) -> std::io::Result<Writer> {
+    pub fn start(
+        repo: Arc<dyn KvRepo>,
+        sweep: Duration,
+        cache: Arc<ReadCache>,
+    ) -> std::io::Result<Writer> {
         let (tx, rx) = crossbeam_channel::unbounded();
         let thread = std::thread::Builder::new()
             .name("kv-writer".into())
-            .spawn(move || run(&*repo, rx, sweep))?;
+            .spawn(move || run(&*repo, &cache, rx, sweep))?;
         Ok(Writer {
             tx: ArcSwapOption::from_pointee(tx),
             thread: Mutex::new(Some(thread)),
@@ -65,7 +70,7 @@ impl Writer {
     }
 }
 
-fn run(repo: &dyn KvRepo, rx: Receiver<Job>, sweep_every: Duration) {
+fn run(repo: &dyn KvRepo, cache: &ReadCache, rx: Receiver<Job>, sweep_every: Duration) {
     let mut next_sweep = Instant::now() + sweep_every;
     loop {
         let wait = next_sweep.saturating_duration_since(Instant::now());
@@ -73,7 +78,7 @@ fn run(repo: &dyn KvRepo, rx: Receiver<Job>, sweep_every: Duration) {
             Ok(first) => {
                 let mut batch = vec![first];
                 batch.extend(rx.try_iter().take(MAX_BATCH - 1));
-                commit_batch(repo, batch);
+                commit_batch(repo, cache, batch);
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
@@ -88,34 +93,46 @@ fn run(repo: &dyn KvRepo, rx: Receiver<Job>, sweep_every: Duration) {
     }
 }
 
-fn commit_batch(repo: &dyn KvRepo, batch: Vec<Job>) {
+/// Commits the batch, brings the read cache up to date, then answers.
+fn commit_batch(repo: &dyn KvRepo, cache: &ReadCache, batch: Vec<Job>) {
     let mut results: Vec<Result<Option<u64>, KvError>> = Vec::with_capacity(batch.len());
+    // (job, key) of every row written.
+    let mut changed: Vec<(usize, Vec<u8>)> = Vec::new();
+    let mut last = 0;
     let r = repo.write(&mut |tx| {
         results.clear();
+        changed.clear();
         let mut stamp = tx.versionstamp()?;
         let now = crate::domain::now_millis();
-        for job in &batch {
+        for (i, job) in batch.iter().enumerate() {
             let result = match plan(tx, &job.ns, &job.op, now)? {
                 Plan::CheckFailed => Ok(None),
                 Plan::Invalid(e) => Err(e),
                 Plan::Apply(writes) => {
                     stamp += 1;
+                    changed.extend(writes.iter().map(|(k, _)| (i, k.clone())));
                     apply(tx, &job.ns, writes, stamp)?;
                     Ok(Some(stamp))
                 }
             };
             results.push(result);
         }
+        last = stamp;
         tx.set_versionstamp(stamp)
     });
     match r {
         Ok(()) => {
+            let keys = changed
+                .iter()
+                .map(|(i, k)| (batch[*i].ns.as_str(), k.as_slice()));
+            cache.committed(last, keys);
             for (job, result) in batch.into_iter().zip(results) {
                 (job.reply)(result);
             }
         }
         Err(e) => {
             tracing::error!(error = %e, "kv commit failed");
+            cache.reset(repo.get_many("", &[]).ok().map(|r| r.stamp));
             for job in batch {
                 (job.reply)(Err(KvError::Store(e.to_string())));
             }

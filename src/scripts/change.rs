@@ -37,6 +37,7 @@ impl ScriptService {
             Renamed::Missing => return Err(ScriptError::NotFound(from.to_string())),
             Renamed::Taken => return Err(ScriptError::NameTaken(to.to_string())),
         };
+        self.hook.renamed(from, to);
         let mut entries = self.catalog.load().entries.clone();
         entries.remove(from);
         entries.insert(to.into(), entry(&rec, source.into()));

@@ -48,6 +48,9 @@ pub struct Refusal {
 pub trait CatalogHook: Send + Sync {
     fn check(&self, serving: &[Arc<CatalogEntry>]) -> Result<(), Refusal>;
     fn published(&self, serving: &[Arc<CatalogEntry>]);
+    /// The script `from` is now `to`, its data moved with it; called after
+    /// the rename is stored, before the new catalog is published.
+    fn renamed(&self, _from: &str, _to: &str) {}
 }
 
 /// Several hooks (the GraphQL schema, the MCP registry): a change is
@@ -61,6 +64,11 @@ impl CatalogHook for Hooks {
     fn published(&self, serving: &[Arc<CatalogEntry>]) {
         for h in &self.0 {
             h.published(serving);
+        }
+    }
+    fn renamed(&self, from: &str, to: &str) {
+        for h in &self.0 {
+            h.renamed(from, to);
         }
     }
 }

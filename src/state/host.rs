@@ -123,12 +123,33 @@ impl KvPort for Kv {
         Kv::get_many(self, ns, keys)
     }
 
+    fn get_cached(&self, ns: &str, keys: &[Vec<KeyPart>]) -> Option<Result<Vec<Entry>, KvError>> {
+        Kv::get_cached(self, ns, keys)
+    }
+
     fn list(&self, ns: &str, q: ListQuery) -> Result<ListPage, KvError> {
         Kv::list(self, ns, q)
     }
 
     fn commit(&self, ns: String, op: Atomic, reply: KvCommitReply) {
         Kv::commit(self, ns, op, reply)
+    }
+}
+
+/// A script rename moves its kv rows (in the same transaction); the kv
+/// read cache forgets both namespaces.
+pub(super) struct KvFollowsRenames(pub Arc<Kv>);
+
+impl crate::scripts::CatalogHook for KvFollowsRenames {
+    fn check(
+        &self,
+        _: &[Arc<crate::scripts::CatalogEntry>],
+    ) -> Result<(), crate::scripts::Refusal> {
+        Ok(())
+    }
+    fn published(&self, _: &[Arc<crate::scripts::CatalogEntry>]) {}
+    fn renamed(&self, from: &str, to: &str) {
+        self.0.forget_namespaces(&[from, to]);
     }
 }
 

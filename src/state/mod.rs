@@ -138,6 +138,7 @@ pub async fn start_live(
         hook: Arc::new(crate::scripts::Hooks(vec![
             schemas.clone(),
             mcp_registry.clone(),
+            Arc::new(host::KvFollowsRenames(kv.clone())),
         ])),
         assets: Box::new(move |m: &dyn Fn(&str) -> bool| probe.find_public(m)),
         catalog,

@@ -8,7 +8,7 @@ use redb::{ReadableTable, Table, WriteTransaction};
 
 use super::{decode, encode, tables, Store, StoreError};
 use crate::domain::StorageError;
-use crate::kv::{KvRepo, KvWrite, Stored};
+use crate::kv::{KvRepo, KvWrite, Rows, Stored};
 
 /// Key in [`tables::META`] holding the last versionstamp (big-endian u64).
 const VERSIONSTAMP_KEY: &str = "kv_versionstamp";
@@ -36,25 +36,47 @@ fn due(at: i64) -> u64 {
 impl RedbKvRepo {
     /// The `kv` table in a fresh snapshot; None before it was ever created.
     fn snapshot(&self) -> Result<Option<KvReadTable>, StoreError> {
-        self.store.read(|txn| match txn.open_table(tables::KV) {
-            Ok(t) => Ok(Some(t)),
-            Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
-            Err(e) => Err(e.into()),
-        })
+        self.store.read(open_kv)
     }
 }
 
+fn open_kv(txn: &redb::ReadTransaction) -> Result<Option<KvReadTable>, StoreError> {
+    match txn.open_table(tables::KV) {
+        Ok(t) => Ok(Some(t)),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The last versionstamp committed, as `txn` sees it.
+fn read_stamp(txn: &redb::ReadTransaction) -> Result<u64, StoreError> {
+    let meta = match txn.open_table(tables::META) {
+        Ok(t) => t,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(0),
+        Err(e) => return Err(e.into()),
+    };
+    let v = meta.get(VERSIONSTAMP_KEY)?;
+    Ok(v.and_then(|v| <[u8; 8]>::try_from(v.value()).ok())
+        .map_or(0, u64::from_be_bytes))
+}
+
 impl KvRepo for RedbKvRepo {
-    fn get_many(&self, ns: &str, keys: &[Vec<u8>]) -> Result<Vec<Option<Stored>>, StorageError> {
-        let Some(t) = self.snapshot()? else {
-            return Ok(vec![None; keys.len()]);
+    fn get_many(&self, ns: &str, keys: &[Vec<u8>]) -> Result<Rows, StorageError> {
+        let (stamp, table) = self
+            .store
+            .read(|txn| Ok((read_stamp(txn)?, open_kv(txn)?)))?;
+        let Some(t) = table else {
+            return Ok(Rows {
+                stamp,
+                rows: vec![None; keys.len()],
+            });
         };
         let mut rows = Vec::with_capacity(keys.len());
         for k in keys {
             let row = t.get((ns, k.as_slice())).map_err(StoreError::from)?;
             rows.push(row.map(|v| decode::<Stored>(v.value())).transpose()?);
         }
-        Ok(rows)
+        Ok(Rows { stamp, rows })
     }
 
     fn scan(
@@ -291,7 +313,7 @@ mod tests {
         let repo = RedbKvRepo::new(store);
         let keys = vec![b"a".to_vec(), b"b".to_vec()];
         assert!(matches!(
-            repo.get_many("t", &keys).unwrap()[..],
+            repo.get_many("t", &keys).unwrap().rows[..],
             [None, None]
         ));
         let mut seen = 0;
