@@ -33,7 +33,7 @@ pub(crate) fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Resu
         "get",
         Function::new(
             ctx.clone(),
-            move |ctx: Ctx<'js>, id: f64, shared_ns: String, keys: Array<'js>| {
+            move |ctx: Ctx<'js>, id: f64, shared_ns: String, keys: Array<'js>, one: bool| {
                 let (kv, ns, sink) = start(&ctx, &s, &shared_ns)?;
                 let keys = keys
                     .iter::<Value>()
@@ -52,17 +52,18 @@ pub(crate) fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Resu
                 for k in &keys {
                     kv.encode_key(k).map_err(|e| throw(&ctx, e))?;
                 }
-                // A cached read is answered on this thread, whichever it is.
+                // A cached read is answered now, on this thread, whichever
+                // it is; otherwise later, with undefined returned now.
                 if let Some(r) = kv.get_cached(&ns, &keys) {
-                    settle(&sink, id, r.map(|entries| entries_js(entries, None)));
-                    return Ok(());
+                    let entries = r.map_err(|e| throw(&ctx, e))?;
+                    return read_js(entries, one)(&ctx);
                 }
                 let deliver = sink.clone();
                 read(&sink, move || {
                     let r = kv.get_many(&ns, keys);
-                    settle(&deliver, id, r.map(|entries| entries_js(entries, None)));
+                    settle(&deliver, id, r.map(|entries| read_js(entries, one)));
                 });
-                Ok::<(), rquickjs::Error>(())
+                Ok::<Value<'js>, rquickjs::Error>(Value::new_undefined(ctx.clone()))
             },
         )?,
     )?;
@@ -255,18 +256,33 @@ fn atomic<'js>(
     Ok(op)
 }
 
+/// What `kv.get` (`one`: the entry) or `kv.getMany` (the array) resolves to.
+fn read_js(entries: Vec<Entry>, one: bool) -> Settlement {
+    if !one {
+        return entries_js(entries, None);
+    }
+    Box::new(move |ctx| match entries.into_iter().next() {
+        Some(e) => entry_js(ctx, e).map(|o| o.into_value()),
+        None => Ok(Value::new_undefined(ctx.clone())),
+    })
+}
+
+fn entry_js<'js>(ctx: &Ctx<'js>, e: Entry) -> rquickjs::Result<Object<'js>> {
+    let o = Object::new(ctx.clone())?;
+    o.set("key", key_js(ctx, &e.key)?)?;
+    match e.value {
+        Some(v) => o.set("value", from_value(ctx, v)?)?,
+        None => o.set("value", Value::new_null(ctx.clone()))?,
+    }
+    o.set("versionstamp", stamp_js(ctx, e.versionstamp)?)?;
+    Ok(o)
+}
+
 fn entries_js(entries: Vec<Entry>, cursors: Option<Vec<String>>) -> Settlement {
     Box::new(move |ctx| {
         let arr = Array::new(ctx.clone())?;
         for (i, e) in entries.into_iter().enumerate() {
-            let o = Object::new(ctx.clone())?;
-            o.set("key", key_js(ctx, &e.key)?)?;
-            match e.value {
-                Some(v) => o.set("value", from_value(ctx, v)?)?,
-                None => o.set("value", Value::new_null(ctx.clone()))?,
-            }
-            o.set("versionstamp", stamp_js(ctx, e.versionstamp)?)?;
-            arr.set(i, o)?;
+            arr.set(i, entry_js(ctx, e)?)?;
         }
         match cursors {
             None => Ok(arr.into_value()),

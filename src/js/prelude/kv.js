@@ -13,6 +13,16 @@
     ops.set(id, { resolve, reject });
     try { start(id); } catch (e) { ops.delete(id); reject(e); }
   });
+  // A read the cache answers resolves at once, on this thread; `one` asks
+  // for the single entry rather than an array.
+  const read = (ns, keys, one) => new Promise((resolve, reject) => {
+    const id = nextOp++;
+    ops.set(id, { resolve, reject });
+    try {
+      const now = kvn.get(id, ns, keys, one);
+      if (now !== undefined) { ops.delete(id); resolve(now); }
+    } catch (e) { ops.delete(id); reject(e); }
+  });
   const expireIn = (options, what) => {
     if (options === undefined || options === null || options.expireIn === undefined) return null;
     const ms = options.expireIn;
@@ -83,10 +93,10 @@
   class Kv {
     #ns;
     constructor(ns) { this.#ns = ns; }
-    get(k) { return op((id) => kvn.get(id, this.#ns, [key(k, 'kv.get')])).then((r) => r[0]); }
+    get(k) { return read(this.#ns, [key(k, 'kv.get')], true); }
     getMany(keys) {
       if (!Array.isArray(keys)) throw new TypeError('kv.getMany(keys): keys must be an array of keys');
-      return op((id) => kvn.get(id, this.#ns, keys.map((k) => key(k, 'kv.getMany'))));
+      return read(this.#ns, keys.map((k) => key(k, 'kv.getMany')), false);
     }
     set(k, value, options) { return new AtomicOperation(this.#ns).set(k, value, options).commit(); }
     delete(k) { return new AtomicOperation(this.#ns).delete(k).commit().then(() => undefined); }
