@@ -85,7 +85,13 @@ pub trait KvPort: Send + Sync {
     fn get_many(&self, ns: &str, keys: Vec<Vec<KeyPart>>) -> Result<Vec<Entry>, KvError>;
     /// Never blocks: the entries when all of `keys` are in the read cache
     /// (one consistent snapshot too), else None.
-    fn get_cached(&self, ns: &str, keys: &[Vec<KeyPart>]) -> Option<Result<Vec<Entry>, KvError>>;
+    /// `encoded` are the keys as [`KvPort::encode_key`] gave them.
+    fn get_cached(
+        &self,
+        ns: &str,
+        keys: &[Vec<KeyPart>],
+        encoded: &[Vec<u8>],
+    ) -> Option<Result<Vec<Entry>, KvError>>;
     /// Blocking: one page.
     fn list(&self, ns: &str, q: ListQuery) -> Result<ListPage, KvError>;
     fn commit(&self, ns: String, op: Atomic, reply: KvCommitReply);

@@ -49,12 +49,13 @@ pub(crate) fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Resu
                         )),
                     ));
                 }
-                for k in &keys {
-                    kv.encode_key(k).map_err(|e| throw(&ctx, e))?;
-                }
+                let encoded = keys
+                    .iter()
+                    .map(|k| kv.encode_key(k).map_err(|e| throw(&ctx, e)))
+                    .collect::<rquickjs::Result<Vec<_>>>()?;
                 // A cached read is answered now, on this thread, whichever
                 // it is; otherwise later, with undefined returned now.
-                if let Some(r) = kv.get_cached(&ns, &keys) {
+                if let Some(r) = kv.get_cached(&ns, &keys, &encoded) {
                     let entries = r.map_err(|e| throw(&ctx, e))?;
                     return read_js(entries, one)(&ctx);
                 }

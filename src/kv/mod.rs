@@ -220,16 +220,14 @@ impl Kv {
     }
 
     /// Never blocks: the entries when every key is in the read cache.
+    /// `encoded` are `keys` as [`Kv::encode_key`] gave them.
     pub fn get_cached(
         &self,
         ns: &str,
         keys: &[Vec<KeyPart>],
+        encoded: &[Vec<u8>],
     ) -> Option<Result<Vec<Entry>, KvError>> {
-        if !self.cache.enabled() {
-            return None;
-        }
-        let encoded = keys.iter().map(|k| key::encode(k)).collect::<Vec<_>>();
-        let rows = self.cache.get(ns, &encoded)?;
+        let rows = self.cache.get(ns, encoded)?;
         Some(entries(keys.to_vec(), rows))
     }
 

@@ -123,8 +123,13 @@ impl KvPort for Kv {
         Kv::get_many(self, ns, keys)
     }
 
-    fn get_cached(&self, ns: &str, keys: &[Vec<KeyPart>]) -> Option<Result<Vec<Entry>, KvError>> {
-        Kv::get_cached(self, ns, keys)
+    fn get_cached(
+        &self,
+        ns: &str,
+        keys: &[Vec<KeyPart>],
+        encoded: &[Vec<u8>],
+    ) -> Option<Result<Vec<Entry>, KvError>> {
+        Kv::get_cached(self, ns, keys, encoded)
     }
 
     fn list(&self, ns: &str, q: ListQuery) -> Result<ListPage, KvError> {

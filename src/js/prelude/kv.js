@@ -14,15 +14,16 @@
     try { start(id); } catch (e) { ops.delete(id); reject(e); }
   });
   // A read the cache answers resolves at once, on this thread; `one` asks
-  // for the single entry rather than an array.
-  const read = (ns, keys, one) => new Promise((resolve, reject) => {
+  // for the single entry rather than an array. Otherwise its settlement
+  // arrives as a message, which is handled only after this JS slice, so
+  // the promise is registered in time.
+  const read = (ns, keys, one) => {
     const id = nextOp++;
-    ops.set(id, { resolve, reject });
-    try {
-      const now = kvn.get(id, ns, keys, one);
-      if (now !== undefined) { ops.delete(id); resolve(now); }
-    } catch (e) { ops.delete(id); reject(e); }
-  });
+    let now;
+    try { now = kvn.get(id, ns, keys(), one); } catch (e) { return Promise.reject(e); }
+    if (now !== undefined) return Promise.resolve(now);
+    return new Promise((resolve, reject) => { ops.set(id, { resolve, reject }); });
+  };
   const expireIn = (options, what) => {
     if (options === undefined || options === null || options.expireIn === undefined) return null;
     const ms = options.expireIn;
@@ -93,10 +94,10 @@
   class Kv {
     #ns;
     constructor(ns) { this.#ns = ns; }
-    get(k) { return read(this.#ns, [key(k, 'kv.get')], true); }
+    get(k) { return read(this.#ns, () => [key(k, 'kv.get')], true); }
     getMany(keys) {
       if (!Array.isArray(keys)) throw new TypeError('kv.getMany(keys): keys must be an array of keys');
-      return read(this.#ns, keys.map((k) => key(k, 'kv.getMany')), false);
+      return read(this.#ns, () => keys.map((k) => key(k, 'kv.getMany')), false);
     }
     set(k, value, options) { return new AtomicOperation(this.#ns).set(k, value, options).commit(); }
     delete(k) { return new AtomicOperation(this.#ns).delete(k).commit().then(() => undefined); }
