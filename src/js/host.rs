@@ -85,11 +85,12 @@ pub trait KvPort: Send + Sync {
     fn get_many(&self, ns: &str, keys: Vec<Vec<KeyPart>>) -> Result<Vec<Entry>, KvError>;
     /// Never blocks: the entries when all of `keys` are in the read cache
     /// (one consistent snapshot too), else None.
-    /// `encoded` are the keys as [`KvPort::encode_key`] gave them.
+    /// `encoded` are the keys as [`KvPort::encode_key`] gave them; a hit
+    /// takes `keys` into the entries.
     fn get_cached(
         &self,
         ns: &str,
-        keys: &[Vec<KeyPart>],
+        keys: &mut Vec<Vec<KeyPart>>,
         encoded: &[Vec<u8>],
     ) -> Option<Result<Vec<Entry>, KvError>>;
     /// Blocking: one page.

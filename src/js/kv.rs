@@ -35,7 +35,7 @@ pub(crate) fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Resu
             ctx.clone(),
             move |ctx: Ctx<'js>, id: f64, shared_ns: String, keys: Array<'js>, one: bool| {
                 let (kv, ns, sink) = start(&ctx, &s, &shared_ns)?;
-                let keys = keys
+                let mut keys = keys
                     .iter::<Value>()
                     .map(|k| to_key(&ctx, k?))
                     .collect::<rquickjs::Result<Vec<_>>>()?;
@@ -55,7 +55,7 @@ pub(crate) fn natives<'js>(ctx: &Ctx<'js>, shared: Rc<Shared>) -> rquickjs::Resu
                     .collect::<rquickjs::Result<Vec<_>>>()?;
                 // A cached read is answered now, on this thread, whichever
                 // it is; otherwise later, with undefined returned now.
-                if let Some(r) = kv.get_cached(&ns, &keys, &encoded) {
+                if let Some(r) = kv.get_cached(&ns, &mut keys, &encoded) {
                     let entries = r.map_err(|e| throw(&ctx, e))?;
                     return read_js(entries, one)(&ctx);
                 }
@@ -370,7 +370,7 @@ fn stamp_js<'js>(ctx: &Ctx<'js>, stamp: Option<u64>) -> rquickjs::Result<Value<'
     match stamp {
         Some(s) => Ok(rquickjs::String::from_str(
             ctx.clone(),
-            &crate::kv::value::versionstamp_text(s),
+            &crate::kv::value::versionstamp_ascii(s),
         )?
         .into_value()),
         None => Ok(Value::new_null(ctx.clone())),

@@ -221,14 +221,15 @@ impl Kv {
 
     /// Never blocks: the entries when every key is in the read cache.
     /// `encoded` are `keys` as [`Kv::encode_key`] gave them.
+    /// On a hit the entries take `keys`, leaving it empty.
     pub fn get_cached(
         &self,
         ns: &str,
-        keys: &[Vec<KeyPart>],
+        keys: &mut Vec<Vec<KeyPart>>,
         encoded: &[Vec<u8>],
     ) -> Option<Result<Vec<Entry>, KvError>> {
         let rows = self.cache.get(ns, encoded)?;
-        Some(entries(keys.to_vec(), rows))
+        Some(entries(std::mem::take(keys), rows))
     }
 
     /// Forgets what the read cache holds of these namespaces: their rows

@@ -85,7 +85,28 @@ pub fn decode_value(b: &[u8]) -> Result<KvValue, super::KvError> {
 
 /// `versionstamp` as Deno prints it: 20 hex digits.
 pub fn versionstamp_text(v: u64) -> String {
-    format!("{v:016x}0000")
+    versionstamp_ascii(v).to_string()
+}
+
+/// [`versionstamp_text`] without an allocation: 16 hex digits and `0000`.
+pub fn versionstamp_ascii(v: u64) -> VersionstampText {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [b'0'; 20];
+    for (i, b) in out[..16].iter_mut().enumerate() {
+        *b = HEX[((v >> (60 - 4 * i)) & 0xf) as usize];
+    }
+    VersionstampText(out)
+}
+
+/// A versionstamp's text, on the stack.
+pub struct VersionstampText([u8; 20]);
+
+impl std::ops::Deref for VersionstampText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        // Only ASCII hex digits were written.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
 }
 
 pub fn parse_versionstamp(s: &str) -> Option<u64> {
@@ -137,6 +158,15 @@ pub fn number_json(n: f64) -> serde_json::Value {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn versionstamp_text_is_20_hex_digits_and_parses_back() {
+        for v in [0u64, 1, 0xab, u64::MAX, 0x0123_4567_89ab_cdef] {
+            let t = super::versionstamp_text(v);
+            assert_eq!(t, format!("{v:016x}0000"));
+            assert_eq!(super::parse_versionstamp(&t), Some(v));
+        }
+    }
+
     use super::*;
 
     #[test]

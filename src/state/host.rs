@@ -126,7 +126,7 @@ impl KvPort for Kv {
     fn get_cached(
         &self,
         ns: &str,
-        keys: &[Vec<KeyPart>],
+        keys: &mut Vec<Vec<KeyPart>>,
         encoded: &[Vec<u8>],
     ) -> Option<Result<Vec<Entry>, KvError>> {
         Kv::get_cached(self, ns, keys, encoded)

@@ -17,10 +17,13 @@
   // for the single entry rather than an array. Otherwise its settlement
   // arrives as a message, which is handled only after this JS slice, so
   // the promise is registered in time.
-  const read = (ns, keys, one) => {
+  const read = (ns, input, one) => {
     const id = nextOp++;
     let now;
-    try { now = kvn.get(id, ns, keys(), one); } catch (e) { return Promise.reject(e); }
+    try {
+      const keys = one ? [key(input, 'kv.get')] : input.map((k) => key(k, 'kv.getMany'));
+      now = kvn.get(id, ns, keys, one);
+    } catch (e) { return Promise.reject(e); }
     if (now !== undefined) return Promise.resolve(now);
     return new Promise((resolve, reject) => { ops.set(id, { resolve, reject }); });
   };
@@ -94,10 +97,10 @@
   class Kv {
     #ns;
     constructor(ns) { this.#ns = ns; }
-    get(k) { return read(this.#ns, () => [key(k, 'kv.get')], true); }
+    get(k) { return read(this.#ns, k, true); }
     getMany(keys) {
       if (!Array.isArray(keys)) throw new TypeError('kv.getMany(keys): keys must be an array of keys');
-      return read(this.#ns, () => keys.map((k) => key(k, 'kv.getMany')), false);
+      return read(this.#ns, keys, false);
     }
     set(k, value, options) { return new AtomicOperation(this.#ns).set(k, value, options).commit(); }
     delete(k) { return new AtomicOperation(this.#ns).delete(k).commit().then(() => undefined); }
