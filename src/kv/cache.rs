@@ -185,7 +185,8 @@ impl ReadCache {
         }
     }
 
-    /// Bytes held now (for tests and metrics).
+    /// Bytes held now.
+    #[cfg(test)]
     pub fn bytes(&self) -> usize {
         self.lock().bytes
     }

@@ -238,11 +238,6 @@ impl Kv {
         self.cache.forget_namespaces(names);
     }
 
-    /// Bytes the read cache holds now.
-    pub fn cache_bytes(&self) -> usize {
-        self.cache.bytes()
-    }
-
     /// Blocking: call from `spawn_blocking`.
     pub fn list(&self, ns: &str, q: ListQuery) -> Result<ListPage, KvError> {
         let (lo, hi) = bounds(&q)?;
