@@ -79,6 +79,15 @@ async fn test_req_dev_002_dev_loads_reloads_reports_errors_and_deletes() {
     assert!(out.contains("the previous version keeps serving"), "{out}");
     assert_eq!(s.get("/hi").await.text(), "v2", "the old version serves");
 
+    // An editor that truncates before it writes shows an empty file for a
+    // moment: that is not loaded, so the routes do not go away.
+    write(d, "index.js", "");
+    eventually("the empty-file note", || async {
+        s.output().contains("note: index.js is empty").then_some(())
+    })
+    .await;
+    assert_eq!(s.get("/hi").await.text(), "v2", "the old version serves");
+
     std::fs::remove_file(d.join("api/users.js")).expect("rm");
     serves(&s, "/api/users", (404, "")).await;
     std::fs::remove_file(d.join("public/css/site.css")).expect("rm");

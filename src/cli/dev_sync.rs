@@ -117,6 +117,15 @@ impl Sync {
             }
             (Kind::Script, op, Some(file)) => {
                 let bytes = read(&file.path)?;
+                if bytes.is_empty() {
+                    // An editor that truncates and then writes shows an
+                    // empty file for a moment; loading it would drop every
+                    // route until the next save.
+                    return Err(format!(
+                        "note: {} is empty, so it was not loaded; the previous version keeps serving (delete the file to remove the script)",
+                        file.shown
+                    ));
+                }
                 let source = String::from_utf8(bytes)
                     .map_err(|_| format!("error: {}: a script must be UTF-8 text", file.shown))?;
                 let saved = self
