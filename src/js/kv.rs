@@ -178,16 +178,13 @@ fn start(
     Ok((kv, ns, sink))
 }
 
-/// Runs a blocking read. A pool worker thread may block on redb, so it
-/// reads at once (the result still arrives as a message, after this JS
-/// slice); an inline worker lives on an I/O thread, which must never block,
-/// so it hands the read to the blocking pool.
+/// Runs a read that missed the cache on the blocking pool; the result
+/// arrives as a message. Neither kind of worker reads itself: an inline
+/// worker lives on an I/O thread, which must never block, and a JS pool
+/// thread that waited on the disk would hold up every request queued
+/// behind it, of every script on the pool (`tests/kv_slow_disk.rs`).
 fn read(sink: &TimerSink, f: impl FnOnce() + Send + 'static) {
-    if tokio::runtime::Handle::try_current().is_ok() {
-        sink.handle.spawn_blocking(f);
-    } else {
-        f();
-    }
+    sink.handle.spawn_blocking(f);
 }
 
 fn settle(sink: &TimerSink, id: f64, r: Result<Settlement, KvError>) {

@@ -86,9 +86,19 @@ pub async fn start_live(
     live: Arc<Live>,
     files: Option<CertPair>,
 ) -> Result<(AppState, Option<Started>), StartError> {
+    let store = open_store(&live.current().config).await?;
+    start_on(live, files, store).await
+}
+
+/// As [`start_live`], on a store that is already open: the storage seam
+/// (tests run the engine on `store::sim`, a simulated disk, through it).
+pub async fn start_on(
+    live: Arc<Live>,
+    files: Option<CertPair>,
+    store: Store,
+) -> Result<(AppState, Option<Started>), StartError> {
     let config = live.current().config.clone();
     let rt = tokio::runtime::Handle::current();
-    let store = open_store(&config).await?;
     let tls_repo = crate::store::tls::repo(&store);
     let started = match &config.https {
         Some(_) => Some(crate::tls::start(files, &config.tls.names, &tls_repo).await?),

@@ -13,6 +13,7 @@
 
 use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use redb::StorageBackend;
 
@@ -30,6 +31,10 @@ struct State {
     epoch: u64,
     fail_writes: bool,
     fail_reads: bool,
+    /// How long each read takes (a slow or busy disk).
+    read_delay: Option<Duration>,
+    /// Reads served so far.
+    reads: u64,
     /// Backend operations until an automatic crash, when armed.
     crash_in: Option<(u64, u64)>,
 }
@@ -69,6 +74,18 @@ impl SimDisk {
     /// While true, every read fails with `EIO`.
     pub fn fail_reads(&self, on: bool) {
         self.lock().fail_reads = on;
+    }
+
+    /// While set, every read takes this long (a slow disk). The wait
+    /// holds no lock: reads from several threads overlap, as on a disk
+    /// with a queue.
+    pub fn slow_reads(&self, delay: Option<Duration>) {
+        self.lock().read_delay = delay;
+    }
+
+    /// How many reads the disk has served.
+    pub fn reads(&self) -> u64 {
+        self.lock().reads
     }
 
     /// Crashes now: see the module doc.
@@ -172,8 +189,13 @@ impl StorageBackend for SimBackend {
     }
 
     fn read(&self, offset: u64, out: &mut [u8]) -> R<()> {
+        let delay = self.disk.lock().read_delay;
+        if let Some(d) = delay {
+            std::thread::sleep(d);
+        }
         let mut s = self.disk.lock();
         s.enter(self.epoch)?;
+        s.reads += 1;
         if s.fail_reads {
             return Err(eio());
         }

@@ -13,6 +13,7 @@ use std::path::Path;
 use aiwebengine::config::{schema, Inputs, Live, Settings};
 use aiwebengine::http::AppState;
 use aiwebengine::server::ServeError;
+use aiwebengine::store::Store;
 
 use super::*;
 
@@ -66,6 +67,17 @@ fn inputs(data: &Path, opts: &Opts) -> Inputs {
 impl InProc {
     /// Builds the engine on `data` and serves it; returns once it accepts.
     pub async fn start(data: &Path, opts: &Opts) -> InProc {
+        InProc::launch(data, opts, None).await
+    }
+
+    /// As [`InProc::start`], on a store that is already open (a
+    /// `store::sim` disk); `data` names the data file in config only.
+    #[allow(dead_code)]
+    pub async fn start_on(data: &Path, opts: &Opts, store: Store) -> InProc {
+        InProc::launch(data, opts, Some(store)).await
+    }
+
+    async fn launch(data: &Path, opts: &Opts, store: Option<Store>) -> InProc {
         let inputs = inputs(data, opts);
         let resolved = aiwebengine::config::resolve(&inputs, &Settings::new())
             .unwrap_or_else(|e| panic!("config: {:?}", e.0));
@@ -81,7 +93,10 @@ impl InProc {
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
         let (shutdown, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let done = rt.spawn(async move {
-            let (state, _) = aiwebengine::state::start_live(live, None).await?;
+            let (state, _) = match store {
+                Some(store) => aiwebengine::state::start_on(live, None, store).await?,
+                None => aiwebengine::state::start_live(live, None).await?,
+            };
             let _ = ready_tx.send(state.clone());
             let stop = async {
                 let _ = stop_rx.await;
@@ -166,8 +181,18 @@ impl InEngine {
     }
 
     pub async fn start_with(opts: Opts) -> InEngine {
+        InEngine::launch(opts, None).await
+    }
+
+    /// An engine on a store that is already open (a `store::sim` disk).
+    #[allow(dead_code)]
+    pub async fn start_on(opts: Opts, store: Store) -> InEngine {
+        InEngine::launch(opts, Some(store)).await
+    }
+
+    async fn launch(opts: Opts, store: Option<Store>) -> InEngine {
         let dir = DataDir::new();
-        let server = InProc::start(&dir.data, &opts).await;
+        let server = InProc::launch(&dir.data, &opts, store).await;
         server
             .blocking(|s| {
                 let role = aiwebengine::domain::Role::Admin;
