@@ -93,7 +93,6 @@ fn unsafe_is_exception(v: qjs::JSValue) -> bool {
 pub struct Preludes {
     /// The host API (`main.js`) and `auth` (`auth.js`), run in every context.
     pub main: Bytecode,
-    pub stubs: Bytecode,
     pub kv: Bytecode,
     pub fetch: Bytecode,
     pub assets: Bytecode,
@@ -120,7 +119,6 @@ impl Preludes {
             };
             Ok(Preludes {
                 main: one("main", &super::prelude::prelude())?,
-                stubs: one("stubs", super::lazy::STUBS)?,
                 kv: one("kv", super::prelude_kv::PRELUDE_KV)?,
                 fetch: one("fetch", super::prelude_fetch::PRELUDE_FETCH)?,
                 assets: one("assets", super::prelude_assets::PRELUDE_ASSETS)?,
@@ -142,9 +140,7 @@ mod tests {
         let rt = Runtime::new().unwrap();
         let ctx = Context::full(&rt).unwrap();
         ctx.with(|ctx| {
-            for code in [
-                &p.stubs, &p.kv, &p.fetch, &p.assets, &p.scripts, &p.stream, &p.mcp,
-            ] {
+            for code in [&p.kv, &p.fetch, &p.assets, &p.scripts, &p.stream, &p.mcp] {
                 // Each prelude's completion value is its setup function.
                 let _: rquickjs::Function = code.run(&ctx).unwrap();
             }

@@ -97,8 +97,7 @@ pub fn cancel_call(hooks_cancel: &AtomicBool, on_cancel: &AbortHook) {
 }
 
 pub(crate) fn install(ctx: &Ctx<'_>, shared: Rc<Shared>) -> rquickjs::Result<()> {
-    let preludes = shared.preludes.clone();
-    super::lazy::install(ctx, &preludes.stubs, NAMES, move |ctx: Ctx<'_>| {
+    super::lazy::install(ctx, NAMES, move |ctx: Ctx<'_>| {
         let setup: Function = shared.preludes.mcp.run(&ctx)?;
         let native = Object::new(ctx.clone())?;
         native.set("register", register_fn(&ctx, shared.clone())?)?;

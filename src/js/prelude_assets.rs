@@ -18,8 +18,7 @@ const NAMES: &[&str] = &[
 ];
 
 pub(crate) fn install(ctx: &Ctx<'_>, shared: Rc<Shared>) -> rquickjs::Result<()> {
-    let preludes = shared.preludes.clone();
-    super::lazy::install(ctx, &preludes.stubs, NAMES, move |ctx: Ctx<'_>| {
+    super::lazy::install(ctx, NAMES, move |ctx: Ctx<'_>| {
         let setup: Function = shared.preludes.assets.run(&ctx)?;
         setup.call::<_, ()>((super::assets::natives(&ctx, shared.clone())?,))
     })

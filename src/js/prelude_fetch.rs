@@ -23,8 +23,7 @@ const NAMES: &[&str] = &[
 ];
 
 pub(crate) fn install(ctx: &Ctx<'_>, shared: Rc<Shared>) -> rquickjs::Result<()> {
-    let preludes = shared.preludes.clone();
-    super::lazy::install(ctx, &preludes.stubs, NAMES, move |ctx: Ctx<'_>| {
+    super::lazy::install(ctx, NAMES, move |ctx: Ctx<'_>| {
         let setup: Function = shared.preludes.fetch.run(&ctx)?;
         let natives = super::fetch::natives(&ctx, shared.clone())?;
         // From now on a handler may return a Response.

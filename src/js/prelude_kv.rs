@@ -29,8 +29,7 @@ const NAMES: &[&str] = &[
 ];
 
 pub(crate) fn install(ctx: &Ctx<'_>, shared: Rc<Shared>) -> rquickjs::Result<()> {
-    let preludes = shared.preludes.clone();
-    super::lazy::install(ctx, &preludes.stubs, NAMES, move |ctx: Ctx<'_>| {
+    super::lazy::install(ctx, NAMES, move |ctx: Ctx<'_>| {
         let setup: Function = shared.preludes.kv.run(&ctx)?;
         let kv = super::kv::natives(&ctx, shared.clone())?;
         let utils = super::utils::natives(&ctx)?;
@@ -65,9 +64,7 @@ mod tests {
                     .set("__aiwebengine", Object::new(ctx.clone()).unwrap())
                     .unwrap();
                 let t = std::time::Instant::now();
-                let f: Function = ctx.eval(super::super::lazy::STUBS).unwrap();
-                let noop = Function::new(ctx.clone(), || {}).unwrap();
-                f.call::<_, ()>((noop, super::NAMES.to_vec())).unwrap();
+                super::super::lazy::install(&ctx, super::NAMES, |_| Ok(())).unwrap();
                 add(&mut stubs, t);
                 let t = std::time::Instant::now();
                 let setup: Function = ctx.eval(super::PRELUDE_KV).unwrap();

@@ -26,8 +26,7 @@ const NAMES: &[&str] = &[
 pub(crate) const PRELUDE: &str = include_str!("prelude/scripts.js");
 
 pub(crate) fn install(ctx: &Ctx<'_>, shared: Rc<Shared>) -> rquickjs::Result<()> {
-    let preludes = shared.preludes.clone();
-    super::lazy::install(ctx, &preludes.stubs, NAMES, move |ctx: Ctx<'_>| {
+    super::lazy::install(ctx, NAMES, move |ctx: Ctx<'_>| {
         let setup: Function = shared.preludes.scripts.run(&ctx)?;
         setup.call::<_, ()>((natives(&ctx, shared.clone())?,))
     })
