@@ -24,7 +24,7 @@ pub(crate) fn install<'js, F>(
 where
     F: for<'a> Fn(Ctx<'a>) -> rquickjs::Result<()> + 'static,
 {
-    let loaded = Rc::new(Cell::new(false));
+    let loaded = Cell::new(false);
     let load = Rc::new(move |ctx: Ctx<'_>| {
         if loaded.replace(true) {
             return Ok(());
