@@ -101,6 +101,12 @@ async fn test_req_http_004_slowloris_trickled_headers_are_cut_off() {
         got.is_empty() || status_of(&got) == 408,
         "the trickled request was answered: {got}"
     );
+    let metrics = eng.get("/metrics").await.text();
+    let closed = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("aiwebengine_http_header_timeouts_total "))
+        .unwrap_or_else(|| panic!("no header timeout counter in /metrics:\n{metrics}"));
+    assert!(closed.parse::<f64>().unwrap() >= 1.0, "{closed}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -60,6 +60,9 @@ pub struct Metrics {
     /// Connections closed by `server.write_timeout_ms` (a client that
     /// stopped reading).
     pub write_timeouts: Counter,
+    /// Connections closed by `server.header_read_timeout_ms`: no whole
+    /// request head arrived (slowloris, or an idle keep-alive connection).
+    pub header_timeouts: Counter,
     sse: Gauge,
     js_invocations: Family<ScriptLabels, Counter>,
     js_errors: Family<ErrorLabels, Counter>,
@@ -93,6 +96,7 @@ impl Metrics {
             rate_limited: Counter::default(),
             connections_refused: Counter::default(),
             write_timeouts: Counter::default(),
+            header_timeouts: Counter::default(),
             sse: Gauge::default(),
             js_invocations: Family::default(),
             js_errors: Family::default(),
@@ -140,6 +144,11 @@ impl Metrics {
             "aiwebengine_http_write_timeouts",
             "Connections closed because the client read nothing for server.write_timeout_ms",
             self.write_timeouts.clone(),
+        );
+        r.register(
+            "aiwebengine_http_header_timeouts",
+            "Connections closed because no whole request head arrived within server.header_read_timeout_ms (slowloris or idle keep-alive)",
+            self.header_timeouts.clone(),
         );
         r.register(
             "aiwebengine_http_rate_limited",

@@ -15,6 +15,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
+use prometheus_client::metrics::counter::Counter;
 use tower::ServiceExt;
 
 use super::edge::Edge;
@@ -103,6 +104,7 @@ async fn serve(
     let max_connections = state.config().server.max_connections as i64;
     let write_timeout = Duration::from_millis(state.config().server.write_timeout_ms);
     let stalled = state.observe().metrics.write_timeouts.clone();
+    let header_timeouts = state.observe().metrics.header_timeouts.clone();
     builder.http2().timer(TokioTimer::new());
     let graceful = GracefulShutdown::new();
     loop {
@@ -146,11 +148,12 @@ async fn serve(
             ))
         });
         if let (true, Some((_, acceptor))) = (secure, &https) {
-            let (acceptor, builder, watcher, stalled) = (
+            let (acceptor, builder, watcher, stalled, header_timeouts) = (
                 acceptor.clone(),
                 builder.clone(),
                 graceful.watcher(),
                 stalled.clone(),
+                header_timeouts.clone(),
             );
             tokio::task::spawn_local(async move {
                 let tls =
@@ -165,7 +168,7 @@ async fn serve(
                         svc,
                     )
                     .into_owned();
-                let _ = watcher.watch(conn).await;
+                ended(watcher.watch(conn).await, &header_timeouts);
                 drop(open);
             });
             continue;
@@ -181,8 +184,9 @@ async fn serve(
             )
             .into_owned();
         let conn = graceful.watch(conn);
+        let header_timeouts = header_timeouts.clone();
         tokio::task::spawn_local(async move {
-            let _ = conn.await;
+            ended(conn.await, &header_timeouts);
             drop(open);
         });
     }
@@ -191,6 +195,19 @@ async fn serve(
         _ = graceful.shutdown() => {}
         _ = tokio::time::sleep(grace) => {
             tracing::warn!("in-flight requests did not finish within {} ms; closing them", grace.as_millis());
+        }
+    }
+}
+
+/// Counts a connection that hyper closed because no whole request head
+/// arrived within `server.header_read_timeout_ms`; other endings (the
+/// client left, a write timeout) are counted where they happen or not at all.
+fn ended(r: Result<(), Box<dyn std::error::Error + Send + Sync>>, header_timeouts: &Counter) {
+    if let Err(e) = r {
+        if e.downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_timeout)
+        {
+            header_timeouts.inc();
         }
     }
 }
