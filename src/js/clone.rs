@@ -122,13 +122,24 @@ pub(crate) fn to_value<'js>(
     Ok(KvValue::Object(fields))
 }
 
+/// A number as JS, keeping -0: rquickjs' `new_number` makes every
+/// integral f64 an int, and there is no int -0 (a stored -0 read back as +0,
+/// found by the `js_value` fuzz target).
+pub(crate) fn number<'js>(ctx: &Ctx<'js>, n: f64) -> Value<'js> {
+    if n == 0.0 && n.is_sign_negative() {
+        Value::new_float(ctx.clone(), n)
+    } else {
+        Value::new_number(ctx.clone(), n)
+    }
+}
+
 /// A stored value back as JS.
 pub(crate) fn from_value<'js>(ctx: &Ctx<'js>, v: KvValue) -> rquickjs::Result<Value<'js>> {
     Ok(match v {
         KvValue::Undefined => Value::new_undefined(ctx.clone()),
         KvValue::Null => Value::new_null(ctx.clone()),
         KvValue::Bool(b) => Value::new_bool(ctx.clone(), b),
-        KvValue::Number(n) => Value::new_number(ctx.clone(), n),
+        KvValue::Number(n) => number(ctx, n),
         KvValue::BigInt(b) => BigInt::from_i64(ctx.clone(), b)?.into_value(),
         KvValue::String(s) => rquickjs::String::from_str(ctx.clone(), &s)?.into_value(),
         KvValue::Bytes(b) => TypedArray::<u8>::new(ctx.clone(), b.0)?.into_value(),

@@ -334,7 +334,7 @@ fn key_js<'js>(ctx: &Ctx<'js>, key: &[KeyPart]) -> rquickjs::Result<Array<'js>> 
     for (i, p) in key.iter().enumerate() {
         let v = match p {
             KeyPart::String(s) => rquickjs::String::from_str(ctx.clone(), s)?.into_value(),
-            KeyPart::Number(n) => Value::new_number(ctx.clone(), *n),
+            KeyPart::Number(n) => super::clone::number(ctx, *n),
             KeyPart::Bool(b) => Value::new_bool(ctx.clone(), *b),
             KeyPart::BigInt(b) => BigInt::from_i64(ctx.clone(), *b)?.into_value(),
             KeyPart::Bytes(b) => TypedArray::<u8>::new_copy(ctx.clone(), b)?.into_value(),

@@ -34,7 +34,7 @@ register("/kv/delete", async (req) => {
 register("/kv/types", async () => {
   const date = new Date(Date.UTC(2024, 1, 29, 12, 0, 0));
   const value = {
-    s: "héllo", n: -1.5, i: 42, t: true, f: false, nil: null, u: undefined,
+    s: "héllo", n: -1.5, i: 42, negZero: -0, t: true, f: false, nil: null, u: undefined,
     big: 12345678901234n, bytes: new Uint8Array([0, 1, 255]), date,
     arr: [1, "two", [3]], map: new Map([["a", 1], [2, "b"]]), set: new Set([1, 2]),
     nested: { deep: { er: "x" } },
@@ -42,7 +42,8 @@ register("/kv/types", async () => {
   await kv.set(["types"], value);
   const v = (await kv.get(["types"])).value;
   return json({
-    s: v.s === "héllo", n: v.n === -1.5, i: v.i === 42, t: v.t === true, f: v.f === false,
+    s: v.s === "héllo", n: v.n === -1.5, i: v.i === 42,
+    negZero: Object.is(v.negZero, -0), t: v.t === true, f: v.f === false,
     nil: v.nil === null, u: "u" in v && v.u === undefined, big: v.big === 12345678901234n,
     bytes: v.bytes instanceof Uint8Array && v.bytes.join() === "0,1,255",
     date: v.date instanceof Date && v.date.getTime() === date.getTime(),
