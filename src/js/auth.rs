@@ -9,6 +9,7 @@
 
 use rquickjs::{Ctx, Function, Object, Value};
 
+use super::names::{Name, Names};
 use super::ScriptRequest;
 
 use crate::domain::RequestAuth;
@@ -16,23 +17,26 @@ use crate::domain::RequestAuth;
 /// Sets `req.auth` and the global `auth` for this call.
 pub(crate) fn install<'js>(
     ctx: &Ctx<'js>,
+    names: &Names,
     req: &Object<'js>,
     r: &ScriptRequest,
 ) -> rquickjs::Result<()> {
-    install_with(ctx, &ctx.globals().get("__aiwebengine")?, req, r)
+    let value = install_with(ctx, names, &names.internal(ctx)?, r)?;
+    names.define(ctx, req, Name::Auth, value)
 }
 
-/// [`install`] with the prelude's internal object already at hand.
+/// Sets the global `auth` for this call and returns the value for
+/// `req.auth`, with the prelude's internal object already at hand.
 pub(crate) fn install_with<'js>(
     ctx: &Ctx<'js>,
+    names: &Names,
     internal: &Object<'js>,
-    req: &Object<'js>,
     r: &ScriptRequest,
-) -> rquickjs::Result<()> {
+) -> rquickjs::Result<Value<'js>> {
     let next = login_next(r);
     // The common case, anonymous and not a browser page, allocates nothing.
     let value: Value = match (&r.auth, next) {
-        (None, None) => internal.get("anonymous")?,
+        (None, None) => names.get(ctx, internal, Name::Anonymous)?,
         (None, next) => internal
             .get::<_, Function>("makeAuth")?
             .call((Value::new_null(ctx.clone()), next))?,
@@ -40,8 +44,8 @@ pub(crate) fn install_with<'js>(
             .get::<_, Function>("makeAuth")?
             .call((data(ctx, a)?, next))?,
     };
-    internal.set("currentAuth", value.clone())?;
-    req.set("auth", value)
+    names.define(ctx, internal, Name::CurrentAuth, value.clone())?;
+    Ok(value)
 }
 
 /// The global `auth` reads as anonymous again once the call returns (only

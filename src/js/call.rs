@@ -65,10 +65,10 @@ pub(crate) fn call_handler(
     let step = sc.ctx.with(|ctx| {
         let built = match kind {
             CallKind::Request | CallKind::StreamConnect => {
-                build_request(&ctx, request, &sc.shared.uploads)
+                build_request(&ctx, request, &sc.shared.uploads, &sc.names)
                     .map(|r| (r.clone().into_value(), r))
             }
-            _ => graphql_args(&ctx, request),
+            _ => graphql_args(&ctx, request, &sc.names),
         };
         let built = match (built, &request.mcp) {
             (Ok((args, gctx)), Some(hooks)) => {
@@ -88,7 +88,7 @@ pub(crate) fn call_handler(
             }
             _ => {}
         }
-        let handler = find_handler(&ctx, handler_key);
+        let handler = find_handler(&ctx, &sc.names, handler_key);
         let value = match handler {
             // A stream without onConnect accepts everyone, with no metadata.
             Ok(None) => Value::new_undefined(ctx.clone()),
@@ -181,6 +181,7 @@ fn run_filter<'js>(ctx: &Ctx<'js>, sub: u64, data: Value<'js>) -> Outcome {
 fn graphql_args<'js>(
     ctx: &Ctx<'js>,
     r: &crate::js::ScriptRequest,
+    names: &super::names::Names,
 ) -> rquickjs::Result<(Value<'js>, Object<'js>)> {
     let args = if r.body.is_empty() {
         Object::new(ctx.clone())?.into_value()
@@ -201,7 +202,7 @@ fn graphql_args<'js>(
     gctx.set("headers", headers)?;
     gctx.set("requestId", &*r.request_id)?;
     // `ctx.auth` (and the global `auth`) describe the GraphQL request's user.
-    super::auth::install(ctx, &gctx, r)?;
+    super::auth::install(ctx, names, &gctx, r)?;
     Ok((args, gctx))
 }
 
@@ -236,8 +237,16 @@ fn park<'js>(
 }
 
 /// `Ok(None)`: a stream registered without `onConnect`.
-fn find_handler<'js>(ctx: &Ctx<'js>, key: &str) -> rquickjs::Result<Option<Function<'js>>> {
-    let h: Value = internal(ctx)?.get::<_, Object>("handlers")?.get(key)?;
+fn find_handler<'js>(
+    ctx: &Ctx<'js>,
+    names: &super::names::Names,
+    key: &str,
+) -> rquickjs::Result<Option<Function<'js>>> {
+    let internal = names.internal(ctx)?;
+    let h: Value = names
+        .get(ctx, &internal, super::names::Name::Handlers)?
+        .get::<Object>()?
+        .get(key)?;
     if h.is_undefined() || h.is_null() {
         return Ok(None);
     }

@@ -72,6 +72,8 @@ pub(crate) struct Shared {
 }
 
 pub(crate) struct ScriptContext {
+    /// First, so that it is dropped before the context and its runtime.
+    pub names: super::names::Names,
     pub ctx: Context,
     pub shared: Rc<Shared>,
     time_limit: Duration,
@@ -127,8 +129,12 @@ impl ScriptContext {
             _ => false,
         })));
         let ctx = Context::full(&rt).map_err(fail)?;
+        let names = ctx
+            .with(|ctx| super::names::Names::new(&ctx))
+            .map_err(fail)?;
         // The context keeps its runtime alive; no separate handle is needed.
         let sc = ScriptContext {
+            names,
             ctx,
             shared,
             time_limit: Duration::from_millis(cfg.time_limit_ms),

@@ -6,6 +6,7 @@ mod response;
 use rquickjs::object::Property;
 use rquickjs::{Array, Ctx, Object, TypedArray, Value};
 
+use super::names::{Defined, Name, Names};
 use super::upload::{file_object, Uploads};
 use super::ScriptRequest;
 
@@ -15,38 +16,107 @@ pub(crate) fn build_request<'js>(
     ctx: &Ctx<'js>,
     r: &ScriptRequest,
     uploads: &Uploads,
+    names: &Names,
 ) -> rquickjs::Result<Object<'js>> {
-    let internal = super::call::internal(ctx)?;
-    let req = Object::new(ctx.clone())?;
-    // text()/formData()/arrayBuffer()/bytes()/bodyUsed: one shared prototype.
-    req.set_prototype(Some(&internal.get("reqProto")?))?;
-    req.set("method", r.method.as_str())?;
-    req.set("path", r.path.as_str())?;
-    req.set("url", full_url(r))?;
-    req.set("version", r.version)?;
+    let internal = names.internal(ctx)?;
+    // text()/formData()/arrayBuffer()/bytes()/bodyUsed: one shared prototype,
+    // given at creation (a prototype set afterwards unhashes the shape).
+    let proto = names
+        .get(ctx, &internal, Name::ReqProto)?
+        .into_object()
+        .ok_or(rquickjs::Error::new_from_js("value", "object"))?;
+    let req = Object::new_proto(ctx.clone(), Some(&proto))?;
+    let mut defined = Defined::new();
+    let mut str_prop = |name: Name, value: &str| {
+        defined.push(name);
+        names.define_str(ctx, &req, name, value)
+    };
+    str_prop(Name::Method, r.method.as_str())?;
+    str_prop(Name::Path, r.path.as_str())?;
+    str_prop(Name::Url, &full_url(r))?;
+    str_prop(Name::Version, r.version)?;
+    let mut prop = |name: Name, value: Value<'js>| {
+        defined.push(name);
+        names.define(ctx, &req, name, value)
+    };
     // An empty `query` or `params` is inherited, as `cookies` below.
     if !r.query.is_empty() {
-        own(
-            &req,
-            "query",
-            multi_map(ctx, form_urlencoded::parse(r.query.as_bytes()))?,
-        )?;
+        let query = multi_map(ctx, form_urlencoded::parse(r.query.as_bytes()))?;
+        prop(Name::Query, query.into_value())?;
     }
     if !r.params.is_empty() {
         let params = Object::new(ctx.clone())?;
         for (k, v) in &r.params {
             params.set(k.as_str(), v.as_str())?;
         }
-        own(&req, "params", params)?;
+        prop(Name::Params, params.into_value())?;
     }
+    let (headers, content_type) = headers(ctx, r)?;
+    prop(Name::Headers, headers.into_value())?;
+    // `cookies`, `form`, `files` and `json` are set only when the request
+    // has them; otherwise `req` inherits an empty default from `reqProto`,
+    // made on first read (issue 14: most requests have none of them).
+    if r.headers.iter().any(|(k, _)| k == "cookie") {
+        prop(Name::Cookies, cookies(ctx, r)?.into_value())?;
+    }
+    let body = String::from_utf8_lossy(&r.body);
+    let mut str_prop = |name: Name, value: &str| {
+        defined.push(name);
+        names.define_str(ctx, &req, name, value)
+    };
+    str_prop(Name::Ip, r.ip.as_str())?;
+    str_prop(Name::RequestId, &r.request_id)?;
+    str_prop(Name::Body, &body)?;
+    if matches!(body, std::borrow::Cow::Owned(_)) {
+        // Not UTF-8: the body methods read the exact bytes from here.
+        let raw = TypedArray::<u8>::new_copy(ctx.clone(), &r.body[..])?;
+        req.prop(RAW_BODY, Property::from(raw))?;
+        defined.other();
+    }
+    let mut prop = |name: Name, value: Value<'js>| {
+        defined.push(name);
+        names.define(ctx, &req, name, value)
+    };
+    if content_type.contains("json") && !body.trim().is_empty() {
+        let json = ctx.json_parse(body.as_bytes()).unwrap_or_else(|_| {
+            // A malformed JSON body is not the handler's failure: `json` is null.
+            let _ = ctx.catch();
+            Value::new_null(ctx.clone())
+        });
+        prop(Name::Json, json)?;
+    }
+    if let Some(form) = &r.form {
+        let form = multi_map(ctx, form.iter().map(|(k, v)| (k.into(), v.into())))?;
+        prop(Name::Form, form.into_value())?;
+    }
+    if !r.files.is_empty() {
+        let files = Array::new(ctx.clone())?;
+        for (i, f) in r.files.iter().enumerate() {
+            files.set(i, file_object(ctx, uploads, f)?)?;
+        }
+        prop(Name::Files, files.into_value())?;
+    }
+    let auth = super::auth::install_with(ctx, names, &internal, r)?;
+    prop(Name::Auth, auth)?;
+    if defined.exact() {
+        names.keep_shapes(ctx, &internal, &proto, &defined)?;
+    }
+    Ok(req)
+}
+
+/// `req.headers`, and the request's content type. Repeated names are joined
+/// with ", " in order, in Rust: no property read back from JS per header
+/// (issue 14).
+fn headers<'js, 'r>(
+    ctx: &Ctx<'js>,
+    r: &'r ScriptRequest,
+) -> rquickjs::Result<(Object<'js>, &'r str)> {
     let headers = Object::new(ctx.clone())?;
     let mut content_type = "";
     for (i, (k, v)) in r.headers.iter().enumerate() {
         if k == "content-type" {
             content_type = v;
         }
-        // Repeated names are joined with ", " in order, in Rust: no property
-        // read back from JS per header (issue 14).
         if r.headers[..i].iter().any(|(p, _)| p == k) {
             continue;
         }
@@ -63,60 +133,7 @@ pub(crate) fn build_request<'js>(
             }
         }
     }
-    req.set("headers", headers)?;
-    // `cookies`, `form`, `files` and `json` are set only when the request
-    // has them; otherwise `req` inherits an empty default from `reqProto`,
-    // made on first read (issue 14: most requests have none of them).
-    if r.headers.iter().any(|(k, _)| k == "cookie") {
-        own(&req, "cookies", cookies(ctx, r)?)?;
-    }
-    req.set("ip", r.ip.as_str())?;
-    req.set("requestId", &*r.request_id)?;
-    let body = String::from_utf8_lossy(&r.body);
-    req.set("body", &*body)?;
-    if matches!(body, std::borrow::Cow::Owned(_)) {
-        // Not UTF-8: the body methods read the exact bytes from here.
-        let raw = TypedArray::<u8>::new_copy(ctx.clone(), &r.body[..])?;
-        req.prop(RAW_BODY, Property::from(raw))?;
-    }
-    if content_type.contains("json") && !body.trim().is_empty() {
-        let json = ctx.json_parse(body.as_bytes()).unwrap_or_else(|_| {
-            // A malformed JSON body is not the handler's failure: `json` is null.
-            let _ = ctx.catch();
-            Value::new_null(ctx.clone())
-        });
-        own(&req, "json", json)?;
-    }
-    if let Some(form) = &r.form {
-        own(
-            &req,
-            "form",
-            multi_map(ctx, form.iter().map(|(k, v)| (k.into(), v.into())))?,
-        )?;
-    }
-    if !r.files.is_empty() {
-        let files = Array::new(ctx.clone())?;
-        for (i, f) in r.files.iter().enumerate() {
-            files.set(i, file_object(ctx, uploads, f)?)?;
-        }
-        own(&req, "files", files)?;
-    }
-    super::auth::install_with(ctx, &internal, &req, r)?;
-    Ok(req)
-}
-
-/// Defines `key` as an own data property. A plain `set` would call the
-/// setter `reqProto` has for the keys it gives defaults for (JS semantics
-/// of an assignment), which costs a JS call per key.
-fn own<'js, V: rquickjs::IntoJs<'js>>(
-    req: &Object<'js>,
-    key: &str,
-    value: V,
-) -> rquickjs::Result<()> {
-    req.prop(
-        key,
-        Property::from(value).writable().enumerable().configurable(),
-    )
+    Ok((headers, content_type))
 }
 
 /// The hidden property holding a body that is not valid UTF-8 (`req.body`

@@ -22,6 +22,7 @@ mod kv;
 mod lazy;
 mod mcp;
 mod modules;
+mod names;
 mod pool;
 mod prelude;
 mod prelude_assets;

@@ -42,6 +42,12 @@ registerMCPTool('count', 'Reports progress', {
     await sleep(10);
     ctx.progress(i, args.to, 'step ' + i);
   }
+  // The engine writes each progress notification before the result, but the
+  // TypeScript v2 client runs notification handlers a microtask later and
+  // drops the call's progress handler as soon as the result is parsed: a
+  // last notification that arrives in the same read as the result is lost
+  // (seen in CI over stdio, 2026-12-05). Keep them apart in time.
+  await sleep(20);
   return 'counted to ' + args.to;
 });
 
