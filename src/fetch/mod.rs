@@ -46,6 +46,9 @@ impl FetchError {
 }
 
 /// How long one fetch may take, and which limit decided it.
+/// How long after the request's deadline a fetch bounded by it is cut.
+const REQUEST_DEADLINE_GRACE: Duration = Duration::from_millis(100);
+
 #[derive(Debug, Clone)]
 pub struct Budget {
     pub deadline: Instant,
@@ -115,6 +118,7 @@ impl Fetcher {
         let now = Instant::now();
         let mut ms = self.cfg.timeout_ms;
         let mut limit = format!("js.fetch.timeout_ms = {} ms", self.cfg.timeout_ms);
+        let mut deadline = None;
         if let Some(d) = request_deadline {
             let left = d.saturating_duration_since(now).as_millis() as u64;
             if left < ms {
@@ -123,14 +127,20 @@ impl Fetcher {
                     "the request's remaining time under server.request_timeout_ms = {} ms",
                     self.request_timeout.as_millis()
                 );
+                // Just after the request's own deadline: its 408 is answered
+                // first, then the exchange is cut. Ending the fetch at the
+                // same instant raced the 408 and could answer the handler's
+                // TimeoutError as a 500 instead (CI, 2026-12-05).
+                deadline = Some(d + REQUEST_DEADLINE_GRACE);
             }
         }
         if let Some(t) = option_ms.filter(|t| *t < ms) {
             ms = t;
             limit = format!("the timeout option, {t} ms");
+            deadline = None;
         }
         Budget {
-            deadline: now + Duration::from_millis(ms),
+            deadline: deadline.unwrap_or(now + Duration::from_millis(ms)),
             ms,
             limit,
         }
