@@ -193,7 +193,7 @@ impl Drop for Names {
 }
 
 /// Defines `obj[atom] = s` (a string) as an own data property.
-pub(crate) fn define_str_at<'js>(
+fn define_str_at<'js>(
     ctx: &Ctx<'js>,
     obj: &Object<'js>,
     atom: qjs::JSAtom,
@@ -226,7 +226,7 @@ fn define_raw(
 }
 
 /// The names defined on one `req`, in order, for [`Names::keep_shapes`];
-/// `None` once something was defined that the anchors cannot repeat.
+/// not `exact` once something was defined that the anchors cannot repeat.
 pub(crate) struct Defined {
     names: [Name; 24],
     len: usize,
