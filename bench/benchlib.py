@@ -30,6 +30,9 @@ import urllib.request
 HELLO_JS = (
     'function hello(req){ return "Hello " + req.query.name; } '
     'register("/hello", hello, "GET");\n'
+    # The same answer from a request header, for the cost of reading
+    # req.headers (bench/callgrind-hello.sh with ROUTE=header).
+    'register("/hello-header", (req) => "Hello " + req.headers["x-name"], "GET");\n'
 )
 
 # Talk to loopback directly, whatever *_proxy variables say.

@@ -5,6 +5,8 @@
 # WARM requests, zeroes the counters, then counts exactly N keep-alive requests
 # (one Python http.client connection, outside valgrind) and prints
 # instructions/request. Writes OUTDIR/callgrind.out.* for callgrind_annotate.
+# ROUTE=header counts GET /hello-header (the name sent as an X-Name header,
+# read through req.headers) instead.
 # usage: bash bench/callgrind-hello.sh BIN OUTDIR [N] [WARM]
 set -euo pipefail
 BIN=$1; OUT=$(realpath -m "$2"); N=${3:-500}; WARM=${4:-100}
@@ -36,12 +38,13 @@ valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out.%p" \
 PID=$!
 URL=$(url_of "$D/out")
 drive() {
-  python3 - "$URL" "$1" <<'EOF'
+  python3 - "$URL" "$1" "${ROUTE:-query}" <<'EOF'
 import http.client, sys, urllib.parse
 u = urllib.parse.urlparse(sys.argv[1]); n = int(sys.argv[2])
 c = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+path, headers = ("/hello-header", {"X-Name": "bob"}) if sys.argv[3] == "header" else ("/hello?name=bob", {})
 for _ in range(n):
-    c.request("GET", "/hello?name=bob")
+    c.request("GET", path, headers=headers)
     r = c.getresponse(); b = r.read()
     assert r.status == 200 and b == b"Hello bob", (r.status, b)
 EOF

@@ -4,14 +4,14 @@ clients on one stream; reports RSS per idle connection and the time from
 one sendStreamMessageToPath until every client has the message.
 
 Usage: python3 bench/sse.py [--clients 10000] [--sends 5]
-Starts the release binary pinned to CPU 0 and runs the clients (asyncio,
+Starts the release binary (or $BIN) pinned to CPU 0 and runs the clients (asyncio,
 raw HTTP/1.1) pinned to CPU 1. Standard library only.
 """
 import argparse, asyncio, json, os, re, resource, statistics, subprocess, sys, tempfile, time, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", "/var/tmp/aiwebengine-target")
-BIN = os.path.join(TARGET, "release", "aiwebengine")
+BIN = os.environ.get("BIN") or os.path.join(TARGET, "release", "aiwebengine")
 EMAIL, PASSWORD = "bench@example.com", "benchpassword1"
 SCRIPT = """registerWebStream("/bench/stream");
 register("/bench/send", (req) => { sendStreamMessageToPath("/bench/stream", "n=" + req.query.n); return "ok"; }, "POST");
@@ -97,8 +97,10 @@ def main():
     tmp = tempfile.mkdtemp(prefix="aiwebengine-sse-")
     data = os.path.join(tmp, "data.redb")
     subprocess.run([BIN, "admin", "create", EMAIL, "--password", PASSWORD, "--data", data], check=True, capture_output=True)
+    # Room for the clients plus the control requests (the default limit is 10,000).
+    env = dict(os.environ, AIWEBENGINE_SERVER__MAX_CONNECTIONS=str(args.clients + 100))
     proc = subprocess.Popen(["taskset", "-c", "0", BIN, "serve", "--data", data, "--http", "127.0.0.1:0", "--https", "off"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     try:
         line = ""
         while "listening on http://" not in line:

@@ -159,3 +159,48 @@ async fn test_req_jsapi_001_absent_query_params_cookies_form_files_json_are_inhe
         r.text()
     );
 }
+
+#[tokio::test]
+async fn test_req_jsapi_001_headers_are_built_on_first_read() {
+    let eng = Engine::start().await;
+    eng.deploy("req-body.js", SCRIPT).await;
+    let r = send(
+        eng.req("GET", "/lazy-headers")
+            .header("x-one", "1")
+            .header("x-many", "a")
+            .header("x-many", "b")
+            .header("x-odd", "caf\u{e9} \u{2713}"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["before"], false, "not an own property before a read: {v}");
+    assert_eq!(v["hidden"], false, "the packed text stays hidden: {v}");
+    let h = &v["headers"];
+    assert_eq!(h["x-one"], "1", "{v}");
+    assert_eq!(h["x-many"], "a, b", "repeated names joined in order: {v}");
+    assert_eq!(h["x-odd"], "caf\u{e9} \u{2713}", "UTF-8 values kept: {v}");
+    assert!(
+        h["host"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("127.0.0.1:")),
+        "{v}"
+    );
+    assert_eq!(h["x-added"], "yes", "a mutation sticks: {v}");
+    assert_eq!(
+        v["inJson"]["x-many"], "a, b",
+        "JSON.stringify(req) shows headers: {v}"
+    );
+    assert_eq!(v["same"], true, "one object, read twice: {v}");
+    assert_eq!(v["after"], true, "an own property once read: {v}");
+    assert_eq!(v["spread"], true, "{v}");
+    let r = eng.get("/assign-headers").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!(
+        v["headers"],
+        json!({"replaced": "1"}),
+        "an assignment sticks: {v}"
+    );
+    assert_eq!(v["keys"], true, "{v}");
+}

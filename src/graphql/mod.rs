@@ -64,7 +64,7 @@ impl Default for Limits {
 /// What a resolver sees of the HTTP request, put into each execution.
 #[derive(Clone, Debug, Default)]
 pub struct GqlRequest {
-    pub headers: Vec<(String, String)>,
+    pub headers: http::HeaderMap,
     pub request_id: std::sync::Arc<str>,
     pub variables: serde_json::Value,
     /// The request's user (session cookie or Bearer token), if any.

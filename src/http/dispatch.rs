@@ -73,7 +73,7 @@ async fn handle(
     let ms = state.config().server.request_timeout_ms;
     let timed_out = || ApiError::timeout(ms).with("request_id", &*request_id);
     let mut deadline = Instant::now() + Duration::from_millis(ms);
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
     // Stored assets and `assets.dir` answer GET/HEAD where no route does.
     let served = timeout_at(deadline, super::assets::try_serve(state, &parts)).await;
     if let Some(resp) = served.map_err(|_| timed_out())? {
@@ -93,7 +93,7 @@ async fn handle(
     if target.limits.idle.is_some() {
         deadline = Instant::now() + Duration::from_millis(ms);
     }
-    let sreq = script_request(state, &parts, target.params, read, &request_id);
+    let sreq = script_request(state, &mut parts, target.params, read, &request_id);
     let call = Call {
         script: target.script,
         handler_key: target.handler_key,
@@ -139,9 +139,9 @@ async fn call_script(
     };
     let last_event_id = sreq
         .headers
-        .iter()
-        .find(|(k, _)| k == "last-event-id")
-        .map(|(_, v)| v.clone());
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let path = sreq.path.clone();
     let script = call.script;
     invoke(Invocation {
@@ -252,7 +252,7 @@ fn body_error(e: ReadError, target: &Target, ms: u64, request_id: &str) -> ApiEr
 
 fn script_request(
     state: &AppState,
-    parts: &Parts,
+    parts: &mut Parts,
     params: Vec<(String, String)>,
     read: ReadRequest,
     request_id: &Arc<str>,
@@ -262,34 +262,28 @@ fn script_request(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| ip_text(c.0.ip()))
         .unwrap_or_default();
+    // Both read the headers, which the request then takes.
+    let auth = super::auth::script_auth(state, &parts.headers);
+    let origin = super::oauth::base_url(
+        state,
+        &parts.headers,
+        parts.extensions.get::<super::auth::OverTls>(),
+    );
     ScriptRequest {
         method: parts.method.as_str().to_string(),
         path: parts.uri.path().to_string(),
         version: version_str(parts.version),
         query: parts.uri.query().unwrap_or("").to_string(),
-        origin: super::oauth::base_url(
-            state,
-            &parts.headers,
-            parts.extensions.get::<super::auth::OverTls>(),
-        ),
+        origin,
         params,
-        headers: parts
-            .headers
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
+        headers: std::mem::take(&mut parts.headers),
         ip,
         body: read.body,
         form: read.form,
         files: read.files,
         request_id: request_id.clone(),
         context_json: None,
-        auth: super::auth::script_auth(state, &parts.headers),
+        auth,
         mcp: None,
     }
 }
@@ -343,6 +337,9 @@ pub(crate) fn to_http(
     *resp.status_mut() =
         StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = resp.headers_mut();
+    // Room for the script's headers, the request id and the security
+    // headers the hygiene layer adds: one allocation, not several regrowths.
+    headers.reserve(r.headers.len() + 6);
     for (k, v) in r.headers {
         // Names and values were validated in the worker; anything that still
         // fails here is dropped rather than sent half-formed.
@@ -354,7 +351,7 @@ pub(crate) fn to_http(
         }
     }
     if let Ok(v) = HeaderValue::from_str(request_id) {
-        headers.insert("x-request-id", v);
+        headers.insert(crate::observe::REQUEST_ID_HEADER, v);
     }
     resp
 }

@@ -243,15 +243,7 @@ pub(super) fn context(
     variables: serde_json::Value,
 ) -> GqlRequest {
     GqlRequest {
-        headers: headers
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
+        headers: headers.clone(),
         request_id: state.request_id(),
         variables,
         auth: super::auth::script_auth(state, headers),

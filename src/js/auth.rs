@@ -80,8 +80,9 @@ fn login_next(r: &ScriptRequest) -> Option<String> {
     }
     let html = r
         .headers
+        .get_all(http::header::ACCEPT)
         .iter()
-        .any(|(k, v)| k == "accept" && v.contains("text/html"));
+        .any(|v| String::from_utf8_lossy(v.as_bytes()).contains("text/html"));
     html.then(|| match r.query.is_empty() {
         true => r.path.clone(),
         false => format!("{}?{}", r.path, r.query),

@@ -197,9 +197,14 @@ fn graphql_args<'js>(
     };
     let headers = Object::new(ctx.clone())?;
     for (k, v) in &r.headers {
-        headers.set(k.as_str(), v.as_str())?;
+        headers.set(k.as_str(), &*String::from_utf8_lossy(v.as_bytes()))?;
     }
-    gctx.set("headers", headers)?;
+    names.define(
+        ctx,
+        &gctx,
+        super::names::Name::Headers,
+        headers.into_value(),
+    )?;
     gctx.set("requestId", &*r.request_id)?;
     // `ctx.auth` (and the global `auth`) describe the GraphQL request's user.
     super::auth::install(ctx, names, &gctx, r)?;

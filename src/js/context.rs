@@ -175,6 +175,8 @@ impl ScriptContext {
                 native.set("console", cfg.console)?;
                 ctx.globals().set("__aw_native", native)?;
                 shared.preludes.main.run::<()>(&ctx)?;
+                let internal: Object = ctx.globals().get("__aiwebengine")?;
+                super::req_headers::install(&internal.get("reqProto")?)?;
                 super::prelude_kv::install(&ctx, shared.clone())?;
                 super::scripts_api::install(&ctx, shared.clone())?;
                 super::prelude_assets::install(&ctx, shared.clone())?;

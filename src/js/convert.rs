@@ -35,6 +35,14 @@ pub(crate) fn build_request<'js>(
     str_prop(Name::Path, r.path.as_str())?;
     str_prop(Name::Url, &full_url(r))?;
     str_prop(Name::Version, r.version)?;
+    // `req.headers` is made from this text on first read (`reqProto`'s
+    // getter): one string instead of a name, a value and a shape step per
+    // header (issue 14).
+    defined.push(Name::RawHeaders);
+    names.with_scratch(|text| {
+        packed_headers(r, text);
+        names.define_str(ctx, &req, Name::RawHeaders, text)
+    })?;
     let mut prop = |name: Name, value: Value<'js>| {
         defined.push(name);
         names.define(ctx, &req, name, value)
@@ -51,12 +59,15 @@ pub(crate) fn build_request<'js>(
         }
         prop(Name::Params, params.into_value())?;
     }
-    let (headers, content_type) = headers(ctx, r)?;
-    prop(Name::Headers, headers.into_value())?;
+    let content_type = r
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     // `cookies`, `form`, `files` and `json` are set only when the request
     // has them; otherwise `req` inherits an empty default from `reqProto`,
     // made on first read (issue 14: most requests have none of them).
-    if r.headers.iter().any(|(k, _)| k == "cookie") {
+    if r.headers.contains_key(http::header::COOKIE) {
         prop(Name::Cookies, cookies(ctx, r)?.into_value())?;
     }
     let body = String::from_utf8_lossy(&r.body);
@@ -104,36 +115,24 @@ pub(crate) fn build_request<'js>(
     Ok(req)
 }
 
-/// `req.headers`, and the request's content type. Repeated names are joined
-/// with ", " in order, in Rust: no property read back from JS per header
-/// (issue 14).
-fn headers<'js, 'r>(
-    ctx: &Ctx<'js>,
-    r: &'r ScriptRequest,
-) -> rquickjs::Result<(Object<'js>, &'r str)> {
-    let headers = Object::new(ctx.clone())?;
-    let mut content_type = "";
-    for (i, (k, v)) in r.headers.iter().enumerate() {
-        if k == "content-type" {
-            content_type = v;
+/// The request's headers as `name NUL value NUL …`, each name once, its
+/// values joined with ", " in order (header names and values cannot hold
+/// NUL). The prelude's `req.headers` getter splits it.
+fn packed_headers(r: &ScriptRequest, out: &mut String) {
+    out.clear();
+    for name in r.headers.keys() {
+        if !out.is_empty() {
+            out.push('\0');
         }
-        if r.headers[..i].iter().any(|(p, _)| p == k) {
-            continue;
-        }
-        let mut rest = r.headers[i + 1..].iter().filter(|(p, _)| p == k);
-        match rest.next() {
-            None => headers.set(k.as_str(), v.as_str())?,
-            Some((_, second)) => {
-                let mut joined = format!("{v}, {second}");
-                for (_, more) in rest {
-                    joined.push_str(", ");
-                    joined.push_str(more);
-                }
-                headers.set(k.as_str(), joined)?
+        out.push_str(name.as_str());
+        out.push('\0');
+        for (i, v) in r.headers.get_all(name).iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
             }
+            out.push_str(&String::from_utf8_lossy(v.as_bytes()));
         }
     }
-    Ok((headers, content_type))
 }
 
 /// The hidden property holding a body that is not valid UTF-8 (`req.body`
@@ -192,7 +191,8 @@ fn multi_map<'js, 'a>(
 
 fn cookies<'js>(ctx: &Ctx<'js>, r: &ScriptRequest) -> rquickjs::Result<Object<'js>> {
     let obj = Object::new(ctx.clone())?;
-    for (_, header) in r.headers.iter().filter(|(k, _)| k == "cookie") {
+    for header in r.headers.get_all(http::header::COOKIE) {
+        let header = String::from_utf8_lossy(header.as_bytes());
         for pair in header.split(';') {
             if let Some((k, v)) = pair.split_once('=') {
                 let v = v.trim().trim_matches('"');

@@ -28,6 +28,7 @@ mod prelude;
 mod prelude_assets;
 mod prelude_fetch;
 mod prelude_kv;
+mod req_headers;
 mod scripts_api;
 mod stream_body;
 mod upload;
@@ -92,7 +93,9 @@ pub struct ScriptRequest {
     /// calls that are not HTTP requests (GraphQL resolvers, MCP tools).
     pub origin: String,
     pub params: Vec<(String, String)>,
-    pub headers: Vec<(String, String)>,
+    /// As hyper parsed them (names lowercase, values UTF-8: the framing
+    /// check refused others); moved, not copied, into the request.
+    pub headers: http::HeaderMap,
     pub ip: String,
     pub body: Bytes,
     pub form: Option<Vec<(String, String)>>,

@@ -36,6 +36,7 @@ names! {
     Query = "query",
     Params = "params",
     Headers = "headers",
+    RawHeaders = "__rawHeaders", // super::req_headers::RAW_HEADERS
     Cookies = "cookies",
     Ip = "ip",
     RequestId = "requestId",
@@ -57,6 +58,9 @@ names! {
 /// a form, files); others are built the slow way.
 const MAX_SHAPES: usize = 16;
 
+/// A scratch buffer grown past this by one large request is let go.
+const MAX_SCRATCH: usize = 16 * 1024;
+
 /// Interned names of one runtime. Must be dropped before the runtime: it is
 /// the first field of [`super::context::ScriptContext`], which owns the
 /// context that keeps the runtime alive.
@@ -65,6 +69,8 @@ pub(crate) struct Names {
     atoms: Box<[qjs::JSAtom]>,
     /// The `req` shapes that have anchors, as the names in definition order.
     shapes: RefCell<Vec<Box<[Name]>>>,
+    /// Reused text buffer (the packed headers of each `req`).
+    scratch: RefCell<String>,
 }
 
 impl Names {
@@ -77,6 +83,7 @@ impl Names {
             rt,
             atoms: Box::new([]),
             shapes: RefCell::new(Vec::new()),
+            scratch: RefCell::new(String::new()),
         };
         let mut atoms = Vec::with_capacity(TEXTS.len());
         for text in TEXTS {
@@ -93,6 +100,16 @@ impl Names {
 
     fn atom(&self, name: Name) -> qjs::JSAtom {
         self.atoms[name as usize]
+    }
+
+    /// Runs `f` with this context's scratch text buffer (not re-entrant).
+    pub fn with_scratch<T>(&self, f: impl FnOnce(&mut String) -> T) -> T {
+        let mut text = self.scratch.borrow_mut();
+        let out = f(&mut text);
+        if text.capacity() > MAX_SCRATCH {
+            *text = String::new();
+        }
+        out
     }
 
     /// `obj[name]`.
@@ -130,7 +147,7 @@ impl Names {
         let raw = ctx.as_raw().as_ptr();
         // SAFETY: the definition takes its own reference to the value.
         let v = unsafe { qjs::JS_DupValue(raw, value.as_raw()) };
-        define_raw(raw, obj, self.atom(name), v)
+        define_raw(raw, obj, self.atom(name), v, flags(name))
     }
 
     /// Defines `obj[name] = s` as an own data property holding a string.
@@ -141,7 +158,7 @@ impl Names {
         name: Name,
         s: &str,
     ) -> rquickjs::Result<()> {
-        define_str_at(ctx, obj, self.atom(name), s)
+        define_str_at(ctx, obj, self.atom(name), s, flags(name))
     }
 
     /// Keeps the shapes `req` passed through while `defined` were defined on
@@ -198,6 +215,7 @@ fn define_str_at<'js>(
     obj: &Object<'js>,
     atom: qjs::JSAtom,
     s: &str,
+    flags: u32,
 ) -> rquickjs::Result<()> {
     let raw = ctx.as_raw().as_ptr();
     // SAFETY: `s` is valid UTF-8 of `s.len()` bytes; the new string is owned
@@ -206,7 +224,7 @@ fn define_str_at<'js>(
     if unsafe { qjs::JS_IsException(v) } {
         return Err(rquickjs::Error::Exception);
     }
-    define_raw(raw, obj, atom, v)
+    define_raw(raw, obj, atom, v, flags)
 }
 
 /// Takes ownership of `v`.
@@ -215,14 +233,26 @@ fn define_raw(
     obj: &Object<'_>,
     atom: qjs::JSAtom,
     v: qjs::JSValue,
+    flags: u32,
 ) -> rquickjs::Result<()> {
-    let flags = (qjs::JS_PROP_C_W_E | qjs::JS_PROP_THROW) as _;
+    let flags = (flags | qjs::JS_PROP_THROW) as _;
     // SAFETY: `obj` is a live object of this context; the call consumes `v`.
     let r = unsafe { qjs::JS_DefinePropertyValue(raw, obj.as_raw(), atom, v, flags) };
     if r < 0 {
         return Err(rquickjs::Error::Exception);
     }
     Ok(())
+}
+
+/// How `name` is defined: as an assignment to a new key would (own,
+/// writable, enumerable, configurable), except the engine's hidden
+/// `__rawHeaders`, which `Object.keys`, `for…in` and `JSON.stringify` skip.
+/// The shape anchors use the same flags, so their shapes are `req`'s.
+fn flags(name: Name) -> u32 {
+    match name {
+        Name::RawHeaders => qjs::JS_PROP_CONFIGURABLE | qjs::JS_PROP_WRITABLE,
+        _ => qjs::JS_PROP_C_W_E,
+    }
 }
 
 /// The names defined on one `req`, in order, for [`Names::keep_shapes`];
@@ -262,5 +292,16 @@ impl Defined {
 
     fn names(&self) -> &[Name] {
         &self.names[..self.len]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_packed_headers_name_is_the_one_the_accessor_reads() {
+        assert_eq!(
+            super::TEXTS[super::Name::RawHeaders as usize],
+            super::super::req_headers::RAW_HEADERS
+        );
     }
 }

@@ -22,6 +22,9 @@ use crate::config::Config;
 #[derive(Clone, Debug)]
 pub struct RequestId(pub Arc<str>);
 
+/// `X-Request-Id`, made once (a name given as `&str` is parsed on each use).
+pub const REQUEST_ID_HEADER: http::HeaderName = http::HeaderName::from_static("x-request-id");
+
 /// Set on a response by what served it, for metrics and the access log:
 /// the registered route pattern (never the raw path) and the script.
 #[derive(Clone, Debug)]

@@ -48,3 +48,19 @@ register('/defaults', (req) => {
     },
   };
 }, 'POST');
+// `headers` is built on first read from a hidden packed string (issue 14).
+register('/lazy-headers', (req) => {
+  const before = Object.keys(req).includes('headers');
+  const hidden = Object.keys(req).includes('__rawHeaders') || JSON.stringify(req).includes('__rawHeaders');
+  const inJson = JSON.parse(JSON.stringify(req)).headers;
+  const h = req.headers;
+  const same = req.headers === h;
+  h['x-added'] = 'yes';
+  const after = Object.keys(req).includes('headers');
+  const spread = Object.keys({ ...req }).includes('headers');
+  return { body: { before, hidden, inJson, headers: req.headers, same, after, spread } };
+});
+register('/assign-headers', (req) => {
+  req.headers = { replaced: '1' };
+  return { body: { headers: req.headers, keys: Object.keys(req).includes('headers') } };
+});

@@ -28,7 +28,9 @@ use tower_http::compression::CompressionLayer;
 use super::error::ApiError;
 use crate::config::Config;
 use crate::http::AppState;
-use crate::observe::{valid_request_id, AccessEntry, RequestId, RouteTag, UserTag};
+use crate::observe::{
+    valid_request_id, AccessEntry, RequestId, RouteTag, UserTag, REQUEST_ID_HEADER,
+};
 use crate::scripts::routes::Lookup;
 
 /// Built once from `[security]`; the rate-limit buckets are shared by
@@ -141,7 +143,7 @@ where
 {
     let start = Instant::now();
     let obs = &state.observe();
-    let rid: Arc<str> = match req.headers().get("x-request-id") {
+    let rid: Arc<str> = match req.headers().get(REQUEST_ID_HEADER) {
         Some(v) if valid_request_id(v.as_bytes()) => Arc::from(v.to_str().unwrap_or_default()),
         _ => state.request_id(),
     };
@@ -209,9 +211,9 @@ fn seen(state: &AppState, req: &Request<Body>, headers: bool) -> Seen {
 
 /// The request id and the security headers, unless the handler set them.
 fn finish(state: &AppState, headers: &mut HeaderMap, rid: &str) {
-    if !headers.contains_key("x-request-id") {
+    if !headers.contains_key(REQUEST_ID_HEADER) {
         if let Ok(v) = HeaderValue::from_str(rid) {
-            headers.insert("x-request-id", v);
+            headers.insert(REQUEST_ID_HEADER, v);
         }
     }
     for (k, v) in &state.hygiene().load().headers {

@@ -48,11 +48,14 @@
       configurable: true,
     });
   }
+  // `headers` is made on first read too, by a native accessor the engine
+  // defines on reqProto after this prelude (src/js/req_headers.rs).
   // JSON.stringify(req) shows them as before.
   Object.defineProperty(internal.reqProto, 'toJSON', {
     value() {
       const out = {};
       for (const k of Object.keys(this)) out[k] = this[k];
+      if (!('headers' in out)) out.headers = this.headers;
       for (const [k, make] of Object.entries(defaults)) if (!(k in out)) out[k] = make();
       return out;
     },
