@@ -120,18 +120,21 @@ pub(crate) fn build_request<'js>(
 /// NUL). The prelude's `req.headers` getter splits it.
 fn packed_headers(r: &ScriptRequest, out: &mut String) {
     out.clear();
-    for name in r.headers.keys() {
-        if !out.is_empty() {
-            out.push('\0');
-        }
-        out.push_str(name.as_str());
-        out.push('\0');
-        for (i, v) in r.headers.get_all(name).iter().enumerate() {
-            if i > 0 {
-                out.push_str(", ");
+    // A HeaderMap yields each name's values one after another, so a
+    // repeated name is the previous one: no lookup per header.
+    let mut last: Option<&http::HeaderName> = None;
+    for (name, value) in &r.headers {
+        if last == Some(name) {
+            out.push_str(", ");
+        } else {
+            if last.is_some() {
+                out.push('\0');
             }
-            out.push_str(&String::from_utf8_lossy(v.as_bytes()));
+            out.push_str(name.as_str());
+            out.push('\0');
+            last = Some(name);
         }
+        out.push_str(&String::from_utf8_lossy(value.as_bytes()));
     }
 }
 

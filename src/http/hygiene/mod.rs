@@ -217,9 +217,8 @@ fn finish(state: &AppState, headers: &mut HeaderMap, rid: &str) {
         }
     }
     for (k, v) in &state.hygiene().load().headers {
-        if !headers.contains_key(k) {
-            headers.insert(k.clone(), v.clone());
-        }
+        // One lookup: a header the handler set is kept.
+        headers.entry(k).or_insert_with(|| v.clone());
     }
 }
 
