@@ -111,15 +111,20 @@ pub(crate) fn call_handler(
             });
         }
         let Some(promise) = value.as_promise().cloned() else {
-            return Step::Done(respond(&ctx, sc, value, mode));
+            let out = respond(&ctx, sc, value, mode);
+            // Jobs the handler queued (say it resolved a promise that parked
+            // requests await) run in its slice, so that the worker sees
+            // them settled when this slice ends.
+            while ctx.execute_pending_job() {}
+            return Step::Done(out);
         };
         while ctx.execute_pending_job() {}
         match settle(&ctx, sc, &promise, &req, mode) {
             Some(o) => Step::Done(o),
-            None => match park(&ctx, seq, promise, req, mode) {
-                Ok(()) => Step::Parked,
-                Err(e) => Step::Done(Err(failure(describe(&ctx, e, &sc.shared)))),
-            },
+            None => {
+                park(sc, seq, &promise, &req, mode);
+                Step::Parked
+            }
         }
     });
     if request.auth.is_some() {
@@ -225,20 +230,8 @@ fn call_with<'js>(
     }
 }
 
-fn park<'js>(
-    ctx: &Ctx<'js>,
-    seq: u64,
-    promise: Promise<'js>,
-    req: Object<'js>,
-    mode: Mode,
-) -> rquickjs::Result<()> {
-    let slot = Object::new(ctx.clone())?;
-    slot.set("promise", promise)?;
-    slot.set("req", req)?;
-    slot.set("data", mode.data)?;
-    internal(ctx)?
-        .get::<_, Object>("pending")?
-        .set(seq as f64, slot)
+fn park<'js>(sc: &ScriptContext, seq: u64, promise: &Promise<'js>, req: &Object<'js>, mode: Mode) {
+    sc.parked.insert(seq, promise, req, mode.data);
 }
 
 /// `Ok(None)`: a stream registered without `onConnect`.
@@ -285,17 +278,13 @@ fn settle<'js>(
 
 pub(crate) fn poll_parked(sc: &ScriptContext, seq: u64, dev: bool) -> Option<Outcome> {
     sc.ctx.with(|ctx| {
-        let pending: Object = internal(&ctx).ok()?.get("pending").ok()?;
-        let slot: Object = pending.get(seq as f64).ok()?;
-        let promise: Promise = slot.get("promise").ok()?;
-        let req: Object = slot.get("req").ok()?;
-        let data: bool = slot.get("data").unwrap_or(false);
+        let (promise, req, data) = sc.parked.get(&ctx, seq)?;
         sc.enter();
         let out = settle(&ctx, sc, &promise, &req, Mode { dev, data });
         while ctx.execute_pending_job() {}
         sc.leave();
         if out.is_some() {
-            let _ = pending.remove(seq as f64);
+            sc.parked.remove(seq);
             super::mcp::forget_call(&ctx, seq);
         }
         out

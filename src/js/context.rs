@@ -74,6 +74,8 @@ pub(crate) struct Shared {
 pub(crate) struct ScriptContext {
     /// First, so that it is dropped before the context and its runtime.
     pub names: super::names::Names,
+    /// Also before the context: it holds references into the runtime.
+    pub parked: super::parked::ParkedPromises,
     pub ctx: Context,
     pub shared: Rc<Shared>,
     time_limit: Duration,
@@ -129,12 +131,16 @@ impl ScriptContext {
             _ => false,
         })));
         let ctx = Context::full(&rt).map_err(fail)?;
-        let names = ctx
-            .with(|ctx| super::names::Names::new(&ctx))
+        let (names, parked) = ctx
+            .with(|ctx| {
+                let names = super::names::Names::new(&ctx)?;
+                Ok((names, super::parked::ParkedPromises::new(&ctx)))
+            })
             .map_err(fail)?;
         // The context keeps its runtime alive; no separate handle is needed.
         let sc = ScriptContext {
             names,
+            parked,
             ctx,
             shared,
             time_limit: Duration::from_millis(cfg.time_limit_ms),

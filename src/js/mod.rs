@@ -23,6 +23,7 @@ mod lazy;
 mod mcp;
 mod modules;
 mod names;
+mod parked;
 mod pool;
 mod prelude;
 mod prelude_assets;

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rquickjs::{Function, Object};
+use rquickjs::Function;
 use tokio::sync::oneshot;
 
 use super::call::{call_handler, internal, poll_parked, Step};
@@ -309,6 +309,8 @@ impl Worker {
         let limit = Duration::from_millis(self.setup.cfg.time_limit_ms);
         let dev = self.setup.cfg.dev;
         let mut settled = Vec::new();
+        // Charge the slice; a broken context or a spent time limit fails the
+        // request whatever its promise does.
         let mut i = 0;
         while i < self.parked.len() {
             if self.parked[i].generation != generation {
@@ -323,19 +325,40 @@ impl Worker {
             } else if self.parked[i].js_used > limit {
                 Some(Err(time_failure(self.setup.cfg.time_limit_ms)))
             } else {
+                None
+            };
+            match outcome {
+                Some(o) => settled.push((self.parked.swap_remove(i), o)),
+                None => i += 1,
+            }
+        }
+        // Then answer those whose promise has settled. Answering one runs
+        // JS (a `toJSON`, a stream's first pull) that may settle others, so
+        // look again until a pass answers nobody. (A broken context has no
+        // parked request left: the loop above failed them all.)
+        loop {
+            let mut answered = false;
+            // Highest index first: `swap_remove` moves an element already
+            // looked at into the hole.
+            for i in (0..self.parked.len()).rev() {
+                let p = &self.parked[i];
+                if p.generation != generation || !entry.sc.parked.ready(p.seq) {
+                    continue;
+                }
                 // A handler that resolves to a streamed body opens it now,
                 // on behalf of its own request.
-                let p = &self.parked[i];
                 *entry.sc.shared.request_id.borrow_mut() = Some(p.request_id.clone());
                 *entry.sc.shared.caller.borrow_mut() = Caller::Request(p.user.clone());
                 let out = poll_parked(&entry.sc, p.seq, dev);
                 *entry.sc.shared.request_id.borrow_mut() = None;
                 *entry.sc.shared.caller.borrow_mut() = Caller::TopLevel;
-                out
-            };
-            match outcome {
-                Some(o) => settled.push((self.parked.swap_remove(i), o)),
-                None => i += 1,
+                if let Some(o) = out {
+                    settled.push((self.parked.swap_remove(i), o));
+                    answered = true;
+                }
+            }
+            if !answered {
+                break;
             }
         }
         if let Some(e) = self.entries.get_mut(&generation) {
@@ -384,11 +407,7 @@ impl Worker {
             self.active.generation = Some(g);
             if let Some(e) = self.entries.get_mut(&g) {
                 e.pending = e.pending.saturating_sub(1);
-                let _ = e.sc.ctx.with(|ctx| {
-                    internal(&ctx)?
-                        .get::<_, Object>("pending")
-                        .map(|m| m.remove(seq as f64))
-                });
+                e.sc.parked.remove(seq);
             }
             self.after_js(g, Duration::ZERO, None);
         }

@@ -3,7 +3,6 @@
   'use strict';
   const handlers = Object.create(null);
   const timers = new Map();
-  const pending = new Map();
   let nextTimer = 1;
   const fmt = (a) => {
     if (typeof a === 'string') return a;
@@ -11,7 +10,7 @@
     try { const s = JSON.stringify(a); return s === undefined ? String(a) : s; } catch (e) { return String(a); }
   };
   const internal = {
-    handlers, pending, onError: undefined,
+    handlers, onError: undefined,
     fire(id) { const t = timers.get(id); if (t) { timers.delete(id); t(); } },
   };
   Object.defineProperty(globalThis, '__aiwebengine', { value: internal });
