@@ -333,7 +333,7 @@ impl Worker {
             }
         }
         // Then answer those whose promise has settled. Answering one runs
-        // JS (a `toJSON`, a stream's first pull) that may settle others, so
+        // JS (a response's `body` getter, a stream's first pull) that may settle others, so
         // look again until a pass answers nobody. (A broken context has no
         // parked request left: the loop above failed them all.)
         loop {
