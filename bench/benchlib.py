@@ -34,6 +34,12 @@ HELLO_JS = (
     # req.headers (bench/callgrind-hello.sh with ROUTE=header).
     'register("/hello-header", (req) => "Hello " + req.headers["x-name"], "GET");\n'
 )
+# With BENCH_GRAPHQL=1 in the environment, `setup` also deploys this
+# (bench/callgrind-hello.sh with ROUTE=graphql; bench/graphql.sh's resolver).
+GRAPHQL_JS = (
+    'registerGraphQLQuery("hello", "hello(name: String): String", '
+    '(args) => "Hello " + args.name);\n'
+)
 
 # Talk to loopback directly, whatever *_proxy variables say.
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -122,6 +128,8 @@ def cmd_setup(base, email, password, nscripts):
 
     t0 = time.perf_counter()
     put("hello.js", HELLO_JS)
+    if os.environ.get("BENCH_GRAPHQL") == "1":
+        put("graphql.js", GRAPHQL_JS)
     for i in range(nscripts):
         put(f"bench-{i:03d}.js", filler_script(i))
     dt = time.perf_counter() - t0

@@ -6,7 +6,8 @@
 # (one Python http.client connection, outside valgrind) and prints
 # instructions/request. Writes OUTDIR/callgrind.out.* for callgrind_annotate.
 # ROUTE=header counts GET /hello-header (the name sent as an X-Name header,
-# read through req.headers) instead.
+# read through req.headers) instead; ROUTE=graphql counts POST /graphql
+# { hello(name: "bob") } against a resolver that returns the same string.
 # usage: bash bench/callgrind-hello.sh BIN OUTDIR [N] [WARM]
 set -euo pipefail
 BIN=$1; OUT=$(realpath -m "$2"); N=${3:-500}; WARM=${4:-100}
@@ -27,7 +28,8 @@ url_of() {
 "$BIN" admin create bench@example.com --password benchpassword1 --data "$D/data.redb" >/dev/null
 "$BIN" serve --data "$D/data.redb" --https off --http 127.0.0.1:0 >"$D/out0" 2>"$D/err0" </dev/null &
 PID=$!
-python3 "$HERE/benchlib.py" setup "$(url_of "$D/out0")" bench@example.com benchpassword1 0 >&2
+BENCH_GRAPHQL=$([[ "${ROUTE:-}" == graphql ]] && echo 1 || true) \
+  python3 "$HERE/benchlib.py" setup "$(url_of "$D/out0")" bench@example.com benchpassword1 0 >&2
 kill -TERM $PID; wait $PID || true; PID=
 # Under valgrind a first call (the new context) takes longer than
 # js.inline_slow_ms and would keep the route on the JS pool for good; raise
@@ -42,11 +44,15 @@ drive() {
 import http.client, sys, urllib.parse
 u = urllib.parse.urlparse(sys.argv[1]); n = int(sys.argv[2])
 c = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
-path, headers = ("/hello-header", {"X-Name": "bob"}) if sys.argv[3] == "header" else ("/hello?name=bob", {})
+method, path, headers, body, want = {
+    "header": ("GET", "/hello-header", {"X-Name": "bob"}, None, b"Hello bob"),
+    "graphql": ("POST", "/graphql", {"Content-Type": "application/json"},
+                b'{"query":"{ hello(name: \\"bob\\") }"}', b'{"data":{"hello":"Hello bob"}}'),
+}.get(sys.argv[3], ("GET", "/hello?name=bob", {}, None, b"Hello bob"))
 for _ in range(n):
-    c.request("GET", path, headers=headers)
+    c.request(method, path, body=body, headers=headers)
     r = c.getresponse(); b = r.read()
-    assert r.status == 200 and b == b"Hello bob", (r.status, b)
+    assert r.status == 200 and b == want, (r.status, b)
 EOF
 }
 drive "$WARM"

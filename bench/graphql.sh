@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # GraphQL `{ hello }` vs the plain `/hello` route, same server, same run
 # (issue 7 §4: target GraphQL >= 0.5x the route). Server pinned to CPU 0,
-# wrk -t1 -c32 pinned to CPU 1. Usage: bash bench/graphql.sh [DURATION]
+# wrk -t1 -c32 pinned to CPU 1. Usage: [BIN=…] [OUT=…] bash bench/graphql.sh [DURATION]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 DURATION=${1:-10s}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/aiwebengine-target}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-[[ -n "${SKIP_BUILD:-}" ]] || cargo build --release -q
-BIN="$CARGO_TARGET_DIR/release/aiwebengine"
+# BIN=<binary> measures that build instead (and skips the build), e.g. for
+# an A/B of two builds; OUT=<file> writes the table there.
+if [[ -z "${BIN:-}" ]]; then
+  [[ -n "${SKIP_BUILD:-}" ]] || cargo build --release -q
+  BIN="$CARGO_TARGET_DIR/release/aiwebengine"
+fi
+OUT=${OUT:-bench/results/graphql.md}
 TMP=$(mktemp -d); PID=""
 trap '[[ -n "$PID" ]] && kill "$PID" 2>/dev/null; rm -rf "$TMP"' EXIT
 "$BIN" admin create bench@example.com --password benchpassword1 --data "$TMP/d.redb" >/dev/null
@@ -51,4 +56,4 @@ read -r gql gql_us <<<"$(run -s "$TMP/post.lua" "$URL/graphql")"
 ratio=$(python3 -c "print(f'{$gql/$route:.2f}')")
 cpu_ratio=$(python3 -c "print(f'{$route_us/$gql_us:.2f}')")
 printf '| request | req/s (c=32) | server CPU per request |\n|---|---:|---:|\n| GET /hello | %s | %s us |\n| POST /graphql { hello } | %s | %s us |\n\nGraphQL / route: %sx by req/s, %sx by CPU per request (target >= 0.5x)\n' \
-  "$route" "$route_us" "$gql" "$gql_us" "$ratio" "$cpu_ratio" | tee bench/results/graphql.md
+  "$route" "$route_us" "$gql" "$gql_us" "$ratio" "$cpu_ratio" | tee "$OUT"

@@ -371,3 +371,74 @@ async fn test_req_gql_001_batched_operations_run_in_order() {
     assert_eq!(r.status, 400);
     assert!(r.text().contains("1 to 32"), "{}", r.text());
 }
+
+/// REQ-GQL-001: what a resolver's `(args, ctx)` hold. `ctx.headers` is made
+/// on first read (issue 14) but reads, enumerates once read, and
+/// serializes as a plain object would; `ctx.variables` is the operation's
+/// variables or `null`; values of every JSON kind come back as returned.
+#[tokio::test]
+async fn test_req_gql_001_resolver_args_and_ctx() {
+    let eng = Engine::start().await;
+    eng.deploy(
+        "ctx.js",
+        r#"
+        registerGraphQLQuery("ctxInfo", "ctxInfo(n: Int): String", (args, ctx) => {
+          const before = Object.keys(ctx).sort().join(",");
+          const who = ctx.headers["x-who"];
+          return JSON.stringify({
+            args, before, who,
+            after: Object.keys(ctx).sort().join(","),
+            json: Object.keys(JSON.parse(JSON.stringify(ctx))).sort().join(","),
+            vars: ctx.variables,
+            rid: typeof ctx.requestId === "string" && ctx.requestId.length > 0,
+            anon: ctx.auth.isAuthenticated === false,
+          });
+        });
+        registerGraphQLQuery("vInt", "vInt: Int", () => -7);
+        registerGraphQLQuery("vBool", "vBool: Boolean", () => false);
+        registerGraphQLQuery("vFloat", "vFloat: Float", () => 1.5);
+        registerGraphQLQuery("vStr", "vStr: String", () => 'q"\\\n\u2603\u0001');
+        registerGraphQLQuery("vNull", "vNull: String", () => undefined);
+        "#,
+    )
+    .await;
+    let info = |r: &Value| -> Value {
+        serde_json::from_str(
+            r["data"]["ctxInfo"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{r}")),
+        )
+        .unwrap()
+    };
+    let r = send(
+        eng.req("POST", "/graphql")
+            .header("x-who", "ann")
+            .header("x-who", "bob")
+            .json(&json!({"query": "{ ctxInfo }"})),
+    )
+    .await;
+    let i = info(&r.json());
+    assert_eq!(i["args"], json!({}), "{i}");
+    assert_eq!(i["before"], "auth,requestId,variables", "{i}");
+    assert_eq!(i["who"], "ann, bob", "a repeated header reads joined: {i}");
+    assert_eq!(i["after"], "auth,headers,requestId,variables", "{i}");
+    assert_eq!(i["json"], "auth,headers,requestId,variables", "{i}");
+    assert_eq!(i["vars"], Value::Null, "{i}");
+    assert_eq!(
+        (i["rid"].clone(), i["anon"].clone()),
+        (json!(true), json!(true))
+    );
+
+    let r = gql(&eng, "query($n: Int) { ctxInfo(n: $n) }", json!({"n": 3})).await;
+    let i = info(&r);
+    assert_eq!(i["args"], json!({"n": 3}), "{i}");
+    assert_eq!(i["vars"], json!({"n": 3}), "{i}");
+    assert_eq!(i["who"], Value::Null, "{i}");
+
+    let r = gql(&eng, "{ vInt vBool vFloat vStr vNull }", Value::Null).await;
+    assert_eq!(
+        r["data"],
+        json!({"vInt": -7, "vBool": false, "vFloat": 1.5, "vStr": "q\"\\\n\u{2603}\u{1}", "vNull": null}),
+        "{r}"
+    );
+}

@@ -15,7 +15,7 @@ use super::build::{type_ref, with_args, RootField};
 use super::value::{to_field_value, Kinds};
 use super::{GqlRequest, PATH_EXTENSION};
 use crate::events::Streams;
-use crate::js::{CallKind, Invocation, Invoker, ScriptRequest};
+use crate::js::{CallContext, CallKind, Invocation, Invoker, ScriptRequest};
 use crate::scripts::routes::LoadedScript;
 
 /// The value a subscribe call returns when it kept a filter function.
@@ -36,14 +36,21 @@ impl Call {
         req: &GqlRequest,
     ) -> async_graphql::Result<serde_json::Value> {
         let (tx, rx) = tokio::sync::oneshot::channel();
+        // No arguments travel as an empty body (the JS side makes `{}`), and
+        // `null` variables as none: nothing to serialize or parse.
+        let body = match body {
+            serde_json::Value::Object(m) if m.is_empty() => Default::default(),
+            v => serde_json::to_vec(v).unwrap_or_default().into(),
+        };
+        let variables = (!req.variables.is_null()).then(|| req.variables.to_string());
         let request = ScriptRequest {
             method: "POST".into(),
             path: "/graphql".into(),
             headers: req.headers.clone(),
-            body: serde_json::to_vec(body).unwrap_or_default().into(),
+            body,
             request_id: req.request_id.clone(),
             auth: req.auth.clone(),
-            context_json: Some(serde_json::json!({ "variables": req.variables }).to_string()),
+            context: CallContext::Variables(variables),
             ..Default::default()
         };
         let inv = Invocation {
@@ -107,7 +114,10 @@ pub(super) fn root_field(r: &RootField, runtime: &Arc<dyn Invoker>, kinds: &Kind
         move |ctx: ResolverContext| {
             let (call, ty, kinds) = (call.clone(), ty.clone(), kinds.clone());
             let args = args_json(&ctx);
-            let req = ctx.data_opt::<GqlRequest>().cloned().unwrap_or_default();
+            let req = ctx
+                .data_opt::<Arc<GqlRequest>>()
+                .cloned()
+                .unwrap_or_default();
             // async-graphql's dynamic schema drops the path of resolver errors;
             // it travels in an extension and is put back by the HTTP layer.
             let path: Vec<String> = ctx.path_node.map(|p| p.to_string_vec()).unwrap_or_default();
@@ -174,7 +184,10 @@ pub(super) fn subscription_field(
                 name.clone(),
             );
             let args = args_json(&ctx);
-            let req = ctx.data_opt::<GqlRequest>().cloned().unwrap_or_default();
+            let req = ctx
+                .data_opt::<Arc<GqlRequest>>()
+                .cloned()
+                .unwrap_or_default();
             SubscriptionFieldFuture::new(async move {
                 // Subscribe first, so nothing sent during the resolver is lost.
                 let rx = streams.subscribe_topic(&name);

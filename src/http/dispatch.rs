@@ -282,7 +282,7 @@ fn script_request(
         form: read.form,
         files: read.files,
         request_id: request_id.clone(),
-        context_json: None,
+        context: crate::js::CallContext::None,
         auth,
         mcp: None,
     }

@@ -155,8 +155,13 @@ async fn execute_with(
         r
     };
     // A JSON array is a batch: run in order (a mutation sees the ones
-    // before it), answered as an array in the same order.
-    if let Ok(serde_json::Value::Array(items)) = serde_json::from_slice::<serde_json::Value>(body) {
+    // before it), answered as an array in the same order. Only a body that
+    // starts with `[` is parsed for it (a single operation is parsed once,
+    // by `parse_request`).
+    let batch = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    if let Some(Ok(serde_json::Value::Array(items))) =
+        batch.then(|| serde_json::from_slice::<serde_json::Value>(body))
+    {
         if items.is_empty() || items.len() > MAX_BATCH {
             return error(
                 StatusCode::BAD_REQUEST,
@@ -226,7 +231,7 @@ async fn run_one(
     // only improve error messages (they would all pass again).
     let checked = doc.as_ref().is_some_and(|d| d.validated());
     let schema = if checked { &built.fast } else { &built.schema };
-    let mut resp = schema.execute(request.data(ctx)).await;
+    let mut resp = schema.execute(request.data(std::sync::Arc::new(ctx))).await;
     if !checked && resp.errors.is_empty() {
         if let Some(d) = &doc {
             d.mark_validated();

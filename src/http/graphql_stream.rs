@@ -48,7 +48,7 @@ fn stream_results(
         Ok(r) => r,
         Err(resp) => return *resp,
     };
-    let request = request.data(context(state, headers, variables));
+    let request = request.data(std::sync::Arc::new(context(state, headers, variables)));
     let results = built.schema.execute_stream(request).map(move |mut r| {
         crate::graphql::restore_paths(&mut r);
         let json = serde_json::to_string(&r).unwrap_or_default();
@@ -119,7 +119,7 @@ async fn serve_ws(
         })
         .boxed();
     let mut data = async_graphql::Data::default();
-    data.insert(ctx);
+    data.insert(std::sync::Arc::new(ctx));
     let mut output = async_graphql::http::WebSocket::new(built.schema.clone(), input, protocol)
         .connection_data(data);
     while let Some(msg) = output.next().await {

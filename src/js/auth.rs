@@ -14,17 +14,6 @@ use super::ScriptRequest;
 
 use crate::domain::RequestAuth;
 
-/// Sets `req.auth` and the global `auth` for this call.
-pub(crate) fn install<'js>(
-    ctx: &Ctx<'js>,
-    names: &Names,
-    req: &Object<'js>,
-    r: &ScriptRequest,
-) -> rquickjs::Result<()> {
-    let value = install_with(ctx, names, &names.internal(ctx)?, r)?;
-    names.define(ctx, req, Name::Auth, value)
-}
-
 /// Sets the global `auth` for this call and returns the value for
 /// `req.auth`, with the prelude's internal object already at hand.
 pub(crate) fn install_with<'js>(

@@ -6,12 +6,15 @@
 use rquickjs::promise::PromiseState;
 use rquickjs::{Ctx, Function, Object, Promise, Value};
 
+use rquickjs::object::Property;
+
 use super::context::ScriptContext;
 use super::convert::{build_request, to_response};
 use super::errors::{describe, describe_value, Described};
+use super::names::{Defined, Name, Names};
 use super::{
-    CallKind, FailureKind, LogLevel, Outcome, ResponseBody, ScriptFailure, ScriptRequest,
-    ScriptResponse,
+    CallContext, CallKind, FailureKind, LogLevel, Outcome, ResponseBody, ScriptFailure,
+    ScriptRequest, ScriptResponse,
 };
 
 /// How a call's value is read.
@@ -181,38 +184,61 @@ fn run_filter<'js>(ctx: &Ctx<'js>, sub: u64, data: Value<'js>) -> Outcome {
     Ok(data_response(verdict.into()))
 }
 
-/// GraphQL resolvers get `(args, ctx)`; `ctx` stands in for `req` in the
-/// parked slot and for the error handler.
+/// GraphQL resolvers and MCP handlers get `(args, ctx)`; `ctx` stands in
+/// for `req` in the parked slot and for the error handler. Built like `req`
+/// (issue 14): interned names, kept shapes, and `headers` made on first
+/// read from one packed string (the accessor on `callCtxProto`).
 fn graphql_args<'js>(
     ctx: &Ctx<'js>,
     r: &crate::js::ScriptRequest,
-    names: &super::names::Names,
+    names: &Names,
 ) -> rquickjs::Result<(Value<'js>, Object<'js>)> {
     let args = if r.body.is_empty() {
         Object::new(ctx.clone())?.into_value()
     } else {
         ctx.json_parse(r.body.to_vec())?
     };
-    let gctx = match &r.context_json {
-        Some(json) => ctx
-            .json_parse(json.as_bytes())?
-            .into_object()
-            .unwrap_or(Object::new(ctx.clone())?),
-        None => Object::new(ctx.clone())?,
-    };
-    let headers = Object::new(ctx.clone())?;
-    for (k, v) in &r.headers {
-        headers.set(k.as_str(), &*String::from_utf8_lossy(v.as_bytes()))?;
+    let internal = names.internal(ctx)?;
+    let proto = names
+        .get(ctx, &internal, Name::CallCtxProto)?
+        .into_object()
+        .ok_or(rquickjs::Error::new_from_js("value", "object"))?;
+    let gctx = Object::new_proto(ctx.clone(), Some(&proto))?;
+    let mut defined = Defined::new();
+    defined.push(Name::RawHeaders);
+    names.with_scratch(|text| {
+        super::convert::packed_headers(r, text);
+        names.define_str(ctx, &gctx, Name::RawHeaders, text)
+    })?;
+    match &r.context {
+        CallContext::None => {}
+        CallContext::Variables(json) => {
+            let variables = match json {
+                Some(json) => ctx.json_parse(json.as_bytes())?,
+                None => Value::new_null(ctx.clone()),
+            };
+            defined.push(Name::Variables);
+            names.define(ctx, &gctx, Name::Variables, variables)?;
+        }
+        CallContext::Members(json) => {
+            if let Some(members) = ctx.json_parse(json.as_bytes())?.into_object() {
+                for kv in members.props::<rquickjs::Atom, Value>() {
+                    let (k, v) = kv?;
+                    gctx.prop(k, Property::from(v).writable().enumerable().configurable())?;
+                }
+            }
+            defined.other();
+        }
     }
-    names.define(
-        ctx,
-        &gctx,
-        super::names::Name::Headers,
-        headers.into_value(),
-    )?;
-    gctx.set("requestId", &*r.request_id)?;
-    // `ctx.auth` (and the global `auth`) describe the GraphQL request's user.
-    super::auth::install(ctx, names, &gctx, r)?;
+    defined.push(Name::RequestId);
+    names.define_str(ctx, &gctx, Name::RequestId, &r.request_id)?;
+    // `ctx.auth` (and the global `auth`) describe the caller.
+    defined.push(Name::Auth);
+    let auth = super::auth::install_with(ctx, names, &internal, r)?;
+    names.define(ctx, &gctx, Name::Auth, auth)?;
+    if defined.exact() {
+        names.keep_shapes(ctx, &internal, &proto, &defined)?;
+    }
     Ok((args, gctx))
 }
 
@@ -293,8 +319,19 @@ pub(crate) fn poll_parked(sc: &ScriptContext, seq: u64, dev: bool) -> Option<Out
 
 fn respond<'js>(ctx: &Ctx<'js>, sc: &ScriptContext, v: Value<'js>, mode: Mode) -> Outcome {
     if mode.data {
+        // Strings, integers and booleans (most resolvers' values) are
+        // written here; JSON.stringify for the rest (issue 14).
         let meta = if v.is_undefined() || v.is_null() {
             "null".to_string()
+        } else if let Some(s) = v.as_string() {
+            match s.to_string() {
+                Ok(s) => serde_json::to_string(&s).unwrap_or_else(|_| "null".into()),
+                Err(_) => "null".into(),
+            }
+        } else if let Some(i) = v.as_int() {
+            i.to_string()
+        } else if let Some(b) = v.as_bool() {
+            b.to_string()
         } else {
             ctx.json_stringify(v)
                 .ok()

@@ -183,6 +183,7 @@ impl ScriptContext {
                 shared.preludes.main.run::<()>(&ctx)?;
                 let internal: Object = ctx.globals().get("__aiwebengine")?;
                 super::req_headers::install(&internal.get("reqProto")?)?;
+                super::req_headers::install(&internal.get("callCtxProto")?)?;
                 super::prelude_kv::install(&ctx, shared.clone())?;
                 super::scripts_api::install(&ctx, shared.clone())?;
                 super::prelude_assets::install(&ctx, shared.clone())?;

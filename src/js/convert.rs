@@ -118,7 +118,7 @@ pub(crate) fn build_request<'js>(
 /// The request's headers as `name NUL value NUL …`, each name once, its
 /// values joined with ", " in order (header names and values cannot hold
 /// NUL). The prelude's `req.headers` getter splits it.
-fn packed_headers(r: &ScriptRequest, out: &mut String) {
+pub(super) fn packed_headers(r: &ScriptRequest, out: &mut String) {
     out.clear();
     // A HeaderMap yields each name's values one after another, so a
     // repeated name is the previous one: no lookup per header.

@@ -102,12 +102,26 @@ pub struct ScriptRequest {
     pub form: Option<Vec<(String, String)>>,
     pub files: Vec<UploadedFile>,
     pub request_id: Arc<str>,
-    /// GraphQL: extra JSON fields for the resolver's `ctx` (e.g. variables).
-    pub context_json: Option<String>,
+    /// What a GraphQL resolver's or MCP handler's `ctx` holds besides
+    /// `headers`, `requestId` and `auth`.
+    pub context: CallContext,
     /// The caller, when the request carried a valid session or token.
     pub auth: Option<Arc<RequestAuth>>,
     /// An MCP call's progress sink and cancellation flag.
     pub mcp: Option<McpHooks>,
+}
+
+/// The call-specific members of a resolver's or handler's `ctx`.
+#[derive(Debug, Default)]
+pub enum CallContext {
+    /// None (a route: `req` has no such members).
+    #[default]
+    None,
+    /// A GraphQL resolver's `ctx.variables`: the operation's variables as
+    /// JSON, `None` for `null` (most operations, parsed for nothing).
+    Variables(Option<String>),
+    /// A JSON object whose members are copied onto `ctx` (MCP: `tool`, …).
+    Members(String),
 }
 
 #[derive(Debug)]

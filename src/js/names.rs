@@ -35,7 +35,6 @@ names! {
     Version = "version",
     Query = "query",
     Params = "params",
-    Headers = "headers",
     RawHeaders = "__rawHeaders", // super::req_headers::RAW_HEADERS
     Cookies = "cookies",
     Ip = "ip",
@@ -47,6 +46,8 @@ names! {
     Auth = "auth",
     Internal = "__aiwebengine",
     ReqProto = "reqProto",
+    CallCtxProto = "callCtxProto",
+    Variables = "variables",
     ReqShapes = "reqShapes",
     Handlers = "handlers",
     Anonymous = "anonymous",
@@ -163,7 +164,9 @@ impl Names {
 
     /// Keeps the shapes `req` passed through while `defined` were defined on
     /// an object with prototype `proto`, by one anchor object per shape,
-    /// held by the internal object. Once per distinct order of names.
+    /// held by the internal object. Once per distinct order of names: the
+    /// order alone names the prototype, as a `req` starts with `method` and
+    /// a resolver's `ctx` (prototype `callCtxProto`) with `__rawHeaders`.
     pub fn keep_shapes<'js>(
         &self,
         ctx: &Ctx<'js>,

@@ -14,7 +14,8 @@ use rquickjs::{Ctx, Object, Value};
 /// The hidden own property of every `req` holding its packed headers.
 pub(crate) const RAW_HEADERS: &str = "__rawHeaders";
 
-/// Defines the `headers` accessor on `proto` (the prelude's `reqProto`).
+/// Defines the `headers` accessor on `proto` (the prelude's `reqProto`,
+/// and `callCtxProto` for a resolver's or MCP handler's `ctx`).
 pub(crate) fn install<'js>(proto: &Object<'js>) -> rquickjs::Result<()> {
     let get = |ctx: Ctx<'js>, this: This<Value<'js>>| -> rquickjs::Result<Value<'js>> {
         let headers = Object::new(ctx.clone())?;

@@ -60,7 +60,7 @@ pub async fn run(
         body: serde_json::to_vec(&call.args).unwrap_or_default().into(),
         request_id: uuid::Uuid::new_v4().to_string().into(),
         auth: call.auth,
-        context_json: Some(call.ctx.to_string()),
+        context: crate::js::CallContext::Members(call.ctx.to_string()),
         mcp: Some(McpHooks {
             progress: call.progress.is_some().then_some(ptx),
             log: call.log.is_some().then_some(ltx),

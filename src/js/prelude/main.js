@@ -60,6 +60,19 @@
     },
     writable: true, configurable: true,
   });
+  // A GraphQL resolver's or MCP handler's `ctx` inherits from this: its
+  // `headers` are made on first read as `req`'s are (the same native
+  // accessor), and JSON.stringify(ctx) shows them.
+  internal.callCtxProto = Object.create(Object.prototype);
+  Object.defineProperty(internal.callCtxProto, 'toJSON', {
+    value() {
+      const out = {};
+      for (const k of Object.keys(this)) out[k] = this[k];
+      if (!('headers' in out)) out.headers = this.headers;
+      return out;
+    },
+    writable: true, configurable: true,
+  });
   Object.defineProperty(internal.reqProto, 'bodyUsed', {
     get() { return internal.reqBody !== undefined && internal.reqBody.used(this); },
     configurable: true,
