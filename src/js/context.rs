@@ -75,7 +75,7 @@ pub(crate) struct ScriptContext {
     /// First, so that it is dropped before the context and its runtime.
     pub names: super::names::Names,
     /// Also before the context: it holds references into the runtime.
-    pub parked: super::parked::ParkedPromises,
+    pub parked: super::parked::ParkedRequests,
     pub ctx: Context,
     pub shared: Rc<Shared>,
     time_limit: Duration,
@@ -134,7 +134,7 @@ impl ScriptContext {
         let (names, parked) = ctx
             .with(|ctx| {
                 let names = super::names::Names::new(&ctx)?;
-                Ok((names, super::parked::ParkedPromises::new(&ctx)))
+                Ok((names, super::parked::ParkedRequests::new(&ctx)))
             })
             .map_err(fail)?;
         // The context keeps its runtime alive; no separate handle is needed.

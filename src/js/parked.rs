@@ -9,7 +9,7 @@
 //! asking whether it settled is a read of its state; parking and answering
 //! no longer build and read a slot object either.
 //!
-//! The references are the context's own: [`ParkedPromises`] is a field of
+//! The references are the context's own: [`ParkedRequests`] is a field of
 //! [`super::context::ScriptContext`] declared before the context, so it
 //! releases them while the runtime is still alive, whatever becomes of the
 //! requests (answered, their client gone, or the context discarded).
@@ -29,16 +29,16 @@ struct Slot {
 
 type Map = HashMap<u64, Slot, foldhash::fast::RandomState>;
 
-pub(crate) struct ParkedPromises {
+pub(crate) struct ParkedRequests {
     rt: *mut qjs::JSRuntime,
     ctx: *mut qjs::JSContext,
     promises: RefCell<Map>,
 }
 
-impl ParkedPromises {
-    pub fn new(ctx: &Ctx<'_>) -> ParkedPromises {
+impl ParkedRequests {
+    pub fn new(ctx: &Ctx<'_>) -> ParkedRequests {
         let raw = ctx.as_raw().as_ptr();
-        ParkedPromises {
+        ParkedRequests {
             // SAFETY: `raw` is a live context.
             rt: unsafe { qjs::JS_GetRuntime(raw) },
             ctx: raw,
@@ -94,8 +94,9 @@ impl ParkedPromises {
         }
     }
 
-    /// Whether request `seq` may be answered: its promise is no longer
-    /// pending, or none is held for it (the slow path decides).
+    /// Whether request `seq` may be answered: its promise is held and no
+    /// longer pending. (Every parked request is inserted; one that were not
+    /// could never be answered from here, and its time limit fails it.)
     pub fn ready(&self, seq: u64) -> bool {
         match self.promises.borrow().get(&seq) {
             // SAFETY: a held reference to a promise of this context; reading
@@ -104,12 +105,12 @@ impl ParkedPromises {
                 qjs::JS_PromiseState(self.ctx, slot.promise)
                     != qjs::JSPromiseStateEnum_JS_PROMISE_PENDING
             },
-            None => true,
+            None => false,
         }
     }
 }
 
-impl Drop for ParkedPromises {
+impl Drop for ParkedRequests {
     fn drop(&mut self) {
         // `ScriptContext` drops this before its context and runtime.
         let slots: Vec<Slot> = self.promises.get_mut().drain().map(|(_, s)| s).collect();
