@@ -199,10 +199,7 @@ fn graphql_args<'js>(
         ctx.json_parse(r.body.to_vec())?
     };
     let internal = names.internal(ctx)?;
-    let proto = names
-        .get(ctx, &internal, Name::CallCtxProto)?
-        .into_object()
-        .ok_or(rquickjs::Error::new_from_js("value", "object"))?;
+    let proto = names.object(ctx, &internal, Name::CallCtxProto)?;
     let gctx = Object::new_proto(ctx.clone(), Some(&proto))?;
     let mut defined = Defined::new();
     defined.push(Name::RawHeaders);

@@ -21,10 +21,7 @@ pub(crate) fn build_request<'js>(
     let internal = names.internal(ctx)?;
     // text()/formData()/arrayBuffer()/bytes()/bodyUsed: one shared prototype,
     // given at creation (a prototype set afterwards unhashes the shape).
-    let proto = names
-        .get(ctx, &internal, Name::ReqProto)?
-        .into_object()
-        .ok_or(rquickjs::Error::new_from_js("value", "object"))?;
+    let proto = names.object(ctx, &internal, Name::ReqProto)?;
     let req = Object::new_proto(ctx.clone(), Some(&proto))?;
     let mut defined = Defined::new();
     let mut str_prop = |name: Name, value: &str| {

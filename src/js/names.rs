@@ -130,11 +130,21 @@ impl Names {
         Ok(unsafe { Value::from_raw(ctx.clone(), v) })
     }
 
+    /// `obj[name]`, which must be an object (a prototype, say).
+    pub fn object<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        obj: &Object<'js>,
+        name: Name,
+    ) -> rquickjs::Result<Object<'js>> {
+        self.get(ctx, obj, name)?
+            .into_object()
+            .ok_or(rquickjs::Error::new_from_js("value", "object"))
+    }
+
     /// The prelude's internal object, `globalThis.__aiwebengine`.
     pub fn internal<'js>(&self, ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
-        let v = self.get(ctx, &ctx.globals(), Name::Internal)?;
-        v.into_object()
-            .ok_or(rquickjs::Error::new_from_js("value", "object"))
+        self.object(ctx, &ctx.globals(), Name::Internal)
     }
 
     /// Defines `obj[name] = value` as an own data property.
