@@ -218,3 +218,46 @@ async fn test_req_log_004_access_log_common_format_in_server_log() {
         "{line}"
     );
 }
+
+/// Issue 14 (multi-core): a burst of keep-alive connections, which the
+/// first I/O thread to wake used to accept all of, is spread over the I/O
+/// threads, and `/metrics` shows each thread's share.
+#[tokio::test]
+async fn test_req_perf_001_connections_spread_over_io_threads() {
+    use std::io::{Read, Write};
+    let eng = Engine::start_with(Opts::config("[js]\nworkers = 2\n")).await;
+    let addr = eng.server.base.trim_start_matches("http://").to_string();
+    // All connect first (one burst in the listen backlog), then each sends a
+    // request and reads its answer, so every one has been taken by a thread.
+    let mut conns: Vec<std::net::TcpStream> = (0..8)
+        .map(|_| std::net::TcpStream::connect(&addr).expect("connect"))
+        .collect();
+    for c in &mut conns {
+        c.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .expect("timeout");
+        c.write_all(b"GET /health/live HTTP/1.1\r\nHost: t\r\n\r\n")
+            .expect("write");
+        let mut buf = [0u8; 1024];
+        let n = c.read(&mut buf).expect("answer");
+        assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "{:?}", &buf[..n]);
+    }
+    let s = scrape(&eng).await;
+    let open = value(&s, "aiwebengine_http_connections_open", &[]).expect("open");
+    let per_thread: Vec<f64> = ["0", "1"]
+        .iter()
+        .map(|t| {
+            value(
+                &s,
+                "aiwebengine_http_thread_connections_open",
+                &[("thread", t)],
+            )
+            .unwrap_or_else(|| panic!("thread {t}'s gauge: {:#?}", s.samples))
+        })
+        .collect();
+    // The 8 held here, and the test client's own (at least the scrape's).
+    assert!(open >= 9.0, "{open}");
+    assert_eq!(per_thread.iter().sum::<f64>(), open, "{per_thread:?}");
+    let spread = (per_thread[0] - per_thread[1]).abs();
+    assert!(spread <= 1.0, "connections per I/O thread: {per_thread:?}");
+    drop(conns);
+}

@@ -33,6 +33,11 @@ struct HttpLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ThreadLabels {
+    thread: u32,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ScriptLabels {
     script: Label,
 }
@@ -55,6 +60,8 @@ pub struct Metrics {
     duration: Histogram,
     pub in_flight: Gauge,
     pub connections: Gauge,
+    /// Open connections by the I/O thread serving them.
+    thread_connections: Family<ThreadLabels, Gauge>,
     pub rate_limited: Counter,
     pub connections_refused: Counter,
     /// Connections closed by `server.write_timeout_ms` (a client that
@@ -93,6 +100,7 @@ impl Metrics {
             duration: Histogram::new(BUCKETS),
             in_flight: Gauge::default(),
             connections: Gauge::default(),
+            thread_connections: Family::default(),
             rate_limited: Counter::default(),
             connections_refused: Counter::default(),
             write_timeouts: Counter::default(),
@@ -134,6 +142,11 @@ impl Metrics {
             "aiwebengine_http_connections_open",
             "Open client connections (HTTP and HTTPS)",
             self.connections.clone(),
+        );
+        r.register(
+            "aiwebengine_http_thread_connections_open",
+            "Open client connections by the I/O thread serving them (a new connection goes to the thread with the fewest)",
+            self.thread_connections.clone(),
         );
         r.register(
             "aiwebengine_http_connections_refused",
@@ -205,6 +218,14 @@ impl Metrics {
             "User and system CPU time of the server process",
             self.cpu.clone(),
         );
+    }
+
+    /// The open-connections gauge of I/O thread `thread`, resolved once
+    /// when the thread starts.
+    pub fn thread_connections(&self, thread: u32) -> Gauge {
+        self.thread_connections
+            .get_or_create(&ThreadLabels { thread })
+            .clone()
     }
 
     /// One answered request. `route` is a pattern or an engine path, never

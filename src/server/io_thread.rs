@@ -16,8 +16,10 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
 use tower::ServiceExt;
 
+use super::balance::{Balance, Handoff};
 use super::edge::Edge;
 use crate::domain::is_reserved;
 use crate::http::AppState;
@@ -46,6 +48,13 @@ pub struct Listeners {
     pub edge: Arc<Edge>,
 }
 
+/// Which I/O thread this is, and how it shares connections with the others.
+pub(super) struct Seat {
+    pub index: usize,
+    pub balance: Arc<Balance>,
+    pub inbox: tokio::sync::mpsc::UnboundedReceiver<Handoff>,
+}
+
 /// Per connection: who is calling, and whether over TLS.
 #[derive(Clone, Copy)]
 struct Conn {
@@ -53,8 +62,9 @@ struct Conn {
     secure: bool,
 }
 
-pub fn run(
+pub(super) fn run(
     listeners: Listeners,
+    seat: Seat,
     state: AppState,
     stop: tokio::sync::watch::Receiver<bool>,
     grace: Duration,
@@ -70,11 +80,12 @@ pub fn run(
         }
     };
     let local = tokio::task::LocalSet::new();
-    local.block_on(&rt, serve(listeners, state, stop, grace));
+    local.block_on(&rt, serve(listeners, seat, state, stop, grace));
 }
 
 async fn serve(
     listeners: Listeners,
+    mut seat: Seat,
     state: AppState,
     mut stop: tokio::sync::watch::Receiver<bool>,
     grace: Duration,
@@ -89,28 +100,21 @@ async fn serve(
             return;
         }
     };
-    let inline = Rc::new(InlineWorker::start(
-        state.config().js_config(),
-        state.runtime().preludes(),
-        state.host().clone(),
-    ));
-    let router = crate::app(state.clone());
-    let mut builder = auto::Builder::new(LocalExec);
-    let header_timeout = Duration::from_millis(state.config().server.header_read_timeout_ms);
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout);
-    let max_connections = state.config().server.max_connections as i64;
-    let write_timeout = Duration::from_millis(state.config().server.write_timeout_ms);
-    let stalled = state.observe().metrics.write_timeouts.clone();
-    let header_timeouts = state.observe().metrics.header_timeouts.clone();
-    builder.http2().timer(TokioTimer::new());
-    let graceful = GracefulShutdown::new();
+    let server = Server::new(&state, edge, https.as_ref().map(|h| h.1.clone()));
     loop {
         let (r, secure) = tokio::select! {
             r = listener.accept() => (r, false),
             r = accept_on(https.as_ref().map(|h| &h.0)) => (r, true),
+            Some(h) = seat.inbox.recv() => {
+                match tokio::net::TcpStream::from_std(h.stream) {
+                    Ok(stream) => server.spawn(stream, Conn { peer: h.peer, secure: h.secure }, h.open),
+                    Err(e) => {
+                        h.open.dec();
+                        tracing::warn!(peer = %h.peer, "cannot take over a connection: {e}");
+                    }
+                }
+                continue;
+            }
             _ = stop.changed() => break,
         };
         let (stream, peer) = match r {
@@ -123,17 +127,101 @@ async fn serve(
             }
         };
         let metrics = &state.observe().metrics;
-        if metrics.connections.get() >= max_connections {
+        if metrics.connections.get() >= server.max_connections {
             // Over the limit: close at once rather than queue (slowloris).
             metrics.connections_refused.inc();
             drop(stream);
             continue;
         }
-        let open = OpenConn::new(&state);
-        let _ = stream.set_nodelay(true);
         let conn = Conn { peer, secure };
-        let (state, router, inline, edge) =
-            (state.clone(), router.clone(), inline.clone(), edge.clone());
+        let (to, open) = seat.balance.choose(seat.index);
+        if to == seat.index {
+            server.spawn(stream, conn, open);
+            continue;
+        }
+        let handoff = stream.into_std().map(|stream| Handoff {
+            stream,
+            peer,
+            secure,
+            open: open.clone(),
+        });
+        match handoff.map(|h| seat.balance.send(to, h)) {
+            Ok(Ok(())) => {}
+            // That thread is stopping: so is this one; the client retries.
+            Ok(Err(h)) => {
+                h.open.dec();
+            }
+            Err(e) => {
+                open.dec();
+                tracing::warn!(%peer, "cannot hand a connection over: {e}");
+            }
+        }
+    }
+    drop((listener, https));
+    tokio::select! {
+        _ = server.graceful.shutdown() => {}
+        _ = tokio::time::sleep(grace) => {
+            tracing::warn!("in-flight requests did not finish within {} ms; closing them", grace.as_millis());
+        }
+    }
+}
+
+/// What one I/O thread serves its connections with.
+struct Server {
+    state: AppState,
+    router: axum::Router,
+    inline: Rc<InlineWorker>,
+    edge: Arc<Edge>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    builder: auto::Builder<LocalExec>,
+    graceful: GracefulShutdown,
+    max_connections: i64,
+    write_timeout: Duration,
+    stalled: Counter,
+    header_timeouts: Counter,
+}
+
+impl Server {
+    fn new(state: &AppState, edge: Arc<Edge>, tls: Option<tokio_rustls::TlsAcceptor>) -> Server {
+        let inline = Rc::new(InlineWorker::start(
+            state.config().js_config(),
+            state.runtime().preludes(),
+            state.host().clone(),
+        ));
+        let mut builder = auto::Builder::new(LocalExec);
+        let header_timeout = Duration::from_millis(state.config().server.header_read_timeout_ms);
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout);
+        builder.http2().timer(TokioTimer::new());
+        let metrics = &state.observe().metrics;
+        Server {
+            state: state.clone(),
+            router: crate::app(state.clone()),
+            inline,
+            edge,
+            tls,
+            builder,
+            graceful: GracefulShutdown::new(),
+            max_connections: state.config().server.max_connections as i64,
+            write_timeout: Duration::from_millis(state.config().server.write_timeout_ms),
+            stalled: metrics.write_timeouts.clone(),
+            header_timeouts: metrics.header_timeouts.clone(),
+        }
+    }
+
+    /// Serves one connection on this thread until it ends; `open` is this
+    /// thread's count, already holding it.
+    fn spawn(&self, stream: tokio::net::TcpStream, conn: Conn, open: Gauge) {
+        let open = OpenConn::new(&self.state, open);
+        let _ = stream.set_nodelay(true);
+        let (state, router, inline, edge) = (
+            self.state.clone(),
+            self.router.clone(),
+            self.inline.clone(),
+            self.edge.clone(),
+        );
         // Boxed: hyper moves the request future into its in-flight slot,
         // and unboxed that is a copy of the whole (kilobytes-large) state
         // machine per request (issue 14: 13k of 101k instructions).
@@ -147,14 +235,18 @@ async fn serve(
                 req,
             ))
         });
-        if let (true, Some((_, acceptor))) = (secure, &https) {
-            let (acceptor, builder, watcher, stalled, header_timeouts) = (
+        let stall =
+            |io| super::stall::WriteStall::new(io, self.write_timeout, self.stalled.clone());
+        let header_timeouts = self.header_timeouts.clone();
+        if let (true, Some(acceptor)) = (conn.secure, &self.tls) {
+            let (acceptor, builder, watcher, stalled, write_timeout) = (
                 acceptor.clone(),
-                builder.clone(),
-                graceful.watcher(),
-                stalled.clone(),
-                header_timeouts.clone(),
+                self.builder.clone(),
+                self.graceful.watcher(),
+                self.stalled.clone(),
+                self.write_timeout,
             );
+            let peer = conn.peer;
             tokio::task::spawn_local(async move {
                 let tls =
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
@@ -171,31 +263,17 @@ async fn serve(
                 ended(watcher.watch(conn).await, &header_timeouts);
                 drop(open);
             });
-            continue;
+            return;
         }
-        let conn = builder
-            .serve_connection_with_upgrades(
-                TokioIo::new(super::stall::WriteStall::new(
-                    stream,
-                    write_timeout,
-                    stalled.clone(),
-                )),
-                svc,
-            )
+        let conn = self
+            .builder
+            .serve_connection_with_upgrades(TokioIo::new(stall(stream)), svc)
             .into_owned();
-        let conn = graceful.watch(conn);
-        let header_timeouts = header_timeouts.clone();
+        let conn = self.graceful.watch(conn);
         tokio::task::spawn_local(async move {
             ended(conn.await, &header_timeouts);
             drop(open);
         });
-    }
-    drop((listener, https));
-    tokio::select! {
-        _ = graceful.shutdown() => {}
-        _ = tokio::time::sleep(grace) => {
-            tracing::warn!("in-flight requests did not finish within {} ms; closing them", grace.as_millis());
-        }
     }
 }
 
@@ -259,19 +337,21 @@ async fn handle(
     Ok(resp)
 }
 
-/// Counts an open connection in the metrics until dropped.
-struct OpenConn(AppState);
+/// Counts an open connection in the metrics until dropped: in all, and in
+/// its thread's count (which the balancer raised when it chose the thread).
+struct OpenConn(AppState, Gauge);
 
 impl OpenConn {
-    fn new(state: &AppState) -> OpenConn {
+    fn new(state: &AppState, thread: Gauge) -> OpenConn {
         state.observe().metrics.connections.inc();
-        OpenConn(state.clone())
+        OpenConn(state.clone(), thread)
     }
 }
 
 impl Drop for OpenConn {
     fn drop(&mut self) {
         self.0.observe().metrics.connections.dec();
+        self.1.dec();
     }
 }
 

@@ -13,6 +13,7 @@
 //! [`run`] serves an engine built elsewhere on a bound listener until a
 //! future completes (embedding, the in-process test harness).
 
+mod balance;
 mod edge;
 mod framing;
 mod io_thread;
@@ -196,7 +197,15 @@ impl IoThreads {
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
         let grace = Duration::from_millis(config.server.shutdown_grace_ms);
         let mut threads = Vec::new();
-        for i in 0..io_threads(config) {
+        let n = io_threads(config);
+        let metrics = &state.observe().metrics;
+        let (balance, inboxes) = balance::Balance::new(
+            (0..n)
+                .map(|i| metrics.thread_connections(i as u32))
+                .collect(),
+        );
+        let balance = Arc::new(balance);
+        for (i, inbox) in inboxes.into_iter().enumerate() {
             let listeners = io_thread::Listeners {
                 http: http.try_clone()?,
                 https: match &https {
@@ -205,11 +214,16 @@ impl IoThreads {
                 },
                 edge: edge.clone(),
             };
+            let seat = io_thread::Seat {
+                index: i,
+                balance: balance.clone(),
+                inbox,
+            };
             let (st, stop) = (state.clone(), stop_rx.clone());
             let t = std::thread::Builder::new()
                 .name(format!("http-{i}"))
                 .stack_size(config.js.stack_size_bytes + 8 * 1024 * 1024)
-                .spawn(move || io_thread::run(listeners, st, stop, grace))?;
+                .spawn(move || io_thread::run(listeners, seat, st, stop, grace))?;
             threads.push(t);
         }
         Ok(IoThreads { stop, threads })
