@@ -11,8 +11,9 @@ use axum::http::{header, request::Parts, HeaderName, HeaderValue, Method, Status
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use serde_json::Value;
-use tokio::time::{timeout_at, Instant};
+use tokio::time::Instant;
 
+use super::deadline::within;
 use super::error::ApiError;
 use super::request::{read_script_body, version_str, ReadError, ReadRequest};
 use super::spool::BodyLimits;
@@ -75,7 +76,7 @@ async fn handle(
     let mut deadline = Instant::now() + Duration::from_millis(ms);
     let (mut parts, body) = req.into_parts();
     // Stored assets and `assets.dir` answer GET/HEAD where no route does.
-    let served = timeout_at(deadline, super::assets::try_serve(state, &parts)).await;
+    let served = within(deadline, super::assets::try_serve(state, &parts)).await;
     if let Some(resp) = served.map_err(|_| timed_out())? {
         return Ok(resp);
     }
@@ -87,7 +88,7 @@ async fn handle(
     let read = read_script_body(&parts, body, target.limits, data);
     let read = match target.limits.idle {
         Some(_) => read.await,
-        None => timeout_at(deadline, read).await.map_err(|_| timed_out())?,
+        None => within(deadline, read).await.map_err(|_| timed_out())?,
     };
     let read = read.map_err(|e| body_error(e, &target, ms, &request_id))?;
     if target.limits.idle.is_some() {
@@ -137,12 +138,15 @@ async fn call_script(
     } else {
         CallKind::Request
     };
-    let last_event_id = sreq
-        .headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let path = sreq.path.clone();
+    // What opening an event stream needs, taken only for a stream route.
+    let stream = call.stream.then(|| {
+        let last_event_id = sreq
+            .headers
+            .get("last-event-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        (sreq.path.clone(), last_event_id)
+    });
     let script = call.script;
     invoke(Invocation {
         script: script.clone(),
@@ -151,25 +155,29 @@ async fn call_script(
         request: sreq,
         reply: tx,
     });
-    let outcome = timeout_at(call.deadline, rx)
+    let outcome = within(call.deadline, rx)
         .await
         .map_err(|_| ApiError::timeout(ms).with("request_id", &**request_id))?
         .map_err(|_| ApiError::internal("a JS worker dropped a request"))?;
     let failed = outcome.as_ref().err().map(|f| f.kind);
     state.observe().metrics.js_outcome(&script.name, failed);
-    Ok(match outcome {
-        Ok(ScriptResponse {
-            value_json: Some(meta),
-            ..
-        }) => super::streams::open(state, &path, &meta, last_event_id.as_deref(), request_id),
-        Ok(mut resp) => {
+    Ok(match (outcome, stream) {
+        // A stream route's handler answers with the stream's settings.
+        (
+            Ok(ScriptResponse {
+                value_json: Some(meta),
+                ..
+            }),
+            Some((path, last_event_id)),
+        ) => super::streams::open(state, &path, &meta, last_event_id.as_deref(), request_id),
+        (Ok(mut resp), _) => {
             if let ResponseBody::Stream(s) = resp.body {
                 let idle = Duration::from_millis(ms);
                 resp.body = ResponseBody::Stream(s.with_idle_timeout(idle));
             }
             to_http(resp, request_id, spooled)
         }
-        Err(f) => failure_response(state, &script.name, f, request_id),
+        (Err(f), _) => failure_response(state, &script.name, f, request_id),
     })
 }
 

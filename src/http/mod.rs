@@ -7,6 +7,7 @@ mod assets;
 mod auth;
 mod backup;
 pub mod config_api;
+mod deadline;
 mod dev_user;
 mod dispatch;
 mod error;
