@@ -3,7 +3,7 @@
 // error and the kept draft, fixes it with edit_script, and calls the route.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync, mkdtempSync } from "node:fs";
+import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -11,12 +11,17 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { startEngine } from "./engine.mjs";
 
 let engine;
+let cfgDir;
 before(async () => {
-  const cfg = join(mkdtempSync(join(tmpdir(), "aiwe-admin-cfg-")), "aiwebengine.toml");
+  cfgDir = mkdtempSync(join(tmpdir(), "aiwe-admin-cfg-"));
+  const cfg = join(cfgDir, "aiwebengine.toml");
   writeFileSync(cfg, "[mcp]\nadmin_tools = true\n");
   engine = await startEngine({ env: { AIWEBENGINE_CONFIG: cfg } });
 });
-after(() => engine.stop());
+after(async () => {
+  await engine?.stop();
+  if (cfgDir) rmSync(cfgDir, { recursive: true, force: true });
+});
 
 const BROKEN = "register('/ts-agent', (req) => {\n  return 'hi ' + (req.query.name ?? 'there';\n});\n";
 

@@ -4,7 +4,7 @@
 // `--url` bridge) as over HTTP.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync, mkdtempSync } from "node:fs";
+import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -13,14 +13,19 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { startEngine, testScript, eventually, BIN } from "./engine.mjs";
 
 let engine;
+let cfgDir;
 before(async () => {
   // One JS pool thread, so a busy handler makes the next call wait in the queue.
-  const cfg = join(mkdtempSync(join(tmpdir(), "aiwe-cancel-cfg-")), "aiwebengine.toml");
+  cfgDir = mkdtempSync(join(tmpdir(), "aiwe-cancel-cfg-"));
+  const cfg = join(cfgDir, "aiwebengine.toml");
   writeFileSync(cfg, "[js]\nworkers = 1\n");
   engine = await startEngine({ env: { AIWEBENGINE_CONFIG: cfg } });
   await engine.deploy("mcp.js", testScript("mcp_tools.js"));
 });
-after(() => engine.stop());
+after(async () => {
+  await engine?.stop();
+  if (cfgDir) rmSync(cfgDir, { recursive: true, force: true });
+});
 
 const text = (r) => r.content.filter((c) => c.type === "text").map((c) => c.text).join("");
 
