@@ -235,8 +235,6 @@ impl Server {
                 req,
             ))
         });
-        let stall =
-            |io| super::stall::WriteStall::new(io, self.write_timeout, self.stalled.clone());
         let header_timeouts = self.header_timeouts.clone();
         if let (true, Some(acceptor)) = (conn.secure, &self.tls) {
             let (acceptor, builder, watcher, stalled, write_timeout) = (
@@ -267,7 +265,14 @@ impl Server {
         }
         let conn = self
             .builder
-            .serve_connection_with_upgrades(TokioIo::new(stall(stream)), svc)
+            .serve_connection_with_upgrades(
+                TokioIo::new(super::stall::WriteStall::new(
+                    stream,
+                    self.write_timeout,
+                    self.stalled.clone(),
+                )),
+                svc,
+            )
             .into_owned();
         let conn = self.graceful.watch(conn);
         tokio::task::spawn_local(async move {
