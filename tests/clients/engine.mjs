@@ -1,7 +1,7 @@
 // Starts the real binary on 127.0.0.1:0 with a temp data file, like the
 // Rust black-box tests, for tests that need a JavaScript client library.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, readFileSync } from "node:fs";
+import { mkdtempSync, rmSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,12 +17,19 @@ export function testScript(name) {
 }
 
 /**
- * `http`: the listen address (default a free port); `env`: extra
- * environment, such as AIWEBENGINE_CONFIG for a config file.
+ * `http`: the listen address (default a free port); `config`: TOML text
+ * written to a config file in the server's temp directory (removed with
+ * it); `env`: extra environment, such as AIWEBENGINE_CONFIG for a config
+ * file the caller manages.
  */
-export async function startEngine({ http = "127.0.0.1:0", env = {} } = {}) {
+export async function startEngine({ http = "127.0.0.1:0", config, env = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "aiwe-client-"));
   const data = join(dir, "data.redb");
+  if (config !== undefined) {
+    const file = join(dir, "aiwebengine.toml");
+    writeFileSync(file, config);
+    env = { AIWEBENGINE_CONFIG: file, ...env };
+  }
   execFileSync(BIN, ["admin", "create", EMAIL, "--password", PASSWORD, "--data", data]);
   const child = spawn(BIN, ["serve", "--data", data, "--http", http, "--https", "off"], {
     stdio: ["ignore", "pipe", "pipe"],

@@ -3,25 +3,15 @@
 // error and the kept draft, fixes it with edit_script, and calls the route.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { startEngine } from "./engine.mjs";
 
 let engine;
-let cfgDir;
 before(async () => {
-  cfgDir = mkdtempSync(join(tmpdir(), "aiwe-admin-cfg-"));
-  const cfg = join(cfgDir, "aiwebengine.toml");
-  writeFileSync(cfg, "[mcp]\nadmin_tools = true\n");
-  engine = await startEngine({ env: { AIWEBENGINE_CONFIG: cfg } });
+  engine = await startEngine({ config: "[mcp]\nadmin_tools = true\n" });
 });
-after(async () => {
-  await engine?.stop();
-  if (cfgDir) rmSync(cfgDir, { recursive: true, force: true });
-});
+after(() => engine?.stop());
 
 const BROKEN = "register('/ts-agent', (req) => {\n  return 'hi ' + (req.query.name ?? 'there';\n});\n";
 

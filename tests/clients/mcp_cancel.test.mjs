@@ -4,28 +4,18 @@
 // `--url` bridge) as over HTTP.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { startEngine, testScript, eventually, BIN } from "./engine.mjs";
 
 let engine;
-let cfgDir;
 before(async () => {
   // One JS pool thread, so a busy handler makes the next call wait in the queue.
-  cfgDir = mkdtempSync(join(tmpdir(), "aiwe-cancel-cfg-"));
-  const cfg = join(cfgDir, "aiwebengine.toml");
-  writeFileSync(cfg, "[js]\nworkers = 1\n");
-  engine = await startEngine({ env: { AIWEBENGINE_CONFIG: cfg } });
+  engine = await startEngine({ config: "[js]\nworkers = 1\n" });
   await engine.deploy("mcp.js", testScript("mcp_tools.js"));
 });
-after(async () => {
-  await engine?.stop();
-  if (cfgDir) rmSync(cfgDir, { recursive: true, force: true });
-});
+after(() => engine?.stop());
 
 const text = (r) => r.content.filter((c) => c.type === "text").map((c) => c.text).join("");
 
